@@ -1,0 +1,27 @@
+"""Latent explorer backend: an autoencoder and a variational autoencoder that differ only by the
+seed's two changes (heads g, h with z = mu + sigma * eps; a KL term in the loss), their data,
+training, shipped weights, and pure figure builders. No streamlit here."""
+
+from .checkpoints import list_pretrained, load_checkpoint, load_pretrained, save_checkpoint
+from .data import Dataset, image_from_bytes, load_dataset
+from .errors import CheckpointError, InputError, VaeError
+from .latent import active_units, interpolate, prior_samples, reparameterize, seeded_eps, traversal
+from .models import (
+    Autoencoder,
+    Encoding,
+    ModelCard,
+    VariationalAutoencoder,
+    build_model,
+    convert_ae_to_vae,
+)
+from .objective import batch_loss, kl_per_dim, kl_per_example, reconstruction_per_example
+from .train import TrainConfig, evaluate, train
+
+__all__ = [
+    "Autoencoder", "CheckpointError", "Dataset", "Encoding", "InputError", "ModelCard", "TrainConfig",
+    "VaeError", "VariationalAutoencoder", "active_units", "batch_loss", "build_model",
+    "convert_ae_to_vae", "evaluate", "image_from_bytes", "interpolate", "kl_per_dim",
+    "kl_per_example", "list_pretrained", "load_checkpoint", "load_dataset", "load_pretrained",
+    "prior_samples", "reconstruction_per_example", "reparameterize", "save_checkpoint",
+    "seeded_eps", "train", "traversal",
+]

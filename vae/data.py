@@ -1,0 +1,280 @@
+"""Datasets, all offline: scikit-learn's bundled digits, sprites drawn in code, local IDX files.
+
+Every image is float32 (N, C, H, W) in [0, 1] with ink high, the way the models are trained.
+Splits are fixed by a seed, so a test image has the same index on every machine.
+"""
+
+import gzip
+import io
+import struct
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, UnidentifiedImageError
+
+from .errors import InputError
+
+DATASETS = ("digits", "sprites", "idx")
+SPLIT_SEED = 0
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    split: str  # "train" | "test"
+    images: torch.Tensor  # (N, C, H, W) float32 in [0, 1]
+    labels: np.ndarray  # (N,) int
+    label_names: tuple[str, ...]
+    factors: np.ndarray | None = None  # (N, F) generating factors, sprites only
+    factor_names: tuple[str, ...] = ()
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    @property
+    def image_shape(self) -> tuple[int, int, int]:
+        return tuple(self.images.shape[1:])
+
+
+def load_dataset(name: str, split: str, root: str | Path | None = None) -> Dataset:
+    """name in DATASETS; split "train" or "test"; root is the IDX folder for name "idx"."""
+    if split not in ("train", "test"):
+        raise InputError(f"split must be 'train' or 'test', not {split!r}")
+    if name == "digits":
+        return _digits(split)
+    if name == "sprites":
+        return _sprites(split)
+    if name == "idx":
+        if root is None:
+            raise InputError("the idx dataset needs a folder of MNIST-format files (root=...)")
+        return load_idx_folder(root, split)
+    raise InputError(f"unknown dataset {name!r}; known: {', '.join(DATASETS)}")
+
+
+# ---- digits -------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=2)
+def _digits(split: str) -> Dataset:
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    bunch = load_digits()  # bundled with scikit-learn: 1797 images, 8x8, pixels 0..16
+    x = (bunch.images / 16.0).astype(np.float32)[:, None]  # (1797, 1, 8, 8)
+    idx_train, idx_test = train_test_split(
+        np.arange(len(x)), test_size=0.2, stratify=bunch.target, random_state=SPLIT_SEED
+    )
+    idx = np.sort(idx_train if split == "train" else idx_test)
+    names = tuple(str(d) for d in range(10))
+    return Dataset("digits", split, torch.from_numpy(x[idx]), bunch.target[idx], names)
+
+
+# ---- sprites ------------------------------------------------------------------------------------
+
+SPRITE_SIZE = 32  # dSprites is 64x64; 32x32 keeps three conv models within the CPU training budget
+SPRITE_SHAPES = ("square", "ellipse", "heart")
+SPRITE_FACTORS = ("shape", "scale", "orientation", "x", "y")
+SPRITE_COUNTS = {"train": 20000, "test": 2000}
+
+
+def render_sprites(factors: np.ndarray, size: int = SPRITE_SIZE, supersample: int = 3) -> np.ndarray:
+    """Draw sprites from factors (N, 5): shape index, scale in (0, 1], orientation (radians),
+    x and y in [0, 1] (centre position within the frame). Returns (N, size, size) in [0, 1].
+
+    Each pixel is the covered fraction of a supersample x supersample grid, so edges are smooth.
+    """
+    chunk = 256  # keeps the (n, s, s) intermediates small and in cache
+    if len(factors) > chunk:
+        parts = [render_sprites(factors[i : i + chunk], size, supersample) for i in range(0, len(factors), chunk)]
+        return np.concatenate(parts)
+    n = len(factors)
+    s = size * supersample
+    grid = ((np.arange(s) + 0.5) / s).astype(np.float32)  # pixel centres in [0, 1]
+    shape, scale, angle, cx, cy = (factors[:, i].astype(np.float32).reshape(n, 1, 1) for i in range(5))
+    margin = 0.2  # centres stay where the largest sprite still fits in the frame
+    cx, cy = margin + cx * (1 - 2 * margin), margin + cy * (1 - 2 * margin)
+    radius = 0.18 * scale
+    dx, dy = grid[None, None, :] - cx, grid[None, :, None] - cy  # (n, 1, s), (n, s, 1)
+    cos, sin = np.cos(angle), np.sin(angle)
+    u = (cos * dx + sin * dy) / radius  # (n, s, s) in the sprite's own frame, unit size
+    v = (-sin * dx + cos * dy) / radius
+    inside = np.empty((n, s, s), dtype=bool)
+    for k, is_shape in enumerate(shape[:, 0, 0] == i for i in range(3)):
+        uk, vk = u[is_shape], v[is_shape]
+        if k == 0:
+            inside[is_shape] = (np.abs(uk) <= 0.8) & (np.abs(vk) <= 0.8)
+        elif k == 1:
+            inside[is_shape] = uk**2 + (vk / 0.55) ** 2 <= 1
+        else:  # heart curve (x^2 + y^2 - 1)^3 <= x^2 y^3, pointing down
+            hx, hy = uk * 1.1, -vk * 1.1 + 0.2
+            inside[is_shape] = (hx**2 + hy**2 - 1) ** 3 - hx**2 * hy**3 <= 0
+    return inside.reshape(n, size, supersample, size, supersample).mean(axis=(2, 4)).astype(np.float32)
+
+
+def sample_sprite_factors(n: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return np.stack(
+        [
+            rng.integers(0, len(SPRITE_SHAPES), n),
+            rng.uniform(0.5, 1.0, n),
+            rng.uniform(0, 2 * np.pi, n),
+            rng.uniform(0, 1, n),
+            rng.uniform(0, 1, n),
+        ],
+        axis=1,
+    )
+
+
+@lru_cache(maxsize=2)
+def _sprites(split: str) -> Dataset:
+    seed = {"train": SPLIT_SEED + 1, "test": SPLIT_SEED + 2}[split]
+    factors = sample_sprite_factors(SPRITE_COUNTS[split], seed)
+    images = torch.from_numpy(render_sprites(factors))[:, None]  # (N, 1, 32, 32)
+    labels = factors[:, 0].astype(int)
+    return Dataset("sprites", split, images, labels, SPRITE_SHAPES, factors, SPRITE_FACTORS)
+
+
+# ---- IDX (MNIST format) -------------------------------------------------------------------------
+
+IDX_FILES = {
+    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+}
+
+
+def read_idx(path: str | Path) -> np.ndarray:
+    """One IDX file (plain or .gz) of unsigned bytes, header checked against the data."""
+    path = Path(path)
+    try:
+        raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+    except (OSError, EOFError, gzip.BadGzipFile) as e:
+        raise InputError(f"{path.name}: cannot be read ({e})") from None
+    if len(raw) < 4:
+        raise InputError(f"{path.name}: too short for an IDX header ({len(raw)} bytes)")
+    zero, dtype, ndim = struct.unpack(">HBB", raw[:4])  # the magic number, byte by byte
+    if zero != 0:
+        raise InputError(f"{path.name}: magic number {raw[:4].hex()} is not IDX (2049 labels, 2051 images)")
+    if dtype != 0x08:
+        raise InputError(f"{path.name}: element type {dtype:#x} is not unsigned byte (0x08)")
+    if ndim not in (1, 3):
+        raise InputError(f"{path.name}: header says {ndim} dimensions; labels have 1 (2049), images 3 (2051)")
+    header = 4 + 4 * ndim
+    if len(raw) < header:
+        raise InputError(f"{path.name}: header is cut short")
+    dims = struct.unpack(f">{ndim}I", raw[4:header])
+    if any(d == 0 for d in dims):
+        raise InputError(f"{path.name}: a dimension is zero {dims}")
+    size = int(np.prod(dims, dtype=np.int64))
+    if len(raw) - header != size:
+        raise InputError(f"{path.name}: header promises {size} bytes of data, file has {len(raw) - header}")
+    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(dims)
+
+
+def _find_idx(root: Path, stem: str) -> Path:
+    for candidate in (root / stem, root / f"{stem}.gz", root / stem.replace("-idx", ".idx")):
+        if candidate.exists():
+            return candidate
+    raise InputError(f"{root}: no {stem} (or {stem}.gz) in this folder")
+
+
+def load_idx_folder(root: str | Path, split: str) -> Dataset:
+    root = Path(root)
+    if not root.is_dir():
+        raise InputError(f"{root}: not a folder")
+    image_file, label_file = (_find_idx(root, stem) for stem in IDX_FILES[split])
+    images, labels = read_idx(image_file), read_idx(label_file)
+    if images.ndim != 3:
+        raise InputError(f"{image_file.name}: holds labels, not images")
+    if labels.ndim != 1:
+        raise InputError(f"{label_file.name}: holds images, not labels")
+    if len(images) != len(labels):
+        raise InputError(f"{image_file.name} has {len(images)} images but {label_file.name} has {len(labels)} labels")
+    x = torch.from_numpy(images.astype(np.float32) / 255.0)[:, None]
+    names = tuple(str(i) for i in range(int(labels.max()) + 1))
+    return Dataset("idx", split, x, labels.astype(int), names)
+
+
+# ---- uploads ------------------------------------------------------------------------------------
+
+MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+MAX_UPLOAD_PIXELS = 4096 * 4096  # a decompression bomb declares far more in a tiny file
+CONTENT_MARGIN = {"digits": 0.0, "idx": 0.15, "sprites": None}  # None: keep position, no crop
+
+
+def image_from_bytes(data: bytes, card) -> torch.Tensor:
+    """An uploaded image converted like the model's dataset: grayscale, ink high, in [0, 1],
+    cropped to its content (digits) and resized to the card's (H, W). Returns (1, C, H, W).
+
+    Raises InputError, with a message fit for the page, for anything that is not a usable image.
+    """
+    if not data:
+        raise InputError("The file is empty.")
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise InputError(f"The file is {len(data) / 1e6:.1f} MB; the limit is {MAX_UPLOAD_BYTES / 1e6:.0f} MB.")
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            w, h = im.size
+            if w == 0 or h == 0:
+                raise InputError("The image has no pixels.")
+            if w * h > MAX_UPLOAD_PIXELS:
+                raise InputError(f"The image declares {w}x{h} pixels; the limit is {MAX_UPLOAD_PIXELS:,}.")
+            im.seek(0)  # first frame of a GIF or animated WebP
+            gray = _grayscale(im)
+    except InputError:
+        raise
+    except Image.DecompressionBombError:
+        raise InputError(f"The image declares too many pixels; the limit is {MAX_UPLOAD_PIXELS:,}.") from None
+    except UnidentifiedImageError:
+        raise InputError("This file is not an image that can be read (PNG, JPEG, BMP, GIF, WebP).") from None
+    except (OSError, ValueError, SyntaxError, EOFError) as e:
+        raise InputError(f"The image is damaged or truncated ({e}).") from None
+    return _like_dataset(gray, card)
+
+
+def _grayscale(im: Image.Image) -> np.ndarray:
+    """(H, W) float in [0, 1]; transparent pixels count as background."""
+    if im.mode in ("I;16", "I;16B", "I;16L", "I"):
+        a = np.asarray(im, dtype=np.float64)
+        return a / (65535.0 if a.max() > 255 else 255.0)
+    if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
+        rgba = np.asarray(im.convert("RGBA"), dtype=np.float64) / 255.0
+        alpha = rgba[..., 3]
+        gray = rgba[..., :3] @ [0.299, 0.587, 0.114]
+        if alpha.min() < 1.0:
+            # transparent pixels become the colour opposite to the visible strokes' mean
+            ink = gray[alpha > 0.5].mean() if (alpha > 0.5).any() else 0.0
+            gray = alpha * gray + (1 - alpha) * (1.0 if ink < 0.5 else 0.0)
+        return gray
+    return np.asarray(im.convert("L"), dtype=np.float64) / 255.0
+
+
+def _like_dataset(gray: np.ndarray, card) -> torch.Tensor:
+    c, h, w = card.image_shape
+    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
+    if border.mean() > 0.5:  # dark ink on light paper: the datasets are light ink on dark
+        gray = 1.0 - gray
+    margin = CONTENT_MARGIN.get(card.dataset, 0.0)
+    if margin is not None:
+        gray = _crop_to_content(gray, margin)
+    resized = Image.fromarray((gray * 255).astype(np.uint8)).resize((w, h), Image.Resampling.BOX)
+    x = np.asarray(resized, dtype=np.float32) / 255.0
+    if x.max() > 0:
+        x = x / x.max()  # stretch so the strongest stroke is full ink, as in the datasets
+    return torch.from_numpy(np.repeat(x[None, None], c, axis=1))  # (1, C, H, W)
+
+
+def _crop_to_content(gray: np.ndarray, margin: float) -> np.ndarray:
+    """Square crop around the ink, with margin (a fraction of the side) on every side."""
+    ys, xs = np.nonzero(gray > 0.2 * gray.max()) if gray.max() > 0 else ((), ())
+    if len(ys) == 0:
+        return gray
+    y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+    side = max(y1 - y0, x1 - x0)
+    side_with_margin = int(np.ceil(side / (1 - 2 * margin)))
+    out = np.zeros((side_with_margin, side_with_margin))
+    oy, ox = (side_with_margin - (y1 - y0)) // 2, (side_with_margin - (x1 - x0)) // 2
+    out[oy : oy + y1 - y0, ox : ox + x1 - x0] = gray[y0:y1, x0:x1]
+    return out

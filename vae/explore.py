@@ -1,0 +1,55 @@
+"""What the explorer computes per interaction, numpy in and numpy out, so the page does no tensor
+math of its own. Single inputs are (C, H, W) images and (D,) codes; batches add a leading N.
+"""
+
+import numpy as np
+import torch
+
+from .latent import seeded_eps
+from .models import LatentModel
+from .objective import kl_per_dim, reconstruction_per_example
+from .train import encode_all
+
+
+def _t(a) -> torch.Tensor:
+    return torch.as_tensor(np.asarray(a), dtype=torch.float32)
+
+
+@torch.inference_mode()
+def encode(model: LatentModel, image: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """(mu (D,), sigma (D,) or None for an AE) for one image (C, H, W)."""
+    enc = model.encode(_t(image)[None])
+    sigma = None if enc.log_sigma is None else enc.log_sigma.exp()[0].numpy()
+    return enc.mu[0].numpy(), sigma
+
+
+@torch.inference_mode()
+def decode(model: LatentModel, z: np.ndarray) -> np.ndarray:
+    """Decoded images in [0, 1]: (C, H, W) for z (D,), (N, C, H, W) for z (N, D)."""
+    z = _t(z)
+    out = model.decode(z.reshape(-1, z.shape[-1])).numpy()
+    return out[0] if z.ndim == 1 else out
+
+
+@torch.inference_mode()
+def reconstruction_nats(model: LatentModel, image: np.ndarray, z: np.ndarray) -> float:
+    """BCE of image (C, H, W) under the decoding of z (D,), summed over pixels, in nats."""
+    return reconstruction_per_example(model.decode_logits(_t(z)[None]), _t(image)[None]).item()
+
+
+def kl_nats(mu: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+    """KL per dimension in nats, (…, D), computed in float64 from the values a person set."""
+    mu, sigma = np.asarray(mu, dtype=np.float64), np.asarray(sigma, dtype=np.float64)
+    return kl_per_dim(torch.from_numpy(mu), torch.from_numpy(np.log(sigma))).numpy()
+
+
+def eps_for(seed: int, latent_dim: int, k: int | None = None) -> np.ndarray:
+    """eps ~ N(0, I) from a seed: (D,), or (k, D) for k draws."""
+    shape = (latent_dim,) if k is None else (k, latent_dim)
+    return seeded_eps(seed, shape).numpy().astype(np.float64)
+
+
+def split_codes(model: LatentModel, images) -> tuple[np.ndarray, np.ndarray | None]:
+    """The encoder's (mu (N, D), sigma (N, D) or None) for a whole split."""
+    mu, log_sigma = encode_all(model, torch.as_tensor(images))
+    return mu.numpy(), None if log_sigma is None else log_sigma.exp().numpy()

@@ -1,0 +1,229 @@
+"""Training and evaluation, and the recipe for every shipped model.
+
+An AE and a VAE of the same dataset and latent size are built from the same recipe (architecture,
+data, seed, optimiser, epochs), so the only differences between them are the seed's two.
+"""
+
+import platform
+import time
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from . import checkpoints
+from .data import Dataset, load_dataset
+from .latent import active_units
+from .models import LatentModel, ModelCard, build_model, convert_ae_to_vae
+from .objective import batch_loss, kl_per_dim, reconstruction_per_example
+
+ARCHITECTURES = {
+    "digits": {"type": "mlp", "hidden": [256, 128]},
+    "idx": {"type": "mlp", "hidden": [512, 256]},
+    "sprites": {"type": "conv", "channels": [32, 32, 64], "hidden": 256},
+}
+
+
+@dataclass
+class TrainConfig:
+    dataset: str = "digits"
+    kind: str = "vae"
+    latent_dim: int = 8
+    beta: float = 1.0
+    epochs: int = 200
+    seed: int = 0
+    batch_size: int = 64
+    lr: float = 1e-3
+    init_from: str | None = None  # a trained AE (shipped name or .safetensors path) to convert
+    data_root: str | None = None  # the folder of IDX files, for dataset "idx"
+    name: str | None = None
+
+    @property
+    def model_name(self) -> str:
+        if self.name:
+            return self.name
+        name = f"{self.dataset}-{self.kind}-z{self.latent_dim}"
+        if self.kind == "vae" and self.beta != 1:
+            name += f"-b{self.beta:g}"
+        return name + ("-from-ae" if self.init_from else "")
+
+
+def initial_model(cfg: TrainConfig, image_shape) -> LatentModel:
+    if cfg.init_from:
+        source = Path(cfg.init_from)
+        ae = checkpoints.load_checkpoint(source) if source.suffix == ".safetensors" else checkpoints.load_pretrained(cfg.init_from)
+        model = convert_ae_to_vae(ae.requires_grad_(True), name=cfg.model_name)
+    else:
+        torch.manual_seed(cfg.seed)
+        card = ModelCard(
+            name=cfg.model_name, kind=cfg.kind, dataset=cfg.dataset, image_shape=tuple(image_shape),
+            latent_dim=cfg.latent_dim, architecture=ARCHITECTURES[cfg.dataset],
+        )
+        model = build_model(card)
+    model.card.beta = cfg.beta
+    model.card.training = {**asdict(cfg), "versions": versions()}
+    return model
+
+
+def train(cfg: TrainConfig, progress: bool = True, on_epoch=None) -> LatentModel:
+    """Adam on batch means of reconstruction + beta * KL. on_epoch(epoch, stats) after each epoch."""
+    data = load_dataset(cfg.dataset, "train", root=cfg.data_root)
+    model = initial_model(cfg, data.image_shape).train()
+    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    order = torch.Generator().manual_seed(cfg.seed)  # batch order
+    noise = torch.Generator().manual_seed(cfg.seed + 1)  # eps of the VAE
+    x_all, n = data.images, len(data)
+    bar = tqdm(range(cfg.epochs), desc=cfg.model_name, disable=not progress, unit="epoch")
+    for epoch in bar:
+        sums = torch.zeros(3)
+        for idx in torch.randperm(n, generator=order).split(cfg.batch_size):
+            terms = batch_loss(model, x_all[idx], cfg.beta, generator=noise)
+            optimizer.zero_grad(set_to_none=True)
+            terms.loss.backward()
+            optimizer.step()
+            sums += torch.stack([t.detach() for t in terms]) * len(idx)
+        stats = dict(zip(("loss", "reconstruction", "kl"), (sums / n).tolist()))
+        bar.set_postfix({k: f"{v:.2f}" for k, v in stats.items()})
+        if on_epoch:
+            on_epoch(epoch, stats)
+    return model.eval()
+
+
+@torch.inference_mode()
+def encode_all(model: LatentModel, images: torch.Tensor, batch_size: int = 1024):
+    """The encoder's output for every image: (mu (N, D), log_sigma (N, D) or None)."""
+    parts = [model.encode(images[i : i + batch_size]) for i in range(0, len(images), batch_size)]
+    mu = torch.cat([p.mu for p in parts])
+    log_sigma = None if parts[0].log_sigma is None else torch.cat([p.log_sigma for p in parts])
+    return mu, log_sigma
+
+
+@torch.inference_mode()
+def evaluate(model: LatentModel, data: Dataset | None = None, seed: int = 0) -> dict:
+    """Test-split figures in nats per example (means over the split):
+    reconstruction (BCE summed over pixels, from one sampled z for a VAE), KL summed over
+    dimensions, negative ELBO (reconstruction + KL, whatever beta was trained with), active units.
+    """
+    card = model.card
+    data = data or load_dataset(card.dataset, "test")
+    mu, log_sigma = encode_all(model, data.images)
+    if log_sigma is None:
+        z = mu
+    else:
+        z = mu + log_sigma.exp() * torch.randn(mu.shape, generator=torch.Generator().manual_seed(seed))
+    rec = torch.cat([
+        reconstruction_per_example(model.decode_logits(z[i : i + 1024]), data.images[i : i + 1024])
+        for i in range(0, len(z), 1024)
+    ]).mean().item()
+    metrics = {
+        "split": data.split,
+        "examples": len(data),
+        "reconstruction_nats": rec,
+        "active_units": int(active_units(mu).sum()),
+        "latent_dim": card.latent_dim,
+    }
+    if log_sigma is not None:
+        kl_dims = kl_per_dim(mu, log_sigma).mean(dim=0)
+        metrics |= {
+            "kl_nats": kl_dims.sum().item(),
+            "neg_elbo_nats": rec + kl_dims.sum().item(),
+            "loss_nats": rec + card.beta * kl_dims.sum().item(),
+            "kl_per_dim_nats": [round(v, 5) for v in kl_dims.tolist()],
+        }
+    return metrics
+
+
+def versions() -> dict:
+    import safetensors
+
+    return {"python": platform.python_version(), "torch": torch.__version__,
+            "numpy": np.__version__, "safetensors": safetensors.__version__}
+
+
+# ---- the shipped set ----------------------------------------------------------------------------
+
+DIGITS = dict(dataset="digits", epochs=300, batch_size=64, lr=1e-3)
+SPRITES = dict(dataset="sprites", epochs=30, batch_size=128, lr=1e-3)
+SHIPPED = [
+    TrainConfig(**DIGITS, kind="ae", latent_dim=2),
+    TrainConfig(**DIGITS, kind="vae", latent_dim=2),
+    TrainConfig(**DIGITS, kind="ae", latent_dim=8),
+    TrainConfig(**DIGITS, kind="vae", latent_dim=8),
+    TrainConfig(**DIGITS, kind="vae", latent_dim=8, beta=0.1),
+    TrainConfig(**DIGITS, kind="vae", latent_dim=8, beta=4),
+    TrainConfig(**DIGITS, kind="vae", latent_dim=8, init_from="digits-ae-z8"),
+    TrainConfig(**SPRITES, kind="ae", latent_dim=6),
+    TrainConfig(**SPRITES, kind="vae", latent_dim=6),
+    TrainConfig(**SPRITES, kind="vae", latent_dim=6, beta=4),
+]
+
+
+def rebuild(out_dir: str | Path, only: list[str] | None = None, progress: bool = True) -> list[dict]:
+    """Train every shipped model from scratch into out_dir and write its manifest."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    entries = []
+    for cfg in SHIPPED:
+        if only and cfg.model_name not in only:
+            continue
+        if cfg.init_from:  # the AE it converts was written earlier in this same run
+            cfg = replace(cfg, init_from=str(out_dir / f"{cfg.init_from}.safetensors"))
+        start = time.perf_counter()
+        model = train(cfg, progress=progress)
+        model.card.training["seconds"] = round(time.perf_counter() - start, 1)
+        model.card.metrics = evaluate(model)
+        path = checkpoints.save_checkpoint(model, out_dir / f"{model.card.name}.safetensors")
+        entries.append(checkpoints.manifest_entry(model, path))
+    if only:  # keep the models this run did not rebuild
+        kept = [e for e in checkpoints.read_manifest(out_dir)["models"] if e["name"] not in only]
+        order = [c.model_name for c in SHIPPED]
+        entries = sorted(kept + entries, key=lambda e: order.index(e["name"]) if e["name"] in order else len(order))
+    checkpoints.write_manifest(entries, out_dir)
+    write_results(entries, out_dir)
+    return entries
+
+
+def write_results(entries: list[dict], out_dir: str | Path) -> Path:
+    """pretrained/RESULTS.md: every model's test figures, and a grid per model of test inputs,
+    their reconstructions and (for a VAE) decodings of z ~ N(0, I), saved as PNG to be looked at."""
+    from PIL import Image
+
+    from .latent import prior_samples
+    from .plots import image_grid
+
+    out_dir = Path(out_dir)
+    (out_dir / "grids").mkdir(exist_ok=True)
+    rows = [
+        "# Shipped models: test-split figures",
+        "",
+        "Written by `python -m vae rebuild`. Nats per example, means over the test split; reconstruction",
+        "is Bernoulli NLL (BCE) summed over pixels, from one sampled z for a VAE; KL is summed over",
+        "dimensions; -ELBO = reconstruction + KL; active units: Cov_x(E_q[z_u]) > 0.01 (Burda et al.).",
+        "",
+        "| model | kind | D | beta | reconstruction | KL | -ELBO | active units | train s | grid |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for entry in entries:
+        card, m = entry["card"], entry["card"]["metrics"]
+        model = checkpoints.load_checkpoint(out_dir / entry["file"])
+        test = load_dataset(card["dataset"], "test")
+        x = test.images[:16]
+        with torch.inference_mode():
+            recon = model.decode(model.encode(x).mu)
+            samples = model.decode(prior_samples(16, card["latent_dim"], seed=0))
+        grid = image_grid(torch.cat([x, recon, samples]).numpy(), cols=16, size=32)
+        Image.fromarray(grid).save(out_dir / "grids" / f"{card['name']}.png", optimize=True)
+        kl = f"{m['kl_nats']:.2f}" if "kl_nats" in m else "–"
+        elbo = f"{m['neg_elbo_nats']:.2f}" if "neg_elbo_nats" in m else "–"
+        rows.append(
+            f"| {card['name']} | {card['kind']} | {card['latent_dim']} | {card['beta']:g} | "
+            f"{m['reconstruction_nats']:.2f} | {kl} | {elbo} | {m['active_units']}/{card['latent_dim']} | "
+            f"{card['training'].get('seconds', '–')} | [png](grids/{card['name']}.png) |"
+        )
+    rows += ["", "Each grid: row 1 test inputs, row 2 reconstructions from mu (z for the AE),",
+             "row 3 decodings of the same 16 draws of z ~ N(0, I) (seed 0)."]
+    path = out_dir / "RESULTS.md"
+    path.write_text("\n".join(rows) + "\n")
+    return path
