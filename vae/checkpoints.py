@@ -41,12 +41,16 @@ def save_checkpoint(model: LatentModel, path: str | Path) -> Path:
 
 
 def _refuse_non_safetensors(path: Path) -> None:
+    """A safetensors file is an 8-byte header length, then a JSON header starting with '{'."""
     with open(path, "rb") as f:
-        head = f.read(8)
+        head = f.read(9)
+    if head[8:9] == b"{":
+        return
     if head[:1] == b"\x80" or head[:2] == b"PK":
         raise CheckpointError(path, "this is a pickle or torch.save file; only safetensors weights are read")
-    if len(head) < 8:
+    if len(head) < 9:
         raise CheckpointError(path, f"too short to be a safetensors file ({len(head)} bytes)")
+    raise CheckpointError(path, "not a safetensors file (no JSON header)")
 
 
 def load_checkpoint(path: str | Path) -> LatentModel:

@@ -5,7 +5,7 @@ math of its own. Single inputs are (C, H, W) images and (D,) codes; batches add 
 import numpy as np
 import torch
 
-from .latent import seeded_eps
+from .latent import reparameterize, seeded_eps
 from .models import LatentModel
 from .objective import kl_per_dim, reconstruction_per_example
 from .train import encode_all
@@ -53,3 +53,9 @@ def split_codes(model: LatentModel, images) -> tuple[np.ndarray, np.ndarray | No
     """The encoder's (mu (N, D), sigma (N, D) or None) for a whole split."""
     mu, log_sigma = encode_all(model, torch.as_tensor(images))
     return mu.numpy(), None if log_sigma is None else log_sigma.exp().numpy()
+
+
+def z_from(mu: np.ndarray, sigma: np.ndarray, eps: np.ndarray) -> np.ndarray:
+    """z = mu + sigma * eps (the seed's reparameterization) for values a person set; any shape."""
+    mu, sigma, eps = (torch.from_numpy(np.asarray(a, dtype=np.float64)) for a in (mu, sigma, eps))
+    return reparameterize(mu, sigma.log(), eps).numpy()

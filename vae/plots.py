@@ -56,6 +56,7 @@ def latent_map_figure(
     labels: np.ndarray,
     label_names,
     dims: tuple[int, int] = (0, 1),
+    ids: np.ndarray | None = None,
     current: np.ndarray | None = None,
     cloud: np.ndarray | None = None,
     title: str = "",
@@ -63,9 +64,11 @@ def latent_map_figure(
 ) -> go.Figure:
     """Codes of a split (N, D) seen in two dimensions, coloured by label, with the prior's 1 and 2
     sigma circles, the current z (D,) as a star and a cloud of samples (K, D) around it.
-    Each data point carries its row index as customdata, so a click can say which example it is.
+    Each data point carries its id (default: its row) as customdata, so a click can say which
+    example it is.
     """
     i, j = dims
+    ids = np.arange(len(points)) if ids is None else np.asarray(ids)
     fig = go.Figure()
     for r, dash in ((1, "solid"), (2, "dash")):
         fig.add_shape(type="circle", x0=-r, y0=-r, x1=r, y1=r, line=dict(color="#555", width=1.5, dash=dash))
@@ -74,7 +77,7 @@ def latent_map_figure(
         if len(rows) == 0:
             continue
         fig.add_trace(go.Scatter(
-            x=points[rows, i], y=points[rows, j], mode="markers", name=str(name), customdata=rows,
+            x=points[rows, i], y=points[rows, j], mode="markers", name=str(name), customdata=ids[rows],
             marker=dict(size=7, color=PALETTE[k % len(PALETTE)], opacity=0.75),
             hovertemplate=f"label {name}<br>#%{{customdata}}<br>(%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
         ))

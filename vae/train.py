@@ -176,7 +176,7 @@ def rebuild(out_dir: str | Path, only: list[str] | None = None, progress: bool =
         model.card.metrics = evaluate(model)
         path = checkpoints.save_checkpoint(model, out_dir / f"{model.card.name}.safetensors")
         entries.append(checkpoints.manifest_entry(model, path))
-    if only:  # keep the models this run did not rebuild
+    if only and (out_dir / checkpoints.MANIFEST).exists():  # keep the models this run did not rebuild
         kept = [e for e in checkpoints.read_manifest(out_dir)["models"] if e["name"] not in only]
         order = [c.model_name for c in SHIPPED]
         entries = sorted(kept + entries, key=lambda e: order.index(e["name"]) if e["name"] in order else len(order))

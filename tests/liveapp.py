@@ -1,0 +1,108 @@
+"""A real `streamlit run app.py` on 127.0.0.1 and a headless Chromium to look at it.
+
+Used by the browser tests and by anything else (benchmarks, screenshots) that needs the page as a
+person sees it. Processes started here are stopped here, by pid.
+"""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-dev-shm-usage",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+def chromium_path() -> str | None:
+    for candidate in (os.environ.get("CHROMIUM"), shutil.which("chromium"), "/usr/bin/chromium"):
+        if candidate and Path(candidate).exists():
+            return candidate
+    return None
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def streamlit_server(app: Path = ROOT / "app.py", env: dict | None = None, timeout: float = 60):
+    """Yields the base URL of a running server; stops it (by pid) on exit."""
+    port = free_port()
+    log = open(ROOT / f".streamlit-{port}.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(app), f"--server.port={port}",
+         "--server.headless=true", "--server.address=127.0.0.1", "--server.fileWatcherType=none",
+         "--browser.gatherUsageStats=false"],
+        cwd=ROOT, env={**os.environ, **(env or {})}, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"streamlit did not start: {Path(log.name).read_text()[-2000:]}")
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+        Path(log.name).unlink(missing_ok=True)
+
+
+def launch_chromium(playwright):
+    return playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+
+
+def open_app(browser, url: str, width: int = 1600, height: int = 1000):
+    """A fresh context (its own session) on the page, waited until the explorer has drawn."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_selector('input[type="range"][aria-label="mu_0"]', timeout=60_000)
+    page.wait_for_selector('[data-testid="stMetricValue"]', timeout=60_000)
+    page.wait_for_selector(".js-plotly-plot path.point", timeout=60_000)
+    wait_until_idle(page)
+    return page
+
+
+def kl_text(page) -> str:
+    return page.locator('[data-testid="stMetric"]', has_text="KL (nats").locator('[data-testid="stMetricValue"]').inner_text()
+
+
+def image_src(page, caption_start: str) -> str:
+    """The src of the image whose caption starts with caption_start (a media URL named by content)."""
+    return page.evaluate(
+        """(start) => [...document.querySelectorAll('[data-testid="stImageContainer"]')]
+            .find(c => (c.querySelector('[data-testid="stImageCaption"]')?.innerText || '').startsWith(start))
+            ?.querySelector('img')?.src""",
+        caption_start,
+    )
+
+
+def wait_until_idle(page, timeout: float = 30_000) -> None:
+    """Until Streamlit reports no script running (the status widget disappears)."""
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout
+    )
