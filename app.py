@@ -227,7 +227,8 @@ def stochastic_ui(ae, vm, ae_z, mu, sigma) -> np.ndarray:
     eps = explore.eps_for(st.session_state.seed + 10_000, vm.card.latent_dim, k)
     rows = (
         ("AE", explore.decode(ae, np.repeat(ae_z[None], k, axis=0)), "z = f(y) is the same every time"),
-        ("VAE", explore.decode(vm, explore.z_from(mu, sigma, eps)), "a new eps each time, with the current mu and sigma"),
+        ("VAE", explore.decode(vm, explore.z_from(mu, sigma, eps)),
+         "a new eps each time, with the current mu and sigma"),
     )
     for name, images, note in rows:
         std = images.std(axis=0)

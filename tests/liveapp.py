@@ -88,7 +88,8 @@ def open_app(browser, url: str, width: int = 1600, height: int = 1000):
 
 
 def kl_text(page) -> str:
-    return page.locator('[data-testid="stMetric"]', has_text="KL (nats").locator('[data-testid="stMetricValue"]').inner_text()
+    metric = page.locator('[data-testid="stMetric"]', has_text="KL (nats")
+    return metric.locator('[data-testid="stMetricValue"]').inner_text()
 
 
 def image_src(page, caption_start: str) -> str:

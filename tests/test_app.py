@@ -4,11 +4,11 @@ import io
 
 import numpy as np
 import pytest
+from conftest import ROOT
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 import vae
-from conftest import ROOT
 from vae import explore
 
 APP = str(ROOT / "app.py")

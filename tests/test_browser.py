@@ -3,7 +3,6 @@
 import re
 
 import pytest
-
 from conftest import IN_CI, ROOT
 from liveapp import chromium_path, image_src, kl_text, launch_chromium, open_app, streamlit_server
 

@@ -7,9 +7,9 @@ import struct
 import numpy as np
 import pytest
 import torch
+from conftest import tiny_card
 from PIL import Image
 
-from conftest import tiny_card
 from vae import InputError, image_from_bytes, load_dataset
 from vae.data import SPRITE_FACTORS, read_idx, render_sprites
 
@@ -122,8 +122,10 @@ def test_upload_is_converted_like_the_dataset():
     ("WEBP", "RGB"), ("PNG", "I;16"),
 ])
 def test_upload_formats_and_modes(fmt, convert):
-    base = Image.fromarray(a_dark_digit_on_white())
-    im = base.convert(convert) if convert != "I;16" else Image.fromarray(a_dark_digit_on_white().astype(np.uint16) * 257)
+    if convert == "I;16":
+        im = Image.fromarray(a_dark_digit_on_white().astype(np.uint16) * 257)
+    else:
+        im = Image.fromarray(a_dark_digit_on_white()).convert(convert)
     buf = io.BytesIO()
     im.save(buf, format=fmt)
     x = image_from_bytes(buf.getvalue(), tiny_card("vae", "digits"))

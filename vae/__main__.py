@@ -42,12 +42,16 @@ def cmd_train(args) -> None:
 
 def cmd_evaluate(args) -> None:
     target = Path(args.model)
-    model = checkpoints.load_checkpoint(target) if target.suffix == ".safetensors" else checkpoints.load_pretrained(args.model, args.dir)
+    if target.suffix == ".safetensors":
+        model = checkpoints.load_checkpoint(target)
+    else:
+        model = checkpoints.load_pretrained(args.model, args.dir)
     metrics = evaluate(model, load_dataset(model.card.dataset, "test", root=args.data_root))
     if args.json:
         print(json.dumps({"name": model.card.name, **metrics}, indent=1))
     else:
-        print(f"{model.card.name} ({model.card.kind}, {model.card.dataset}, D={model.card.latent_dim}, beta={model.card.beta:g})")
+        c = model.card
+        print(f"{c.name} ({c.kind}, {c.dataset}, D={c.latent_dim}, beta={c.beta:g})")
         print_metrics(metrics)
 
 

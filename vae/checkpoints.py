@@ -89,7 +89,8 @@ def _check_tensors(path: Path, model: LatentModel, tensors: dict) -> None:
     for key, want in expected.items():
         got = tensors[key]
         if got.shape != want.shape:
-            raise CheckpointError(path, f"tensor {key} has shape {tuple(got.shape)}, the card needs {tuple(want.shape)}")
+            shapes = f"{tuple(got.shape)}, the card needs {tuple(want.shape)}"
+            raise CheckpointError(path, f"tensor {key} has shape {shapes}")
         if got.dtype != want.dtype:
             raise CheckpointError(path, f"tensor {key} has dtype {got.dtype}, expected {want.dtype}")
         if not torch.isfinite(got).all():
@@ -140,7 +141,8 @@ def load_pretrained(name: str, directory: str | Path | None = None) -> LatentMod
         raise CheckpointError(path, "the file is missing")
     digest = sha256_of(path)
     if digest != entry.get("sha256"):
-        raise CheckpointError(path, f"sha256 {digest[:12]}… does not match the manifest's {str(entry.get('sha256'))[:12]}…")
+        expected = str(entry.get("sha256"))
+        raise CheckpointError(path, f"sha256 {digest[:12]}… does not match the manifest's {expected[:12]}…")
     model = load_checkpoint(path)
     if model.card.name != name:
         raise CheckpointError(path, f"the file's card names {model.card.name!r}, the manifest {name!r}")

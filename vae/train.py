@@ -53,7 +53,10 @@ class TrainConfig:
 def initial_model(cfg: TrainConfig, image_shape) -> LatentModel:
     if cfg.init_from:
         source = Path(cfg.init_from)
-        ae = checkpoints.load_checkpoint(source) if source.suffix == ".safetensors" else checkpoints.load_pretrained(cfg.init_from)
+        if source.suffix == ".safetensors":
+            ae = checkpoints.load_checkpoint(source)
+        else:
+            ae = checkpoints.load_pretrained(cfg.init_from)
         model = convert_ae_to_vae(ae.requires_grad_(True), name=cfg.model_name)
     else:
         torch.manual_seed(cfg.seed)

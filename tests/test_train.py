@@ -1,0 +1,48 @@
+"""Training lowers the loss, is reproducible, and the command line writes what it says."""
+
+import json
+
+import torch
+
+from vae import TrainConfig, load_checkpoint, train
+from vae.__main__ import main
+from vae.train import evaluate
+
+
+def test_short_training_lowers_the_loss_for_both_kinds():
+    for kind in ("ae", "vae"):
+        history = []
+        train(TrainConfig(kind=kind, latent_dim=2, epochs=6, batch_size=128), progress=False,
+              on_epoch=lambda epoch, stats, history=history: history.append(stats))
+        assert history[-1]["loss"] < history[0]["loss"] * 0.9, (kind, history)
+        assert (history[-1]["kl"] == 0) == (kind == "ae")
+
+
+def test_training_is_reproducible_under_a_seed():
+    cfg = TrainConfig(kind="vae", latent_dim=2, epochs=2, batch_size=256, seed=5)
+    a, b = train(cfg, progress=False), train(cfg, progress=False)
+    for k, v in a.state_dict().items():
+        torch.testing.assert_close(b.state_dict()[k], v)
+
+
+def test_cli_train_evaluate_and_convert(tmp_path, capsys):
+    ae_path, vae_path = tmp_path / "ae.safetensors", tmp_path / "from-ae.safetensors"
+    assert main(["train", "--kind", "ae", "--latent-dim", "3", "--epochs", "2", "--quiet", "-o", str(ae_path)]) == 0
+    assert main(["train", "--init-from", str(ae_path), "--latent-dim", "3", "--epochs", "2", "--quiet",
+                 "-o", str(vae_path)]) == 0
+    converted = load_checkpoint(vae_path)
+    assert converted.card.kind == "vae" and converted.card.training["init_from"] == str(ae_path)
+    assert converted.card.name == "digits-vae-z3-from-ae"
+    capsys.readouterr()
+    assert main(["evaluate", str(vae_path), "--json"]) == 0
+    figures = json.loads(capsys.readouterr().out)
+    assert figures == {"name": converted.card.name, **evaluate(converted)}
+    assert figures["neg_elbo_nats"] == figures["reconstruction_nats"] + figures["kl_nats"]
+    assert len(figures["kl_per_dim_nats"]) == 3
+
+
+def test_cli_reports_errors_without_a_traceback(tmp_path, capsys):
+    bad = tmp_path / "bad.safetensors"
+    bad.write_bytes(b"nonsense")
+    assert main(["evaluate", str(bad)]) == 2
+    assert "bad.safetensors" in capsys.readouterr().err
