@@ -1,16 +1,23 @@
 """Latent explorer: what a plain autoencoder and a variational autoencoder make of the same input.
 
-Run with `streamlit run app.py`. The page composes widgets and calls `vae`; the numbers come
-from vae.explore and the figures from vae.plots.
+Run with `streamlit run app.py`. The page is an outline: the sidebar picks models and input, the
+explorer fragment holds the sliders, images and readouts, and each tab below it is a panel from
+panels/. Numbers come from vae.explore, figures from vae.plots.
 """
 
+import functools
 import hashlib
+import os
+import time
 
 import numpy as np
 import streamlit as st
 import torch
 
 import vae
+from panels.latent_map import latent_map_ui
+from panels.shared import IMAGE_PX, View, load_model, test_split
+from panels.stochastic import stochastic_ui
 from vae import explore, plots
 
 torch.set_num_threads(1)  # one request's tiny models gain nothing from threads; a class shares 2 cores
@@ -18,43 +25,43 @@ torch.set_num_threads(1)  # one request's tiny models gain nothing from threads;
 MU_RANGE = (-4.0, 4.0)  # about 4 prior standard deviations either side
 SIGMA_RANGE = (0.01, 3.0)
 MU_STEP, SIGMA_STEP = 0.05, 0.01
-IMAGE_PX = 256
-MAP_POINTS = 1000  # at most this many test codes per latent map, for a quick redraw
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "bmp", "gif", "webp"]
+PANELS = {  # tab title -> panel; only the open tab is drawn on a rerun
+    "Deterministic vs stochastic": stochastic_ui,
+    "Latent map": latent_map_ui,
+}
+TIMINGS = os.environ.get("EXPLORER_TIMINGS")  # a file: one line per explorer run, "name ms", for benchmarks
 
 
-# ---- loaders: shared by every session, read-only --------------------------------------------------
+def timed(fn):
+    """Appends each call's server time to TIMINGS, when it is set; otherwise returns fn as it is."""
+    if not TIMINGS:
+        return fn
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            with open(TIMINGS, "a") as f:
+                f.write(f"{fn.__name__} {(time.perf_counter() - start) * 1000:.2f}\n")
+
+    return wrapper
 
 
-@st.cache_resource(show_spinner=False)
-def load_model(name: str):
-    return vae.load_pretrained(name)
-
-
-@st.cache_resource(show_spinner=False)
-def test_split(dataset: str) -> vae.Dataset:
-    return vae.load_dataset(dataset, "test")
-
-
-@st.cache_data(show_spinner=False)
-def split_codes(name: str):
-    """(mu, sigma) of the model's test split; sigma is None for an AE."""
-    model = load_model(name)
-    return explore.split_codes(model, test_split(model.card.dataset).images)
+# ---- sidebar: which models, which input -------------------------------------------------------------
 
 
 def model_pairs() -> dict[str, tuple[str, str]]:
     """'digits, D=8' -> (AE name, VAE name), for every AE and beta-1 VAE trained alike."""
-    names = {c.name for c in vae.list_pretrained()}
-    pairs = {}
-    for card in vae.list_pretrained():
-        twin = f"{card.dataset}-vae-z{card.latent_dim}"
-        if card.kind == "ae" and twin in names:
-            pairs[f"{card.dataset}, D={card.latent_dim}"] = (card.name, twin)
-    return pairs
-
-
-# ---- sidebar: which models, which input -------------------------------------------------------------
+    cards = vae.list_pretrained()
+    names = {c.name for c in cards}
+    return {
+        f"{c.dataset}, D={c.latent_dim}": (c.name, f"{c.dataset}-vae-z{c.latent_dim}")
+        for c in cards
+        if c.kind == "ae" and f"{c.dataset}-vae-z{c.latent_dim}" in names
+    }
 
 
 def pair_ui():
@@ -98,12 +105,18 @@ def input_ui(card) -> tuple[np.ndarray, str, str]:
     return image, caption, input_id
 
 
+@st.cache_data(show_spinner=False)
+def gallery_images(dataset: str, count: int = 32) -> tuple[list[np.ndarray], list[str]]:
+    data = test_split(dataset)
+    shown = range(min(count, len(data)))
+    return ([plots.to_pixels(data.images[i].numpy(), 64) for i in shown],
+            [f"#{i} ({data.label_names[data.labels[i]]})" for i in shown])
+
+
 def gallery_ui(card) -> None:
-    data = test_split(card.dataset)
     with st.expander("Gallery of test images (type a number into 'Test image #' to use one)"):
-        shown = np.arange(min(48, len(data)))
-        st.image([plots.to_pixels(data.images[i].numpy(), 64) for i in shown],
-                 caption=[f"#{i} ({data.label_names[data.labels[i]]})" for i in shown], width=64)
+        images, captions = gallery_images(card.dataset)
+        st.image(images, caption=captions, width=64)
 
 
 # ---- VAE state: sliders start at the encoder's output for this input --------------------------------
@@ -151,11 +164,8 @@ def vae_sliders(mu0: np.ndarray, sigma0: np.ndarray) -> tuple[np.ndarray, np.nda
 
 
 @st.fragment
+@timed
 def explorer(x: np.ndarray, caption: str, ae, vm, mu0: np.ndarray, sigma0: np.ndarray) -> None:
-    card = vm.card
-    dim = card.latent_dim
-    ae_z, _ = explore.encode(ae, x)
-
     images_slot = st.container()  # filled below, once the sliders have given mu and sigma
     left, right = st.columns(2, gap="large")
     with left:
@@ -167,115 +177,61 @@ def explorer(x: np.ndarray, caption: str, ae, vm, mu0: np.ndarray, sigma0: np.nd
                        "Reset returns them there.")
         mu, sigma = vae_sliders(mu0, sigma0)
 
-    eps = explore.eps_for(st.session_state.seed, dim)
-    z = explore.z_from(mu, sigma, eps)
-    ae_rec, vae_rec, vae_mu = explore.decode(ae, ae_z), *explore.decode(vm, np.stack([z, mu]))
-    kl = explore.kl_nats(mu, sigma)
-    rec_ae, rec_vae = explore.reconstruction_nats(ae, x, ae_z), explore.reconstruction_nats(vm, x, z)
-
+    seed = st.session_state.seed
+    eps = explore.eps_for(seed, len(mu))
+    view = View(x, caption, ae, vm, explore.encode(ae, x)[0], mu0, sigma0, mu, sigma, seed, eps,
+                explore.z_from(mu, sigma, eps))
     with images_slot:
-        images_ui(x, caption, ae_rec, vae_rec, vae_mu)
+        images_ui(view)
     with left:
-        code_table_ui(ae_z, mu, sigma, eps, z, kl)
+        code_table_ui(view)
     with right:
-        readouts_ui(kl, rec_ae, rec_vae, card)
+        readouts_ui(view)
 
-    st.divider()
-    cloud = stochastic_ui(ae, vm, ae_z, mu, sigma)
-    st.divider()
-    latent_map_ui(ae, vm, ae_z, z, cloud)
+    for tab, panel in zip(st.tabs(list(PANELS), key="panel", on_change="rerun"), PANELS.values()):
+        if tab.open:
+            with tab:
+                panel(view)
 
 
-def images_ui(x, caption, ae_rec, vae_rec, vae_mu) -> None:
-    cols = st.columns(4)
-    for col, image, title in zip(
-        cols, (x, ae_rec, vae_rec, vae_mu),
-        (f"Input: {caption}", "AE: decode f(y)", "VAE: decode z = mu + sigma·eps", "VAE: decode mu alone"),
-    ):
+def images_ui(view: View) -> None:
+    vae_z, vae_mu = explore.decode(view.vm, np.stack([view.z, view.mu]))
+    shown = (
+        (view.x, f"Input: {view.caption}"),
+        (explore.decode(view.ae, view.ae_z), "AE: decode f(y)"),
+        (vae_z, "VAE: decode z = mu + sigma·eps"),
+        (vae_mu, "VAE: decode mu alone"),
+    )
+    for col, (image, title) in zip(st.columns(4), shown):
         col.image(plots.to_pixels(image, IMAGE_PX), caption=title, width="stretch", output_format="PNG")
 
 
-def readouts_ui(kl: np.ndarray, rec_ae: float, rec_vae: float, card) -> None:
+def readouts_ui(view: View) -> None:
+    kl = view.kl
     total = float(kl.sum())
+    rec_ae = explore.reconstruction_nats(view.ae, view.x, view.ae_z)
+    rec_vae = explore.reconstruction_nats(view.vm, view.x, view.z)
     st.metric(f"KL (nats, summed over {len(kl)} dims)", f"{total:.3f}",
               help="½ Σ_d (mu_d² + sigma_d² − 2 log sigma_d − 1) for this input: how far q(z|x) is from N(0, I).")
     c1, c2 = st.columns(2)
     c1.metric("AE reconstruction (nats)", f"{rec_ae:.2f}", help="BCE summed over pixels, this input.")
     c2.metric("VAE reconstruction (nats)", f"{rec_vae:.2f}", help="BCE summed over pixels, decoding the current z.")
-    beta = "" if card.beta == 1 else rf"{card.beta:g}\times"
+    beta = view.vm.card.beta
+    times = "" if beta == 1 else rf"{beta:g}\times"
     st.latex(
-        rf"L_{{VAE}} = \underbrace{{{rec_vae:.2f}}}_{{L_{{AE}}(x,\hat x)}} + {beta}"
-        rf"\underbrace{{{total:.2f}}}_{{KL(q\,\|\,p)}} = {rec_vae + card.beta * total:.2f}\ \text{{nats}}"
+        rf"L_{{VAE}} = \underbrace{{{rec_vae:.2f}}}_{{L_{{AE}}(x,\hat x)}} + {times}"
+        rf"\underbrace{{{total:.2f}}}_{{KL(q\,\|\,p)}} = {rec_vae + beta * total:.2f}\ \text{{nats}}"
     )
     st.plotly_chart(plots.kl_bar_figure(kl), key="kl_bars", config={"displayModeBar": False})
 
 
-def code_table_ui(ae_z, mu, sigma, eps, z, kl) -> None:
+def code_table_ui(view: View) -> None:
+    columns = {"AE z = f(y)": view.ae_z, "mu": view.mu, "sigma": view.sigma, "eps": view.eps,
+               "z = mu + sigma·eps": view.z, "KL (nats)": view.kl}
     st.dataframe(
-        {"dim": [f"z{d}" for d in range(len(mu))], "AE z = f(y)": ae_z, "mu": mu, "sigma": sigma,
-         "eps": eps, "z = mu + sigma·eps": z, "KL (nats)": kl},
-        hide_index=True, width="stretch",
-        column_config={k: st.column_config.NumberColumn(format="%.3f") for k in
-                       ("AE z = f(y)", "mu", "sigma", "eps", "z = mu + sigma·eps", "KL (nats)")},
+        {"dim": [f"z{d}" for d in range(view.dim)], **columns}, hide_index=True, width="stretch",
+        column_config={k: st.column_config.NumberColumn(format="%.3f") for k in columns},
     )
-
-
-def stochastic_ui(ae, vm, ae_z, mu, sigma) -> np.ndarray:
-    """Returns the K sampled z, for the latent map."""
-    st.subheader("Deterministic vs stochastic: encode the same input K times")
-    k = st.slider("K (encodings)", 2, 64, 16, key="k_samples")
-    eps = explore.eps_for(st.session_state.seed + 10_000, vm.card.latent_dim, k)
-    rows = (
-        ("AE", explore.decode(ae, np.repeat(ae_z[None], k, axis=0)), "z = f(y) is the same every time"),
-        ("VAE", explore.decode(vm, explore.z_from(mu, sigma, eps)),
-         "a new eps each time, with the current mu and sigma"),
-    )
-    for name, images, note in rows:
-        std = images.std(axis=0)
-        st.markdown(f"**{name}**: {note}. Largest per-pixel std: **{std.max():.3f}**")
-        c1, c2, c3 = st.columns([6, 1, 1])
-        c1.image(plots.image_grid(images[:24], cols=8, size=56), caption=f"{k} decodings (first 24)")
-        c2.image(plots.to_pixels(images.mean(axis=0), 96), caption="mean", width="stretch")
-        c3.image(plots.to_pixels(std * 2, 96), caption="std (white = 0.5)", width="stretch")
-    return explore.z_from(mu, sigma, eps)
-
-
-def latent_map_ui(ae, vm, ae_z, z, cloud) -> None:
-    st.subheader("Latent map: the test split's codes, AE beside VAE")
-    dim = vm.card.latent_dim
-    dims = (0, 1)
-    if dim > 2:
-        c1, c2, _ = st.columns([1, 1, 3])
-        dims = (c1.selectbox("x axis", range(dim), 0, format_func=lambda d: f"z{d}", key="map_x"),
-                c2.selectbox("y axis", range(dim), 1, format_func=lambda d: f"z{d}", key="map_y"))
-    data = test_split(vm.card.dataset)
-    shown = np.arange(len(data))[:: max(1, len(data) // MAP_POINTS)]
-    ae_codes, _ = split_codes(ae.card.name)
-    vae_mu, _ = split_codes(vm.card.name)
-    st.caption("Circles: the prior N(0, I) at 1 and 2 sigma. Star: the current code. "
-               "Rings: the K sampled z above. Click a point to decode it with both decoders.")
-    c1, c2 = st.columns(2)
-    picked = None
-    for col, codes, current, rings, name, key in (
-        (c1, ae_codes, ae_z, None, f"AE: z = f(y) ({ae.card.name})", "map_ae"),
-        (c2, vae_mu, z, cloud, f"VAE: mu ({vm.card.name})", "map_vae"),
-    ):
-        fig = plots.latent_map_figure(codes[shown], data.labels[shown], data.label_names, dims,
-                                      ids=shown, current=current, cloud=rings, title=name)
-        event = col.plotly_chart(fig, key=key, on_select="rerun", selection_mode="points")
-        points = [p for p in event.selection.points if "customdata" in p]
-        if points:
-            picked = int(points[0]["customdata"])
-    if picked is not None:
-        decoded_point_ui(picked, data, ae, vm, ae_codes, vae_mu)
-
-
-def decoded_point_ui(i, data, ae, vm, ae_codes, vae_mu) -> None:
-    st.markdown(f"**Clicked: test #{i} ({data.label_names[data.labels[i]]})**")
-    cols = st.columns(6)
-    cols[0].image(plots.to_pixels(data.images[i].numpy(), 128), caption=f"test #{i}")
-    cols[1].image(plots.to_pixels(explore.decode(ae, ae_codes[i]), 128), caption="AE decoder")
-    cols[2].image(plots.to_pixels(explore.decode(vm, vae_mu[i]), 128), caption="VAE decoder (mu)")
 
 
 # ---- the page ------------------------------------------------------------------------------------------

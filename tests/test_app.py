@@ -136,3 +136,15 @@ def test_stochastic_panel_ae_spread_is_exactly_zero():
     notes = [m.value for m in at.markdown if "Largest per-pixel std" in m.value]
     assert notes[0].startswith("**AE**") and notes[0].endswith("**0.000**")
     assert notes[1].startswith("**VAE**") and not notes[1].endswith("**0.000**")
+
+
+def test_latent_map_tab_draws_axes_pickers_and_a_picked_point():
+    at = start("digits, D=8")
+    at.session_state["panel"] = "Latent map"
+    at.session_state["picked"] = ("digits", 5)
+    at.run()
+    assert not at.exception
+    assert {s.key for s in at.selectbox} >= {"map_x", "map_y"}
+    assert any(m.value.startswith("**Clicked: test #5") for m in at.markdown)
+    at.selectbox(key="pair").set_value("digits, D=2").run()
+    assert not at.exception and not {s.key for s in at.selectbox} & {"map_x", "map_y"}

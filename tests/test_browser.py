@@ -47,10 +47,16 @@ def wait_for_change(page, read, before, timeout=15_000):
     raise AssertionError(f"still {before!r} after {timeout} ms")
 
 
+def open_tab(page, name):
+    page.get_by_role("tab", name=name).click()
+
+
 def test_page_shows_images_charts_and_sliders(page):
     for caption in ("Input: test #0", "AE: decode f(y)", "VAE: decode z", "VAE: decode mu alone"):
         assert image_src(page, caption), caption
-    assert page.locator(".js-plotly-plot").count() == 3  # KL bars and the two latent maps
+    assert image_src(page, "16 decodings")  # the stochastic panel, open first
+    open_tab(page, "Latent map")
+    page.locator(".js-plotly-plot").nth(2).wait_for()  # KL bars and the two latent maps
     assert page.locator('input[type="range"][aria-label^="mu_"]').count() == 2
     assert page.locator('input[type="range"][aria-label^="sigma_"]').count() == 2
     assert re.fullmatch(r"\d+\.\d{3}", kl_text(page))
@@ -77,7 +83,9 @@ def test_resample_changes_the_image_not_the_kl(page):
 
 
 def test_clicking_the_latent_map_decodes_that_point(page):
+    open_tab(page, "Latent map")
     vae_map = page.locator(".js-plotly-plot").nth(2)
+    vae_map.locator("path.point").nth(5).wait_for()
     vae_map.scroll_into_view_if_needed()
     point = vae_map.locator("path.point").nth(5)
     box = point.bounding_box()

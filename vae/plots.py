@@ -33,22 +33,30 @@ def image_grid(images: np.ndarray, cols: int, size: int = 64, pad: int = 2) -> n
     return grid
 
 
+def figure(data: list[dict], layout: dict) -> go.Figure:
+    """A figure from plain dicts, without plotly's per-property validation.
+
+    Validation costs ~30 ms for a latent map, on every slider move; these specs are fixed and
+    covered by tests, so the explorer skips it (plotly.express does the same internally).
+    """
+    return go.Figure({"data": data, "layout": layout}, _validate=False)
+
+
 def kl_bar_figure(kl_per_dim: np.ndarray, collapsed: np.ndarray | None = None, height: int = 260) -> go.Figure:
     """KL per latent dimension in nats; collapsed dimensions (inactive units) drawn grey."""
     kl = np.asarray(kl_per_dim, dtype=np.float64)
     colours = ["#bbbbbb" if collapsed is not None and collapsed[d] else "#d62728" for d in range(len(kl))]
-    fig = go.Figure(go.Bar(
-        x=[f"z{d}" for d in range(len(kl))], y=kl, marker_color=colours,
-        text=[f"{v:.2f}" for v in kl], textposition="outside", cliponaxis=False,
-        hovertemplate="dimension %{x}<br>KL %{y:.4f} nats<extra></extra>",
-    ))
     top = max(float(np.nanmax(kl)) if len(kl) else 0.0, 0.1)
-    fig.update_layout(
-        height=height, margin=dict(l=50, r=10, t=30, b=30), font=FONT,
-        yaxis=dict(title="KL (nats)", range=[0, top * 1.2]),
-        title=dict(text="KL per dimension (this input)", font=dict(size=15)),
-    )
-    return fig
+    bar = {
+        "type": "bar", "x": [f"z{d}" for d in range(len(kl))], "y": kl, "marker": {"color": colours},
+        "text": [f"{v:.2f}" for v in kl], "textposition": "outside", "cliponaxis": False,
+        "hovertemplate": "dimension %{x}<br>KL %{y:.4f} nats<extra></extra>",
+    }
+    return figure([bar], {
+        "height": height, "margin": {"l": 50, "r": 10, "t": 30, "b": 30}, "font": FONT,
+        "yaxis": {"title": {"text": "KL (nats)"}, "range": [0, top * 1.2]},
+        "title": {"text": "KL per dimension (this input)", "font": {"size": 15}},
+    })
 
 
 def latent_map_figure(
@@ -69,34 +77,37 @@ def latent_map_figure(
     """
     i, j = dims
     ids = np.arange(len(points)) if ids is None else np.asarray(ids)
-    fig = go.Figure()
-    for r, dash in ((1, "solid"), (2, "dash")):
-        fig.add_shape(type="circle", x0=-r, y0=-r, x1=r, y1=r, line=dict(color="#555", width=1.5, dash=dash))
+    traces = []
     for k, name in enumerate(label_names):
         rows = np.flatnonzero(labels == k)
         if len(rows) == 0:
             continue
-        fig.add_trace(go.Scatter(
-            x=points[rows, i], y=points[rows, j], mode="markers", name=str(name), customdata=ids[rows],
-            marker=dict(size=7, color=PALETTE[k % len(PALETTE)], opacity=0.75),
-            hovertemplate=f"label {name}<br>#%{{customdata}}<br>(%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
-        ))
+        traces.append({
+            "type": "scatter", "mode": "markers", "name": str(name),
+            "x": points[rows, i], "y": points[rows, j], "customdata": ids[rows],
+            "marker": {"size": 7, "color": PALETTE[k % len(PALETTE)], "opacity": 0.75},
+            "hovertemplate": f"label {name}<br>#%{{customdata}}<br>(%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
+        })
     if cloud is not None and len(cloud):
-        fig.add_trace(go.Scatter(
-            x=cloud[:, i], y=cloud[:, j], mode="markers", name="samples of z",
-            marker=dict(size=8, color="rgba(0,0,0,0)", line=dict(color="black", width=1.5)),
-            hovertemplate="sampled z<br>(%{x:.2f}, %{y:.2f})<extra></extra>",
-        ))
+        traces.append({
+            "type": "scatter", "mode": "markers", "name": "samples of z", "x": cloud[:, i], "y": cloud[:, j],
+            "marker": {"size": 8, "color": "rgba(0,0,0,0)", "line": {"color": "black", "width": 1.5}},
+            "hovertemplate": "sampled z<br>(%{x:.2f}, %{y:.2f})<extra></extra>",
+        })
     if current is not None:
-        fig.add_trace(go.Scatter(
-            x=[current[i]], y=[current[j]], mode="markers", name="current z",
-            marker=dict(size=18, symbol="star", color="gold", line=dict(color="black", width=1.5)),
-            hovertemplate="current z<br>(%{x:.2f}, %{y:.2f})<extra></extra>",
-        ))
-    fig.update_layout(
-        title=dict(text=title, font=dict(size=16)), height=height, font=FONT,
-        margin=dict(l=50, r=10, t=40, b=40), legend=dict(itemsizing="constant"),
-        xaxis=dict(title=f"z{i}", zeroline=True), yaxis=dict(title=f"z{j}", scaleanchor="x", zeroline=True),
-        clickmode="event+select", dragmode="pan",
-    )
-    return fig
+        traces.append({
+            "type": "scatter", "mode": "markers", "name": "current z", "x": [current[i]], "y": [current[j]],
+            "marker": {"size": 18, "symbol": "star", "color": "gold", "line": {"color": "black", "width": 1.5}},
+            "hovertemplate": "current z<br>(%{x:.2f}, %{y:.2f})<extra></extra>",
+        })
+    circles = [
+        {"type": "circle", "x0": -r, "y0": -r, "x1": r, "y1": r, "line": {"color": "#555", "width": 1.5, "dash": dash}}
+        for r, dash in ((1, "solid"), (2, "dash"))
+    ]
+    return figure(traces, {
+        "title": {"text": title, "font": {"size": 16}}, "height": height, "font": FONT, "shapes": circles,
+        "margin": {"l": 50, "r": 10, "t": 40, "b": 40}, "legend": {"itemsizing": "constant"},
+        "xaxis": {"title": {"text": f"z{i}"}, "zeroline": True},
+        "yaxis": {"title": {"text": f"z{j}"}, "scaleanchor": "x", "zeroline": True},
+        "clickmode": "event+select", "dragmode": "pan",
+    })

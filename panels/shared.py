@@ -1,0 +1,61 @@
+"""What every panel shares: cached loaders and the View of the current input and code."""
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import streamlit as st
+
+import vae
+from vae import explore
+
+IMAGE_PX = 256
+
+
+@st.cache_resource(show_spinner=False)
+def load_model(name: str):
+    """A shipped model, loaded once per server and shared read-only by every session."""
+    return vae.load_pretrained(name)
+
+
+@st.cache_resource(show_spinner=False)
+def test_split(dataset: str) -> vae.Dataset:
+    return vae.load_dataset(dataset, "test")
+
+
+@st.cache_data(show_spinner=False)
+def split_codes(name: str):
+    """(mu, sigma) of the model's test split; sigma is None for an AE."""
+    model = load_model(name)
+    return explore.split_codes(model, test_split(model.card.dataset).images)
+
+
+@dataclass(frozen=True)
+class View:
+    """The input and both models' codes for it, as the sliders have set them."""
+
+    x: np.ndarray  # (C, H, W) in [0, 1]
+    caption: str
+    ae: object
+    vm: object
+    ae_z: np.ndarray  # (D,) the AE's z = f(y)
+    mu0: np.ndarray  # (D,) the VAE encoder's mu and sigma for x
+    sigma0: np.ndarray
+    mu: np.ndarray  # (D,) as the sliders have them
+    sigma: np.ndarray
+    seed: int  # of eps
+    eps: np.ndarray  # (D,)
+    z: np.ndarray  # (D,) mu + sigma * eps
+
+    @property
+    def dim(self) -> int:
+        return len(self.mu)
+
+    @cached_property
+    def kl(self) -> np.ndarray:
+        """KL per dimension in nats, from the sliders' mu and sigma."""
+        return explore.kl_nats(self.mu, self.sigma)
+
+    def sampled_z(self, k: int) -> np.ndarray:
+        """k draws of z = mu + sigma * eps around the current mu and sigma, (k, D); fixed per seed."""
+        return explore.z_from(self.mu, self.sigma, explore.eps_for(self.seed + 10_000, self.dim, k))

@@ -1,0 +1,30 @@
+"""Deterministic vs stochastic: the same input encoded K times by each model."""
+
+import numpy as np
+import streamlit as st
+
+from vae import explore, plots
+
+from .shared import View
+
+K_DEFAULT = 16
+
+
+def samples_count() -> int:
+    return st.session_state.get("k_samples", K_DEFAULT)
+
+
+def stochastic_ui(view: View) -> None:
+    st.slider("K (encodings)", 2, 64, K_DEFAULT, key="k_samples")
+    k = samples_count()
+    rows = (
+        ("AE", explore.decode(view.ae, np.repeat(view.ae_z[None], k, axis=0)), "z = f(y) is the same every time"),
+        ("VAE", explore.decode(view.vm, view.sampled_z(k)), "a new eps each time, with the current mu and sigma"),
+    )
+    for name, images, note in rows:
+        std = images.std(axis=0)
+        st.markdown(f"**{name}**: {note}. Largest per-pixel std: **{std.max():.3f}**")
+        c1, c2, c3 = st.columns([6, 1, 1])
+        c1.image(plots.image_grid(images[:24], cols=8, size=56), caption=f"{k} decodings (first 24)")
+        c2.image(plots.to_pixels(images.mean(axis=0), 96), caption="mean", width="stretch")
+        c3.image(plots.to_pixels(std * 2, 96), caption="std (white = 0.5)", width="stretch")
