@@ -278,3 +278,14 @@ def _crop_to_content(gray: np.ndarray, margin: float) -> np.ndarray:
     oy, ox = (side_with_margin - (y1 - y0)) // 2, (side_with_margin - (x1 - x0)) // 2
     out[oy : oy + y1 - y0, ox : ox + x1 - x0] = gray[y0:y1, x0:x1]
     return out
+
+
+def sprite_factor_features(factors: np.ndarray) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Sprite factors (N, 5) as columns a linear measure can see, with the factor each column
+    belongs to: shape one-hot; scale; orientation as cos/sin of 1, 2 and 4 times the angle (a
+    square repeats every quarter turn, an ellipse every half); x; y."""
+    shape, scale, angle, x, y = factors.T
+    columns = [shape == k for k in range(len(SPRITE_SHAPES))] + [scale]
+    columns += [f(m * angle) for m in (1, 2, 4) for f in (np.cos, np.sin)] + [x, y]
+    names = ("shape",) * len(SPRITE_SHAPES) + ("scale",) + ("orientation",) * 6 + ("x", "y")
+    return np.stack(columns, axis=1).astype(np.float64), names

@@ -5,7 +5,7 @@ math of its own. Single inputs are (C, H, W) images and (D,) codes; batches add 
 import numpy as np
 import torch
 
-from .latent import reparameterize, seeded_eps
+from .latent import interpolate, reparameterize, seeded_eps, traversal
 from .models import LatentModel
 from .objective import kl_per_dim, reconstruction_per_example
 from .train import encode_all
@@ -59,3 +59,39 @@ def z_from(mu: np.ndarray, sigma: np.ndarray, eps: np.ndarray) -> np.ndarray:
     """z = mu + sigma * eps (the seed's reparameterization) for values a person set; any shape."""
     mu, sigma, eps = (torch.from_numpy(np.asarray(a, dtype=np.float64)) for a in (mu, sigma, eps))
     return reparameterize(mu, sigma.log(), eps).numpy()
+
+
+def prior_decodings(model: LatentModel, n: int, seed: int) -> np.ndarray:
+    """Decodings of n draws of z ~ N(0, I), (n, C, H, W): the same draws for any model of that D."""
+    return decode(model, seeded_eps(seed, (n, model.card.latent_dim)).numpy())
+
+
+def interpolation_codes(z0: np.ndarray, z1: np.ndarray, steps: int, spherical: bool = False) -> np.ndarray:
+    """(steps, D) codes from z0 to z1, endpoints included."""
+    return interpolate(_t(z0).double(), _t(z1).double(), steps, spherical).numpy()
+
+
+def traversal_codes(base: np.ndarray, dim: int, values: np.ndarray, around_base: bool = True) -> np.ndarray:
+    """(S, D) copies of base with dimension dim set to base[dim] + values (or to values)."""
+    base = _t(base).double()
+    values = _t(values).double() + (base[dim] if around_base else 0)
+    return traversal(base, dim, values).numpy()
+
+
+def decode_grid(model: LatentModel, extent: tuple[float, float, float, float], n: int) -> np.ndarray:
+    """Decodings of an n x n grid over the latent plane (x0, x1, y0, y1) of a 2-D model, as one
+    image (H * n, W * n), top row at y1: the classic manifold picture."""
+    x0, x1, y0, y1 = extent
+    xs, ys = np.linspace(x0, x1, n), np.linspace(y1, y0, n)
+    z = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)
+    images = decode(model, z).mean(axis=1)  # (n * n, H, W)
+    h, w = images.shape[1:]
+    return images.reshape(n, n, h, w).transpose(0, 2, 1, 3).reshape(n * h, n * w)
+
+
+def factor_alignment(mu: np.ndarray, factors: np.ndarray) -> np.ndarray:
+    """|correlation| of each latent dimension (mu over a split, (N, D)) with each generating factor
+    (N, F), (D, F). Orientation-like factors should be passed as cos/sin columns."""
+    a = (mu - mu.mean(0)) / (mu.std(0) + 1e-12)
+    b = (factors - factors.mean(0)) / (factors.std(0) + 1e-12)
+    return np.abs(a.T @ b) / len(mu)

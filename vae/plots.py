@@ -1,7 +1,11 @@
 """Figure builders: pure functions, arrays in, a figure (or an image array) out. No streamlit."""
 
+import base64
+import io
+
 import numpy as np
 import plotly.graph_objects as go
+from PIL import Image
 
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
            "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]  # one colour per label
@@ -110,4 +114,55 @@ def latent_map_figure(
         "xaxis": {"title": {"text": f"z{i}"}, "zeroline": True},
         "yaxis": {"title": {"text": f"z{j}"}, "scaleanchor": "x", "zeroline": True},
         "clickmode": "event+select", "dragmode": "pan",
+    })
+
+
+def png_data_uri(image: np.ndarray) -> str:
+    """A uint8 or [0, 1] grayscale image as a PNG data URI, for a figure's background."""
+    a = np.asarray(image)
+    if a.dtype != np.uint8:
+        a = (np.clip(a, 0, 1) * 255).round().astype(np.uint8)
+    buf = io.BytesIO()
+    Image.fromarray(a).save(buf, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+def manifold_figure(grid_image: np.ndarray, extent, points: np.ndarray, labels: np.ndarray, label_names,
+                    title: str = "", height: int = 520) -> go.Figure:
+    """A 2-D decoder's output over its latent plane (grid_image spanning extent = (x0, x1, y0, y1)),
+    with the data's codes (N, 2) scattered over it, coloured by label."""
+    x0, x1, y0, y1 = extent
+    traces = [{
+        "type": "scatter", "mode": "markers", "name": str(name),
+        "x": points[labels == k, 0], "y": points[labels == k, 1],
+        "marker": {"size": 5, "color": PALETTE[k % len(PALETTE)], "opacity": 0.8,
+                   "line": {"width": 0.5, "color": "white"}},
+        "hovertemplate": f"label {name}<br>(%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
+    } for k, name in enumerate(label_names) if (labels == k).any()]
+    return figure(traces, {
+        "title": {"text": title, "font": {"size": 16}}, "height": height, "font": FONT,
+        "images": [{"source": png_data_uri(grid_image), "xref": "x", "yref": "y", "x": x0, "y": y1,
+                    "sizex": x1 - x0, "sizey": y1 - y0, "sizing": "stretch", "layer": "below"}],
+        "xaxis": {"title": {"text": "z0"}, "range": [x0, x1], "showgrid": False, "zeroline": False},
+        "yaxis": {"title": {"text": "z1"}, "range": [y0, y1], "showgrid": False, "zeroline": False,
+                  "scaleanchor": "x"},
+        "margin": {"l": 50, "r": 10, "t": 40, "b": 40}, "legend": {"itemsizing": "constant"},
+    })
+
+
+def rate_distortion_figure(models: list[dict], current: str | None = None, height: int = 420) -> go.Figure:
+    """One point per model: KL (rate) against reconstruction (distortion), test-split means in
+    nats per example. models: dicts with name, kl, reconstruction; the current one is starred."""
+    traces = [{
+        "type": "scatter", "mode": "markers+text", "name": m["name"], "showlegend": False,
+        "x": [m["kl"]], "y": [m["reconstruction"]], "text": [m["name"]], "textposition": "top center",
+        "marker": {"size": 20, "symbol": "star", "color": "gold", "line": {"color": "black", "width": 1}}
+        if m["name"] == current else {"size": 11, "color": "#1f77b4", "line": {"color": "black", "width": 1}},
+        "hovertemplate": f"{m['name']}<br>KL %{{x:.2f}} nats<br>reconstruction %{{y:.2f}} nats<extra></extra>",
+    } for m in models]
+    return figure(traces, {
+        "title": {"text": "Rate against distortion (test split, nats per example)", "font": {"size": 16}},
+        "height": height, "font": FONT, "margin": {"l": 60, "r": 20, "t": 50, "b": 50},
+        "xaxis": {"title": {"text": "KL (rate)"}, "rangemode": "tozero"},
+        "yaxis": {"title": {"text": "reconstruction (distortion)"}},
     })
