@@ -15,9 +15,14 @@ import streamlit as st
 import torch
 
 import vae
+from panels.interpolation import interpolation_ui
+from panels.ladder import collapsed_mask, ladder_ui, vaes_like
 from panels.latent_map import latent_map_ui
+from panels.manifold import manifold_ui
+from panels.prior import prior_ui
 from panels.shared import IMAGE_PX, View, load_model, test_split
 from panels.stochastic import stochastic_ui
+from panels.traversals import traversals_ui
 from vae import explore, plots
 
 torch.set_num_threads(1)  # one request's tiny models gain nothing from threads; a class shares 2 cores
@@ -29,6 +34,11 @@ UPLOAD_TYPES = ["png", "jpg", "jpeg", "bmp", "gif", "webp"]
 PANELS = {  # tab title -> panel; only the open tab is drawn on a rerun
     "Deterministic vs stochastic": stochastic_ui,
     "Latent map": latent_map_ui,
+    "Prior samples": prior_ui,
+    "Interpolation": interpolation_ui,
+    "Traversals": traversals_ui,
+    "Beta ladder": ladder_ui,
+    "Decode anywhere": manifold_ui,
 }
 TIMINGS = os.environ.get("EXPLORER_TIMINGS")  # a file: one line per explorer run, "name ms", for benchmarks
 
@@ -53,22 +63,31 @@ def timed(fn):
 # ---- sidebar: which models, which input -------------------------------------------------------------
 
 
-def model_pairs() -> dict[str, tuple[str, str]]:
-    """'digits, D=8' -> (AE name, VAE name), for every AE and beta-1 VAE trained alike."""
+def model_pairs() -> dict[str, object]:
+    """'digits, D=8' -> the AE's card, for every AE with a beta-1 VAE trained alike."""
     cards = vae.list_pretrained()
     names = {c.name for c in cards}
-    return {
-        f"{c.dataset}, D={c.latent_dim}": (c.name, f"{c.dataset}-vae-z{c.latent_dim}")
-        for c in cards
-        if c.kind == "ae" and f"{c.dataset}-vae-z{c.latent_dim}" in names
-    }
+    return {f"{c.dataset}, D={c.latent_dim}": c for c in cards
+            if c.kind == "ae" and f"{c.dataset}-vae-z{c.latent_dim}" in names}
+
+
+def variant_label(card) -> str:
+    if "converted_from" in card.training or card.training.get("init_from"):
+        return f"beta {card.beta:g}: the AE converted, then retrained"
+    return f"beta {card.beta:g}" + (" (trained alike with the AE)" if card.beta == 1 else "")
 
 
 def pair_ui():
     pairs = model_pairs()
     label = st.sidebar.selectbox("Model pair", list(pairs), key="pair",
                                  help="An AE and a VAE with the same trunk, decoder, data, seed and training budget.")
-    ae_name, vae_name = pairs[label]
+    ae_card = pairs[label]
+    variants = {c.name: c for c in vaes_like(ae_card.dataset, ae_card.latent_dim)}
+    if st.session_state.get("vae") not in variants:
+        st.session_state.vae = next(iter(variants))
+    vae_name = st.sidebar.selectbox("VAE", list(variants), key="vae", format_func=lambda n: variant_label(variants[n]),
+                                    help="The beta ladder: VAEs of this size trained with different beta.")
+    ae_name = ae_card.name
     try:
         return load_model(ae_name), load_model(vae_name)
     except vae.CheckpointError as e:
@@ -145,9 +164,14 @@ def start_state(encoding_id: str, mu0: np.ndarray, sigma0: np.ndarray) -> None:
         st.session_state.encoded_for = encoding_id
 
 
-def vae_sliders(mu0: np.ndarray, sigma0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def vae_sliders(mu0: np.ndarray, sigma0: np.ndarray, card) -> tuple[np.ndarray, np.ndarray]:
+    """One mu and one sigma slider per dimension; collapsed dimensions (inactive units) say so."""
     mu, sigma = [], []
+    active = collapsed_mask(card.name)
+    average_kl = card.metrics["kl_per_dim_nats"]
     for d in range(len(mu0)):
+        if not active[d]:
+            st.caption(f"z{d} is collapsed: average KL {average_kl[d]:.3f} nats; the decoder ignores it.")
         c1, c2 = st.columns(2)
         for col, name, values, (lo, hi), step, out in (
             (c1, "mu", mu0, MU_RANGE, MU_STEP, mu),
@@ -175,7 +199,7 @@ def explorer(x: np.ndarray, caption: str, ae, vm, mu0: np.ndarray, sigma0: np.nd
             st.button("Reset", key="reset", on_click=reset_sliders, args=(mu0, sigma0), icon=":material/undo:")
             st.caption(f"eps seed **{st.session_state.seed}**. Sliders start at the encoder's output; "
                        "Reset returns them there.")
-        mu, sigma = vae_sliders(mu0, sigma0)
+        mu, sigma = vae_sliders(mu0, sigma0, vm.card)
 
     seed = st.session_state.seed
     eps = explore.eps_for(seed, len(mu))
@@ -183,10 +207,9 @@ def explorer(x: np.ndarray, caption: str, ae, vm, mu0: np.ndarray, sigma0: np.nd
                 explore.z_from(mu, sigma, eps))
     with images_slot:
         images_ui(view)
-    with left:
-        code_table_ui(view)
     with right:
         readouts_ui(view)
+        code_table_ui(view)
 
     for tab, panel in zip(st.tabs(list(PANELS), key="panel", on_change="rerun"), PANELS.values()):
         if tab.open:
@@ -203,7 +226,7 @@ def images_ui(view: View) -> None:
         (vae_mu, "VAE: decode mu alone"),
     )
     for col, (image, title) in zip(st.columns(4), shown):
-        col.image(plots.to_pixels(image, IMAGE_PX), caption=title, width="stretch", output_format="PNG")
+        col.image(plots.to_pixels(image, IMAGE_PX), caption=title, width=IMAGE_PX, output_format="PNG")
 
 
 def readouts_ui(view: View) -> None:

@@ -5,7 +5,7 @@ math of its own. Single inputs are (C, H, W) images and (D,) codes; batches add 
 import numpy as np
 import torch
 
-from .latent import interpolate, reparameterize, seeded_eps, traversal
+from .latent import active_units, interpolate, reparameterize, seeded_eps, traversal
 from .models import LatentModel
 from .objective import kl_per_dim, reconstruction_per_example
 from .train import encode_all
@@ -95,3 +95,8 @@ def factor_alignment(mu: np.ndarray, factors: np.ndarray) -> np.ndarray:
     a = (mu - mu.mean(0)) / (mu.std(0) + 1e-12)
     b = (factors - factors.mean(0)) / (factors.std(0) + 1e-12)
     return np.abs(a.T @ b) / len(mu)
+
+
+def active_mask(mu: np.ndarray, threshold: float = 0.01) -> np.ndarray:
+    """(D,) bool: Burda et al.'s active units, from the encoder's means over a split (N, D)."""
+    return active_units(torch.from_numpy(np.asarray(mu, dtype=np.float64)), threshold).numpy()

@@ -46,20 +46,21 @@ def figure(data: list[dict], layout: dict) -> go.Figure:
     return go.Figure({"data": data, "layout": layout}, _validate=False)
 
 
-def kl_bar_figure(kl_per_dim: np.ndarray, collapsed: np.ndarray | None = None, height: int = 260) -> go.Figure:
+def kl_bar_figure(kl_per_dim: np.ndarray, collapsed: np.ndarray | None = None, labels: list[str] | None = None,
+                  title: str = "KL per dimension (this input)", height: int = 260) -> go.Figure:
     """KL per latent dimension in nats; collapsed dimensions (inactive units) drawn grey."""
     kl = np.asarray(kl_per_dim, dtype=np.float64)
     colours = ["#bbbbbb" if collapsed is not None and collapsed[d] else "#d62728" for d in range(len(kl))]
     top = max(float(np.nanmax(kl)) if len(kl) else 0.0, 0.1)
     bar = {
-        "type": "bar", "x": [f"z{d}" for d in range(len(kl))], "y": kl, "marker": {"color": colours},
+        "type": "bar", "x": labels or [f"z{d}" for d in range(len(kl))], "y": kl, "marker": {"color": colours},
         "text": [f"{v:.2f}" for v in kl], "textposition": "outside", "cliponaxis": False,
         "hovertemplate": "dimension %{x}<br>KL %{y:.4f} nats<extra></extra>",
     }
     return figure([bar], {
         "height": height, "margin": {"l": 50, "r": 10, "t": 30, "b": 30}, "font": FONT,
         "yaxis": {"title": {"text": "KL (nats)"}, "range": [0, top * 1.2]},
-        "title": {"text": "KL per dimension (this input)", "font": {"size": 15}},
+        "title": {"text": title, "font": {"size": 15}},
     })
 
 
@@ -150,19 +151,32 @@ def manifold_figure(grid_image: np.ndarray, extent, points: np.ndarray, labels: 
     })
 
 
-def rate_distortion_figure(models: list[dict], current: str | None = None, height: int = 420) -> go.Figure:
+def rate_distortion_figure(models: list[dict], current: str | None = None, reference: float | None = None,
+                           height: int = 420) -> go.Figure:
     """One point per model: KL (rate) against reconstruction (distortion), test-split means in
-    nats per example. models: dicts with name, kl, reconstruction; the current one is starred."""
+    nats per example. models: dicts with name, kl, reconstruction; the current one is starred.
+    reference: the AE's reconstruction, drawn as a line (an AE has no KL term to place it by)."""
     traces = [{
         "type": "scatter", "mode": "markers+text", "name": m["name"], "showlegend": False,
-        "x": [m["kl"]], "y": [m["reconstruction"]], "text": [m["name"]], "textposition": "top center",
+        "x": [m["kl"]], "y": [m["reconstruction"]], "text": [m["name"]],
+        "textposition": "top right" if i % 2 else "bottom right", "cliponaxis": False,
         "marker": {"size": 20, "symbol": "star", "color": "gold", "line": {"color": "black", "width": 1}}
         if m["name"] == current else {"size": 11, "color": "#1f77b4", "line": {"color": "black", "width": 1}},
         "hovertemplate": f"{m['name']}<br>KL %{{x:.2f}} nats<br>reconstruction %{{y:.2f}} nats<extra></extra>",
-    } for m in models]
+    } for i, m in enumerate(models)]
+    top_kl = max([m["kl"] for m in models] + [1.0])
+    shapes = [] if reference is None else [{
+        "type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": reference, "y1": reference,
+        "line": {"color": "#d62728", "dash": "dot", "width": 2},
+    }]
+    notes = [] if reference is None else [{
+        "xref": "paper", "x": 0.01, "y": reference, "text": "AE (no KL term)", "showarrow": False,
+        "xanchor": "left", "yanchor": "bottom", "font": {"color": "#d62728"},
+    }]
     return figure(traces, {
+        "shapes": shapes, "annotations": notes,
         "title": {"text": "Rate against distortion (test split, nats per example)", "font": {"size": 16}},
         "height": height, "font": FONT, "margin": {"l": 60, "r": 20, "t": 50, "b": 50},
-        "xaxis": {"title": {"text": "KL (rate)"}, "rangemode": "tozero"},
+        "xaxis": {"title": {"text": "KL (rate)"}, "range": [-0.05 * top_kl, 1.45 * top_kl]},
         "yaxis": {"title": {"text": "reconstruction (distortion)"}},
     })

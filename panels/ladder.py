@@ -1,0 +1,69 @@
+"""The beta ladder: the VAEs of one size trained with different beta, and the AE, compared."""
+
+import numpy as np
+import streamlit as st
+
+import vae
+from vae import explore, plots
+
+from .shared import View, split_codes
+
+
+def ladder_ui(view: View) -> None:
+    card = view.vm.card
+    ladder = vaes_like(card.dataset, card.latent_dim)
+    ae_rec = view.ae.card.metrics["reconstruction_nats"]
+    points = [{"name": c.name, "kl": c.metrics["kl_nats"], "reconstruction": c.metrics["reconstruction_nats"]}
+              for c in ladder]
+    st.caption("Choose the VAE in the sidebar ('VAE'); the whole page follows it. Figures: test split, nats "
+               f"per example, as `python -m vae evaluate` gives them. The AE ({view.ae.card.name}) reconstructs "
+               f"at {ae_rec:.2f} nats with no KL term at all: its codes may carry any amount of information.")
+    c1, c2 = st.columns(2)
+    c1.plotly_chart(plots.rate_distortion_figure(points, current=card.name, reference=ae_rec), key="ladder_rd",
+                    config={"displayModeBar": False})
+    with c2:
+        st.dataframe(
+            {"model": [c.name for c in ladder], "beta": [c.beta for c in ladder],
+             "KL": [c.metrics["kl_nats"] for c in ladder],
+             "reconstruction": [c.metrics["reconstruction_nats"] for c in ladder],
+             "-ELBO": [c.metrics["neg_elbo_nats"] for c in ladder],
+             "active units": [f"{c.metrics['active_units']}/{c.latent_dim}" for c in ladder]},
+            hide_index=True, width="stretch",
+            column_config={k: st.column_config.NumberColumn(format="%.2f") for k in ("KL", "reconstruction", "-ELBO")},
+        )
+    kl = np.asarray(card.metrics["kl_per_dim_nats"])
+    active = collapsed_mask(card.name)
+    order = np.argsort(-kl)
+    st.plotly_chart(plots.kl_bar_figure(kl[order], collapsed=~active[order], labels=[f"z{d}" for d in order],
+                                        title=f"{card.name}: average KL per dimension, sorted (grey: collapsed)"),
+                    key="ladder_kl", config={"displayModeBar": False})
+    if not active.any():
+        collapse_ui(view)
+
+
+def collapse_ui(view: View) -> None:
+    """A model whose every dimension collapsed, with the figures that prove it."""
+    spread = explore.prior_decodings(view.vm, 64, seed=0).std(axis=0).max()
+    st.warning(
+        f"**Every dimension of {view.vm.card.name} has collapsed.** Its average KL is "
+        f"{view.vm.card.metrics['kl_nats']:.4f} nats: q(z|x) is the prior for every input, so z says nothing "
+        f"about x. The decoder has learned to ignore z: 64 different z ~ N(0, I) decode to images whose "
+        f"largest per-pixel standard deviation is {spread:.4f}. It draws the average image whatever the input. "
+        "This is what too large a beta buys: the KL price of any information is higher than what it saves "
+        "in reconstruction.",
+        icon=":material/info:",
+    )
+
+
+def vaes_like(dataset: str, latent_dim: int) -> list:
+    """The shipped VAEs of one dataset and size, beta 1 first."""
+    cards = [c for c in vae.list_pretrained()
+             if c.kind == "vae" and c.dataset == dataset and c.latent_dim == latent_dim]
+    return sorted(cards, key=lambda c: (c.beta != 1, c.beta, c.name))
+
+
+def collapsed_mask(name: str) -> np.ndarray:
+    """Active units of a shipped model over its test split (Burda et al.: Cov_x(mu_u) > 0.01)."""
+    mu, _ = split_codes(name)
+    return explore.active_mask(mu)
+

@@ -1,0 +1,35 @@
+"""Decode anywhere: a 2-D model's decoder over a grid of its latent plane, data scattered over it."""
+
+import numpy as np
+import streamlit as st
+
+from vae import explore, plots
+
+from .shared import View, split_codes, test_split
+
+GRID = 20
+
+
+def manifold_ui(view: View) -> None:
+    if view.dim != 2:
+        st.info("The decoded plane needs a 2-D latent space: choose a pair with D=2 in the sidebar.")
+        return
+    data = test_split(view.vm.card.dataset)
+    st.caption(f"Each tile decodes one point of a {GRID}×{GRID} grid; the dots are the test split's codes. "
+               "The VAE's plane is the prior's ±3σ square and every part of it decodes to something digit-like; "
+               "the AE's plane spans its codes, and between its clusters lie images it was never trained to make.")
+    cols = st.columns(2)
+    for col, model in zip(cols, (view.ae, view.vm)):
+        codes, _ = split_codes(model.card.name)
+        extent = plane_extent(codes) if model.card.kind == "ae" else (-3.0, 3.0, -3.0, 3.0)
+        grid = explore.decode_grid(model, extent, GRID)
+        fig = plots.manifold_figure(grid, extent, codes, data.labels, data.label_names,
+                                    title=f"{'AE' if model is view.ae else 'VAE'}: {model.card.name}")
+        col.plotly_chart(fig, key=f"manifold_{model.card.kind}", config={"displaylogo": False})
+
+
+def plane_extent(codes: np.ndarray) -> tuple[float, float, float, float]:
+    """A square around the 1st-99th percentile of the codes, with a margin."""
+    lo, hi = np.percentile(codes, [1, 99], axis=0)
+    centre, half = (lo + hi) / 2, (hi - lo).max() / 2 * 1.15
+    return (centre[0] - half, centre[0] + half, centre[1] - half, centre[1] + half)

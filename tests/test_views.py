@@ -1,0 +1,127 @@
+"""The latent-space views (issue: beyond the anchors, part 1): their numbers, and each tab on every pair."""
+
+import re
+
+import numpy as np
+import pytest
+from test_app import pairs, start
+
+import vae
+from vae import explore
+from vae.judge import recognisable
+
+PANELS = ["Deterministic vs stochastic", "Latent map", "Prior samples", "Interpolation", "Traversals",
+          "Beta ladder", "Decode anywhere"]
+
+
+def open_panel(at, panel):
+    at.session_state["panel"] = panel
+    at.run()
+    assert not at.exception, (panel, at.exception)
+    return at
+
+
+@pytest.mark.parametrize("label", [p[0] for p in pairs()])
+def test_every_panel_renders_for_every_pair(label):
+    at = start(label)
+    for panel in PANELS:
+        open_panel(at, panel)
+    assert [t.label for t in at.tabs] == PANELS
+
+
+def test_every_ladder_vae_renders():
+    at = start("digits, D=8")
+    for name in [o for o in at.selectbox(key="vae").options]:
+        at.selectbox(key="vae").set_value(name).run()
+        open_panel(at, "Beta ladder")
+
+
+def test_traversal_codes_sweep_one_dimension():
+    base = np.array([0.5, -1.0, 2.0])
+    values = np.linspace(-3, 3, 9)
+    around = explore.traversal_codes(base, 1, values, around_base=True)
+    np.testing.assert_allclose(around[:, 1], -1.0 + values)
+    np.testing.assert_allclose(np.delete(around, 1, axis=1), np.tile([0.5, 2.0], (9, 1)))
+    np.testing.assert_allclose(explore.traversal_codes(base, 1, values, around_base=False)[:, 1], values)
+
+
+@pytest.mark.parametrize("spherical", [False, True])
+def test_interpolation_endpoints_are_the_two_codes(spherical):
+    z0, z1 = np.array([1.0, -2.0, 0.5]), np.array([-0.5, 1.5, 2.0])
+    path = explore.interpolation_codes(z0, z1, 7, spherical)
+    assert path.shape == (7, 3)
+    np.testing.assert_allclose(path[0], z0, atol=1e-12)
+    np.testing.assert_allclose(path[-1], z1, atol=1e-12)
+    if spherical:  # the great circle: norms vary smoothly between the endpoints', never through 0
+        assert np.linalg.norm(path, axis=1).min() > 0.5 * min(np.linalg.norm(z0), np.linalg.norm(z1))
+
+
+def test_interpolation_rows_start_and_end_at_each_inputs_decoding():
+    from panels.interpolation import interpolation_rows
+    from panels.shared import View
+
+    ae, vm = vae.load_pretrained("digits-ae-z8"), vae.load_pretrained("digits-vae-z8")
+    data = vae.load_dataset("digits", "test")
+    x0, x1 = data.images[0].numpy(), data.images[1].numpy()
+    mu0, sigma0 = explore.encode(vm, x0)
+    eps = explore.eps_for(0, 8)
+    view = View(x0, "", ae, vm, explore.encode(ae, x0)[0], mu0, sigma0, mu0, sigma0, 0, eps,
+                explore.z_from(mu0, sigma0, eps))
+    rows = interpolation_rows(view, x1, 5)
+    assert set(rows) == {"pixels: (1 − t) x₀ + t x₁", "AE z, straight", "AE z, spherical", "VAE mu, straight",
+                         "VAE mu, spherical"}
+    np.testing.assert_allclose(rows["pixels: (1 − t) x₀ + t x₁"][[0, -1]], np.stack([x0, x1]), atol=1e-6)
+    for name, model in (("AE z", ae), ("VAE mu", vm)):
+        ends = explore.decode(model, np.stack([explore.encode(model, x0)[0], explore.encode(model, x1)[0]]))
+        for kind in ("straight", "spherical"):
+            assert rows[f"{name}, {kind}"].shape[0] == 5
+            np.testing.assert_allclose(rows[f"{name}, {kind}"][[0, -1]], ends, atol=1e-5)
+
+
+def test_ladder_table_is_the_evaluate_figures():
+    at = open_panel(start("digits, D=8"), "Beta ladder")
+    table = [d for d in at.dataframe if "beta" in d.value.columns][0].value
+    cards = {c.name: c for c in vae.list_pretrained()}
+    assert list(table["model"]) == ["digits-vae-z8", "digits-vae-z8-from-ae", "digits-vae-z8-b0.1", "digits-vae-z8-b4"]
+    for _, row in table.iterrows():
+        m = cards[row["model"]].metrics  # equal to `evaluate` by test_pretrained
+        assert (row["KL"], row["reconstruction"], row["-ELBO"]) == (m["kl_nats"], m["reconstruction_nats"],
+                                                                   m["neg_elbo_nats"])
+
+
+def test_the_collapsed_model_is_shown_as_collapsed_with_its_figures():
+    at = start("digits, D=8")
+    at.selectbox(key="vae").set_value("digits-vae-z8-b4").run()
+    assert sum("is collapsed" in c.value for c in at.caption) == 8  # one note per slider row
+    open_panel(at, "Beta ladder")
+    (warning,) = at.warning
+    assert "Every dimension of digits-vae-z8-b4 has collapsed" in warning.value
+    spread = re.search(r"standard deviation is ([0-9]+\.[0-9]+)", warning.value).group(1)
+    assert float(spread) < 0.01
+
+
+def test_prior_samples_are_judged_and_the_vae_wins_on_digits():
+    at = open_panel(start("digits, D=8"), "Prior samples")
+    shares = {m.label.split(":")[0]: float(m.value.rstrip("%")) for m in at.metric if "recognisable" in m.label}
+    assert shares["VAE"] > shares["AE"] + 20
+    at.button(key="prior_new").click().run()
+    assert "seed 1" in " ".join(c.value for c in at.caption)
+
+
+def test_recognisable_counts_every_sample():
+    data = vae.load_dataset("digits", "test")
+    r = recognisable(data.images[:48].numpy())
+    assert r["count"] == 48 and 0.5 < r["confident_share"] <= 1 and r["digits_covered"] >= 8
+    blank = recognisable(np.zeros((10, 1, 8, 8)))
+    assert blank["count"] == 10 and blank["digits_covered"] <= 1
+
+
+def test_traversal_rows_sorted_by_kl_and_sprites_name_their_factor():
+    from panels.traversals import traversal_rows
+
+    rows = traversal_rows(vae.load_pretrained("digits-vae-z8"))
+    kl = [float(label.split("KL ")[1].split(" ")[0]) for _, label in rows]
+    assert kl == sorted(kl, reverse=True) and len(rows) == 8
+    sprite_rows = traversal_rows(vae.load_pretrained("sprites-vae-z6"))
+    top = sprite_rows[0][1]
+    assert "moves" in top and any(f in top for f in ("x most", "y most", "scale most"))
