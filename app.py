@@ -9,12 +9,14 @@ import functools
 import hashlib
 import os
 import time
+from urllib.parse import urlencode
 
 import numpy as np
 import streamlit as st
 import torch
 
 import vae
+from panels import link
 from panels.interpolation import interpolation_ui
 from panels.ladder import collapsed_mask, ladder_ui, vaes_like
 from panels.latent_map import latent_map_ui
@@ -75,6 +77,56 @@ def variant_label(card) -> str:
     if "converted_from" in card.training or card.training.get("init_from"):
         return f"beta {card.beta:g}: the AE converted, then retrained"
     return f"beta {card.beta:g}" + (" (trained alike with the AE)" if card.beta == 1 else "")
+
+
+def pair_slug(card) -> str:
+    """A pair's name in links: digits-z8."""
+    return f"{card.dataset}-z{card.latent_dim}"
+
+
+def read_link_choices() -> list[str]:
+    """On a session's first run, the link's choices become the widgets' starting values.
+    Returns notices for whatever in it could not be used."""
+    if "link_read" in st.session_state:
+        return []
+    pairs = model_pairs()
+    good, bad = link.read_choices(
+        st.query_params.to_dict(),
+        pairs={pair_slug(card): label for label, card in pairs.items()},
+        variants_of=lambda label: [c.name for c in vaes_like(pairs[label].dataset, pairs[label].latent_dim)],
+        test_size_of=lambda label: len(test_split(pairs[label].dataset)),
+        panels=list(PANELS), steps=1,
+    )
+    st.session_state.update(good)
+    st.session_state.link_read = "choices"
+    return bad
+
+
+def read_link_code(mu0: np.ndarray, sigma0: np.ndarray) -> list[str]:
+    """Once the encoder has spoken, the link's mu_d and sigma_d replace its values."""
+    if st.session_state.get("link_read") != "choices":
+        return []
+    st.session_state.link_read = "done"
+    bounds = {}
+    for d in range(len(mu0)):
+        bounds[f"mu_{d}"] = slider_bounds(mu0[d], *MU_RANGE)
+        bounds[f"sigma_{d}"] = slider_bounds(sigma0[d], *SIGMA_RANGE)
+    good, bad = link.read_code(st.query_params.to_dict(), bounds)
+    st.session_state.update(good)
+    return bad
+
+
+def write_link(view: View) -> str:
+    """Puts the view into the page's URL and returns the full link to it."""
+    choices = {"pair": pair_slug(view.vm.card), "vae": view.vm.card.name, "seed": view.seed,
+               "panel": st.session_state.get("panel")}
+    if not st.session_state.get("upload"):
+        choices["index"] = st.session_state.get("index", 0)
+    params = link.canonical(choices, view.mu, view.sigma, view.mu0, view.sigma0)
+    if params != st.query_params.to_dict():
+        st.query_params.from_dict(params)
+    base = (st.context.url or "").split("?")[0]
+    return f"{base.rstrip('/')}/?{urlencode(params)}"
 
 
 def pair_ui():
@@ -197,6 +249,7 @@ def explorer(x: np.ndarray, caption: str, ae, vm, mu0: np.ndarray, sigma0: np.nd
         with st.container(horizontal=True, vertical_alignment="center"):
             st.button("Resample eps", key="resample", on_click=resample, icon=":material/casino:")
             st.button("Reset", key="reset", on_click=reset_sliders, args=(mu0, sigma0), icon=":material/undo:")
+            share = st.popover("Copy link", icon=":material/link:")
             st.caption(f"eps seed **{st.session_state.seed}**. Sliders start at the encoder's output; "
                        "Reset returns them there.")
         mu, sigma = vae_sliders(mu0, sigma0, vm.card)
@@ -205,6 +258,11 @@ def explorer(x: np.ndarray, caption: str, ae, vm, mu0: np.ndarray, sigma0: np.nd
     eps = explore.eps_for(seed, len(mu))
     view = View(x, caption, ae, vm, explore.encode(ae, x)[0], mu0, sigma0, mu, sigma, seed, eps,
                 explore.z_from(mu, sigma, eps))
+    with share:
+        st.caption("This link opens exactly this view: pair, VAE, input, every slider, eps seed and panel."
+                   + (" An uploaded image cannot travel in a link; it opens on the test image instead."
+                      if st.session_state.get("upload") else ""))
+        st.code(write_link(view), language=None, wrap_lines=True)
     with images_slot:
         images_ui(view)
     with right:
@@ -268,10 +326,15 @@ def main() -> None:
         "**mu** and **log sigma**, and z = mu + sigma ⊙ eps with eps ~ N(0, I); and the loss adds "
         "**KL(q(z|x) ‖ N(0, I))**. Move the sliders and watch both."
     )
+    notices = read_link_choices()
     ae, vm = pair_ui()
     x, caption, input_id = input_ui(vm.card)
     mu0, sigma0 = explore.encode(vm, x)
     start_state(f"{vm.card.name}/{input_id}", mu0, sigma0)
+    notices += read_link_code(mu0, sigma0)
+    if notices:
+        st.warning("Parts of this link could not be used and fell back to defaults: " + "; ".join(notices) + ".",
+                   icon=":material/link_off:")
     gallery_ui(vm.card)
     explorer(x, caption, ae, vm, mu0, sigma0)
 

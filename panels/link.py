@@ -1,0 +1,98 @@
+"""The whole view in the URL, so a link reproduces what the teacher shows.
+
+Reading is strict: every value is checked, and anything unusable (unknown key or model, a number
+that is NaN, infinite, out of range or not a number, a value too long) falls back to its
+default, and is named in a short notice. Writing is canonical: the choices, plus each mu_d and
+sigma_d that differs from the encoder's output (the rest follow from the input).
+"""
+
+import math
+import re
+
+MAX_VALUE_LENGTH = 64
+CHOICE_KEYS = ("pair", "vae", "index", "seed", "panel", "presenter", "step")
+CODE_KEY = re.compile(r"^(mu|sigma)_(\d{1,3})$")
+
+
+def read_choices(params: dict, pairs: dict, variants_of, test_size_of, panels, steps: int):
+    """Checks the URL's choices. pairs: slug -> pair label; variants_of(label) -> VAE names;
+    test_size_of(label) -> test-split size. Returns ({session key: value}, [notice])."""
+    good, bad = {}, []
+    unknown = [k for k in params if k not in CHOICE_KEYS and not CODE_KEY.match(k)]
+    if unknown:
+        bad.append(f"unknown {', '.join(sorted(unknown)[:5])}")
+    values = {k: str(params[k]) for k in CHOICE_KEYS if k in params}
+    for key, value in list(values.items()):
+        if len(value) > MAX_VALUE_LENGTH:
+            bad.append(f"{key} (too long)")
+            del values[key]
+    label = pairs.get(values.get("pair", ""))
+    if "pair" in values and label is None:
+        bad.append(f"pair {values['pair']!r} (no such model pair)")
+    if label is not None:
+        good["pair"] = label
+        if "vae" in values:
+            if values["vae"] in variants_of(label):
+                good["vae"] = values["vae"]
+            else:
+                bad.append(f"vae {values['vae']!r} (not a VAE of this pair)")
+    for key, hi in (("index", test_size_of(label) if label else None), ("seed", 2**31), ("step", steps)):
+        if key not in values:
+            continue
+        n = as_int(values[key])
+        low = 1 if key == "step" else 0
+        if n is None or hi is None or not low <= n < hi + (key == "step"):
+            bad.append(f"{key} {values[key]!r} (not a whole number in range)")
+        else:
+            good[key] = n
+    if "panel" in values:
+        if values["panel"] in panels:
+            good["panel"] = values["panel"]
+        else:
+            bad.append(f"panel {values['panel']!r} (no such panel)")
+    if "presenter" in values:
+        if values["presenter"] in ("0", "1"):
+            good["presenter"] = values["presenter"] == "1"
+        else:
+            bad.append(f"presenter {values['presenter']!r} (0 or 1)")
+    return good, bad
+
+
+def read_code(params: dict, bounds: dict):
+    """Checks mu_d and sigma_d against bounds: {key: (lo, hi)} for this model's sliders.
+    Returns ({key: value}, [notice])."""
+    good, bad = {}, []
+    for key in sorted(k for k in params if CODE_KEY.match(k)):
+        value = str(params[key])
+        if key not in bounds:
+            bad.append(f"{key} (this model has no such dimension)")
+            continue
+        x = as_float(value) if len(value) <= MAX_VALUE_LENGTH else None
+        lo, hi = bounds[key]
+        if x is None or not lo <= x <= hi:
+            bad.append(f"{key} {value[:20]!r} (not a number in {lo:.2f} … {hi:.2f})")
+        else:
+            good[key] = x
+    return good, bad
+
+
+def as_int(value: str) -> int | None:
+    return int(value) if re.fullmatch(r"\d{1,10}", value) else None
+
+
+def as_float(value: str) -> float | None:
+    try:
+        x = float(value)
+    except ValueError:
+        return None
+    return x if math.isfinite(x) else None
+
+
+def canonical(choices: dict, mu, sigma, mu0, sigma0) -> dict[str, str]:
+    """The query string for a view: the choices, and each slider that differs from the encoder's."""
+    out = {k: str(int(v) if isinstance(v, bool) else v) for k, v in choices.items() if v is not None}
+    for name, values, start in (("mu", mu, mu0), ("sigma", sigma, sigma0)):
+        for d, (v, v0) in enumerate(zip(values, start)):
+            if abs(float(v) - float(v0)) > 1e-9:
+                out[f"{name}_{d}"] = repr(float(v))  # the shortest text that reads back exactly
+    return out

@@ -1,0 +1,97 @@
+"""Shareable state: a link reproduces the view; a mangled, partial or hostile one falls back."""
+
+import math
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from streamlit.testing.v1 import AppTest
+
+from panels import link
+from test_app import APP, kl_value, start
+
+PAIRS = {"digits-z8": "digits, D=8", "digits-z2": "digits, D=2"}
+
+
+def read(params):
+    return link.read_choices(params, PAIRS, variants_of=lambda label: ["digits-vae-z8", "digits-vae-z8-b4"],
+                             test_size_of=lambda label: 360, panels=["Latent map"], steps=5)
+
+
+def test_read_choices_keeps_good_values_and_names_bad_ones():
+    good, bad = read({"pair": "digits-z8", "vae": "digits-vae-z8-b4", "index": "7", "seed": "3", "panel": "Latent map",
+                      "presenter": "1", "step": "5"})
+    assert good == {"pair": "digits, D=8", "vae": "digits-vae-z8-b4", "index": 7, "seed": 3, "panel": "Latent map",
+                    "presenter": True, "step": 5}
+    assert bad == []
+    good, bad = read({"pair": "mnist-z99", "vae": "x", "index": "-1", "seed": "nan", "panel": "<script>",
+                      "presenter": "yes", "step": "0", "evil": "1", "mu_0": "2"})
+    assert good == {}
+    assert len(bad) == 7 and any("unknown evil" in b for b in bad)
+
+
+def test_read_code_checks_numbers_and_bounds():
+    bounds = {"mu_0": (-4.0, 4.0), "sigma_0": (0.01, 3.0)}
+    good, bad = link.read_code({"mu_0": "1.5", "sigma_0": "inf", "mu_9": "0"}, bounds)
+    assert good == {"mu_0": 1.5} and len(bad) == 2
+    for hostile in ("nan", "-inf", "1e308", "1e999", "0x10", "", " ", "1" * 100, "4.0001", "abc", "None"):
+        good, bad = link.read_code({"mu_0": hostile}, bounds)
+        assert good == {} and len(bad) == 1, hostile
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(list(link.CHOICE_KEYS) + ["mu_0", "sigma_1", "zzz"]), st.text(max_size=80)))
+def test_any_query_string_reads_without_error_and_only_valid_values_pass(params):
+    good, bad = read(params)
+    assert set(good) <= set(link.CHOICE_KEYS)
+    code, more = link.read_code(params, {"mu_0": (-4.0, 4.0), "sigma_1": (0.01, 3.0)})
+    assert all(math.isfinite(v) and -4 <= v <= 4 for k, v in code.items() if k == "mu_0")
+    assert all(0.01 <= v <= 3 for k, v in code.items() if k == "sigma_1")
+
+
+def test_canonical_writes_only_what_differs_and_reads_back_exactly():
+    mu0, sigma0 = np.array([0.1, 0.2]), np.array([0.5, 0.6])
+    params = link.canonical({"pair": "digits-z2", "seed": 4, "presenter": False}, np.array([0.1, 0.2 + 1 / 3]),
+                            sigma0, mu0, sigma0)
+    assert params == {"pair": "digits-z2", "seed": "4", "presenter": "0", "mu_1": repr(0.2 + 1 / 3)}
+    assert link.read_code(params, {"mu_1": (-4, 4)})[0] == {"mu_1": 0.2 + 1 / 3}
+
+
+def test_url_round_trip_reproduces_the_view():
+    at = start("digits, D=8")
+    at.selectbox(key="vae").set_value("digits-vae-z8-b0.1").run()
+    at.number_input(key="index").set_value(42).run()
+    at.slider(key="mu_1").set_value(1.25).run()
+    at.slider(key="sigma_3").set_value(2.5).run()
+    at.button(key="resample").click().run()
+    at.session_state["panel"] = "Traversals"
+    at.run()
+    params = {k: v[0] if isinstance(v, list) else v for k, v in at.query_params.items()}
+    assert params["pair"] == "digits-z8" and params["index"] == "42" and params["panel"] == "Traversals"
+
+    again = AppTest.from_file(APP, default_timeout=120)
+    again.query_params.update(params)
+    again.run()
+    assert not again.exception and not again.warning
+    for key in ("pair", "vae", "index", "seed", "panel"):
+        assert again.session_state[key] == at.session_state[key], key
+    for d in range(8):
+        for name in ("mu", "sigma"):
+            assert again.slider(key=f"{name}_{d}").value == at.slider(key=f"{name}_{d}").value
+    assert kl_value(again) == kl_value(at)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(st.sampled_from(["pair", "vae", "index", "seed", "panel", "mu_0", "sigma_0", "mu_7", "q"]),
+                       st.one_of(st.sampled_from(["nan", "inf", "-1", "1e999", "digits-z2", "digits-vae-z8", "Latent map",
+                                                  "9" * 40, "' OR 1=1 --", "<img src=x>"]),
+                                 st.text(max_size=300)),
+                       max_size=6))
+def test_fuzzed_links_never_break_the_page(params):
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update(params)
+    at.run()
+    assert not at.exception, params
+    assert math.isfinite(kl_value(at))
+    at.slider(key="mu_0").set_value(0.5).run()
+    assert not at.exception
