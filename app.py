@@ -16,22 +16,24 @@ import streamlit as st
 import torch
 
 import vae
-from panels import link
+from panels import code, link
+from panels.conversion import conversion_ui
+from panels.formula import formula_ui
 from panels.interpolation import interpolation_ui
-from panels.ladder import collapsed_mask, ladder_ui, vaes_like
+from panels.ladder import ladder_ui, vaes_like
 from panels.latent_map import latent_map_ui
+from panels.log_sigma import log_sigma_ui
 from panels.manifold import manifold_ui
+from panels.presenter import STEPS, presenter_ui
 from panels.prior import prior_ui
-from panels.shared import IMAGE_PX, View, load_model, test_split
+from panels.shared import View, load_model, test_split
 from panels.stochastic import stochastic_ui
+from panels.training import trained_label, training_ui
 from panels.traversals import traversals_ui
 from vae import explore, plots
 
 torch.set_num_threads(1)  # one request's tiny models gain nothing from threads; a class shares 2 cores
 
-MU_RANGE = (-4.0, 4.0)  # about 4 prior standard deviations either side
-SIGMA_RANGE = (0.01, 3.0)
-MU_STEP, SIGMA_STEP = 0.05, 0.01
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "bmp", "gif", "webp"]
 PANELS = {  # tab title -> panel; only the open tab is drawn on a rerun
     "Deterministic vs stochastic": stochastic_ui,
@@ -41,6 +43,10 @@ PANELS = {  # tab title -> panel; only the open tab is drawn on a rerun
     "Traversals": traversals_ui,
     "Beta ladder": ladder_ui,
     "Decode anywhere": manifold_ui,
+    "The formula": formula_ui,
+    "Why log sigma": log_sigma_ui,
+    "AE → VAE conversion": conversion_ui,
+    "Train your own": training_ui,
 }
 TIMINGS = os.environ.get("EXPLORER_TIMINGS")  # a file: one line per explorer run, "name ms", for benchmarks
 
@@ -95,7 +101,7 @@ def read_link_choices() -> list[str]:
         pairs={pair_slug(card): label for label, card in pairs.items()},
         variants_of=lambda label: [c.name for c in vaes_like(pairs[label].dataset, pairs[label].latent_dim)],
         test_size_of=lambda label: len(test_split(pairs[label].dataset)),
-        panels=list(PANELS), steps=1,
+        panels=list(PANELS), steps=len(STEPS),
     )
     st.session_state.update(good)
     st.session_state.link_read = "choices"
@@ -109,17 +115,30 @@ def read_link_code(mu0: np.ndarray, sigma0: np.ndarray) -> list[str]:
     st.session_state.link_read = "done"
     bounds = {}
     for d in range(len(mu0)):
-        bounds[f"mu_{d}"] = slider_bounds(mu0[d], *MU_RANGE)
-        bounds[f"sigma_{d}"] = slider_bounds(sigma0[d], *SIGMA_RANGE)
+        bounds[f"mu_{d}"] = code.slider_bounds(mu0[d], *code.MU_RANGE)
+        bounds[f"sigma_{d}"] = code.slider_bounds(sigma0[d], *code.SIGMA_RANGE)
     good, bad = link.read_code(st.query_params.to_dict(), bounds)
     st.session_state.update(good)
     return bad
 
 
+def share_ui(view: View) -> None:
+    st.caption("This link opens exactly this view: pair, VAE, input, every slider, eps seed and panel."
+               + (" An uploaded image cannot travel in a link; it opens on the test image instead."
+                  if st.session_state.get("upload") else ""))
+    st.code(write_link(view), language=None, wrap_lines=True)
+
+
 def write_link(view: View) -> str:
     """Puts the view into the page's URL and returns the full link to it."""
-    choices = {"pair": pair_slug(view.vm.card), "vae": view.vm.card.name, "seed": view.seed,
-               "panel": st.session_state.get("panel")}
+    if view.vm.card.name.startswith("yours-"):
+        st.query_params.clear()
+        return "(a pair trained in your session cannot travel in a link)"
+    choices = {"pair": pair_slug(view.vm.card), "vae": view.vm.card.name, "seed": view.seed}
+    if st.session_state.get("presenter"):
+        choices |= {"presenter": True, "step": st.session_state.get("step", 1)}
+    else:
+        choices["panel"] = st.session_state.get("panel")
     if not st.session_state.get("upload"):
         choices["index"] = st.session_state.get("index", 0)
     params = link.canonical(choices, view.mu, view.sigma, view.mu0, view.sigma0)
@@ -131,8 +150,17 @@ def write_link(view: View) -> str:
 
 def pair_ui():
     pairs = model_pairs()
-    label = st.sidebar.selectbox("Model pair", list(pairs), key="pair",
+    trained = st.session_state.get("trained")
+    labels = list(pairs) + ([trained_label(trained)] if trained else [])
+    if st.session_state.pop("show_trained", False):
+        st.session_state.pair = labels[-1]
+    if st.session_state.get("pair") not in labels:
+        st.session_state.pair = labels[0]
+    label = st.sidebar.selectbox("Model pair", labels, key="pair",
                                  help="An AE and a VAE with the same trunk, decoder, data, seed and training budget.")
+    if trained and label == trained_label(trained):
+        st.sidebar.caption("Trained in this session: the 'Train your own' panel.")
+        return trained["ae"], trained["vae"]
     ae_card = pairs[label]
     variants = {c.name: c for c in vaes_like(ae_card.dataset, ae_card.latent_dim)}
     if st.session_state.get("vae") not in variants:
@@ -190,52 +218,6 @@ def gallery_ui(card) -> None:
         st.image(images, caption=captions, width=64)
 
 
-# ---- VAE state: sliders start at the encoder's output for this input --------------------------------
-
-
-def slider_bounds(value: float, lo: float, hi: float) -> tuple[float, float]:
-    """The prior's range, widened to hold any value the encoder produced."""
-    return min(lo, float(value)), max(hi, float(value))
-
-
-def reset_sliders(mu0: np.ndarray, sigma0: np.ndarray) -> None:
-    for d, (m, s) in enumerate(zip(mu0, sigma0)):
-        st.session_state[f"mu_{d}"] = float(m)
-        st.session_state[f"sigma_{d}"] = float(s)
-
-
-def resample() -> None:
-    st.session_state.seed = st.session_state.get("seed", 0) + 1
-
-
-def start_state(encoding_id: str, mu0: np.ndarray, sigma0: np.ndarray) -> None:
-    """On a new model or input, the sliders move to what the encoder says about it."""
-    st.session_state.setdefault("seed", 0)
-    if st.session_state.get("encoded_for") != encoding_id:
-        reset_sliders(mu0, sigma0)
-        st.session_state.encoded_for = encoding_id
-
-
-def vae_sliders(mu0: np.ndarray, sigma0: np.ndarray, card) -> tuple[np.ndarray, np.ndarray]:
-    """One mu and one sigma slider per dimension; collapsed dimensions (inactive units) say so."""
-    mu, sigma = [], []
-    active = collapsed_mask(card.name)
-    average_kl = card.metrics["kl_per_dim_nats"]
-    for d in range(len(mu0)):
-        if not active[d]:
-            st.caption(f"z{d} is collapsed: average KL {average_kl[d]:.3f} nats; the decoder ignores it.")
-        c1, c2 = st.columns(2)
-        for col, name, values, (lo, hi), step, out in (
-            (c1, "mu", mu0, MU_RANGE, MU_STEP, mu),
-            (c2, "sigma", sigma0, SIGMA_RANGE, SIGMA_STEP, sigma),
-        ):
-            key = f"{name}_{d}"
-            lo, hi = slider_bounds(values[d], lo, hi)
-            st.session_state[key] = float(np.clip(st.session_state.get(key, values[d]), lo, hi))
-            out.append(col.slider(key, lo, hi, step=step, key=key, format="%.2f"))
-    return np.array(mu), np.array(sigma)
-
-
 # ---- the explorer: everything a slider move changes reruns here, and only here -----------------------
 
 
@@ -247,27 +229,20 @@ def explorer(x: np.ndarray, caption: str, ae, vm, mu0: np.ndarray, sigma0: np.nd
     with left:
         st.subheader("VAE code: mu and sigma per dimension")
         with st.container(horizontal=True, vertical_alignment="center"):
-            st.button("Resample eps", key="resample", on_click=resample, icon=":material/casino:")
-            st.button("Reset", key="reset", on_click=reset_sliders, args=(mu0, sigma0), icon=":material/undo:")
+            code.code_buttons(mu0, sigma0)
             share = st.popover("Copy link", icon=":material/link:")
             st.caption(f"eps seed **{st.session_state.seed}**. Sliders start at the encoder's output; "
                        "Reset returns them there.")
-        mu, sigma = vae_sliders(mu0, sigma0, vm.card)
+        mu, sigma = code.vae_sliders(mu0, sigma0, vm)
 
-    seed = st.session_state.seed
-    eps = explore.eps_for(seed, len(mu))
-    view = View(x, caption, ae, vm, explore.encode(ae, x)[0], mu0, sigma0, mu, sigma, seed, eps,
-                explore.z_from(mu, sigma, eps))
+    view = code.make_view(x, caption, ae, vm, mu0, sigma0, mu, sigma)
     with share:
-        st.caption("This link opens exactly this view: pair, VAE, input, every slider, eps seed and panel."
-                   + (" An uploaded image cannot travel in a link; it opens on the test image instead."
-                      if st.session_state.get("upload") else ""))
-        st.code(write_link(view), language=None, wrap_lines=True)
+        share_ui(view)
     with images_slot:
-        images_ui(view)
+        code.images_ui(view)
     with right:
-        readouts_ui(view)
-        code_table_ui(view)
+        code.readouts_ui(view)
+        code.code_table_ui(view)
 
     for tab, panel in zip(st.tabs(list(PANELS), key="panel", on_change="rerun"), PANELS.values()):
         if tab.open:
@@ -275,51 +250,11 @@ def explorer(x: np.ndarray, caption: str, ae, vm, mu0: np.ndarray, sigma0: np.nd
                 panel(view)
 
 
-def images_ui(view: View) -> None:
-    vae_z, vae_mu = explore.decode(view.vm, np.stack([view.z, view.mu]))
-    shown = (
-        (view.x, f"Input: {view.caption}"),
-        (explore.decode(view.ae, view.ae_z), "AE: decode f(y)"),
-        (vae_z, "VAE: decode z = mu + sigma·eps"),
-        (vae_mu, "VAE: decode mu alone"),
-    )
-    for col, (image, title) in zip(st.columns(4), shown):
-        col.image(plots.to_pixels(image, IMAGE_PX), caption=title, width=IMAGE_PX, output_format="PNG")
-
-
-def readouts_ui(view: View) -> None:
-    kl = view.kl
-    total = float(kl.sum())
-    rec_ae = explore.reconstruction_nats(view.ae, view.x, view.ae_z)
-    rec_vae = explore.reconstruction_nats(view.vm, view.x, view.z)
-    st.metric(f"KL (nats, summed over {len(kl)} dims)", f"{total:.3f}",
-              help="½ Σ_d (mu_d² + sigma_d² − 2 log sigma_d − 1) for this input: how far q(z|x) is from N(0, I).")
-    c1, c2 = st.columns(2)
-    c1.metric("AE reconstruction (nats)", f"{rec_ae:.2f}", help="BCE summed over pixels, this input.")
-    c2.metric("VAE reconstruction (nats)", f"{rec_vae:.2f}", help="BCE summed over pixels, decoding the current z.")
-    beta = view.vm.card.beta
-    times = "" if beta == 1 else rf"{beta:g}\times"
-    st.latex(
-        rf"L_{{VAE}} = \underbrace{{{rec_vae:.2f}}}_{{L_{{AE}}(x,\hat x)}} + {times}"
-        rf"\underbrace{{{total:.2f}}}_{{KL(q\,\|\,p)}} = {rec_vae + beta * total:.2f}\ \text{{nats}}"
-    )
-    st.plotly_chart(plots.kl_bar_figure(kl), key="kl_bars", config={"displayModeBar": False})
-
-
-def code_table_ui(view: View) -> None:
-    columns = {"AE z = f(y)": view.ae_z, "mu": view.mu, "sigma": view.sigma, "eps": view.eps,
-               "z = mu + sigma·eps": view.z, "KL (nats)": view.kl}
-    st.dataframe(
-        {"dim": [f"z{d}" for d in range(view.dim)], **columns}, hide_index=True, width="stretch",
-        column_config={k: st.column_config.NumberColumn(format="%.3f") for k in columns},
-    )
-
-
 # ---- the page ------------------------------------------------------------------------------------------
 
 
 def main() -> None:
-    st.set_page_config(page_title="AE vs VAE: latent explorer", page_icon=":material/scatter_plot:", layout="wide")
+    st.set_page_config(page_title="AE vs VAE: latent explorer", page_icon="🧭", layout="wide")
     st.title("Autoencoder vs variational autoencoder")
     st.markdown(
         "Same trunk, same decoder, same data. The VAE makes **two changes**: heads g and h give "
@@ -328,15 +263,27 @@ def main() -> None:
     )
     notices = read_link_choices()
     ae, vm = pair_ui()
+    st.sidebar.toggle("Presenter mode", key="presenter",
+                      help="Large type for a projector, and the seed's argument as five guided steps.")
     x, caption, input_id = input_ui(vm.card)
     mu0, sigma0 = explore.encode(vm, x)
-    start_state(f"{vm.card.name}/{input_id}", mu0, sigma0)
+    code.start_state(f"{vm.card.name}/{input_id}", mu0, sigma0)
     notices += read_link_code(mu0, sigma0)
     if notices:
         st.warning("Parts of this link could not be used and fell back to defaults: " + "; ".join(notices) + ".",
                    icon=":material/link_off:")
-    gallery_ui(vm.card)
-    explorer(x, caption, ae, vm, mu0, sigma0)
+    if st.session_state.get("presenter"):
+        presenter(x, caption, ae, vm, mu0, sigma0)
+    else:
+        gallery_ui(vm.card)
+        explorer(x, caption, ae, vm, mu0, sigma0)
+
+
+@st.fragment
+@timed
+def presenter(x: np.ndarray, caption: str, ae, vm, mu0: np.ndarray, sigma0: np.ndarray) -> None:
+    view = presenter_ui(x, caption, ae, vm, mu0, sigma0)
+    write_link(view)
 
 
 main()

@@ -32,7 +32,7 @@ def ladder_ui(view: View) -> None:
             column_config={k: st.column_config.NumberColumn(format="%.2f") for k in ("KL", "reconstruction", "-ELBO")},
         )
     kl = np.asarray(card.metrics["kl_per_dim_nats"])
-    active = collapsed_mask(card.name)
+    active = active_mask(view.vm)
     order = np.argsort(-kl)
     st.plotly_chart(plots.kl_bar_figure(kl[order], collapsed=~active[order], labels=[f"z{d}" for d in order],
                                         title=f"{card.name}: average KL per dimension, sorted (grey: collapsed)"),
@@ -62,8 +62,8 @@ def vaes_like(dataset: str, latent_dim: int) -> list:
     return sorted(cards, key=lambda c: (c.beta != 1, c.beta, c.name))
 
 
-def collapsed_mask(name: str) -> np.ndarray:
-    """Active units of a shipped model over its test split (Burda et al.: Cov_x(mu_u) > 0.01)."""
-    mu, _ = split_codes(name)
+def active_mask(model) -> np.ndarray:
+    """Active units of a model over its test split (Burda et al.: Cov_x(mu_u) > 0.01)."""
+    mu, _ = split_codes(model)
     return explore.active_mask(mu)
 

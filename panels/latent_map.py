@@ -22,8 +22,8 @@ def latent_map_ui(view: View) -> None:
                 c2.selectbox("y axis", range(view.dim), 1, format_func=lambda d: f"z{d}", key="map_y"))
     data = test_split(vm.card.dataset)
     shown = np.arange(len(data))[:: max(1, len(data) // MAP_POINTS)]
-    ae_codes, _ = split_codes(ae.card.name)
-    vae_mu, _ = split_codes(vm.card.name)
+    ae_codes, _ = split_codes(ae)
+    vae_mu, _ = split_codes(vm)
     st.caption("Circles: the prior N(0, I) at 1 and 2 sigma. Star: the current code. "
                f"Rings: {samples_count()} sampled z. Click a point to decode it with both decoders.")
     c1, c2 = st.columns(2)

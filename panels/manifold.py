@@ -20,7 +20,7 @@ def manifold_ui(view: View) -> None:
                "the AE's plane spans its codes, and between its clusters lie images it was never trained to make.")
     cols = st.columns(2)
     for col, model in zip(cols, (view.ae, view.vm)):
-        codes, _ = split_codes(model.card.name)
+        codes, _ = split_codes(model)
         extent = plane_extent(codes) if model.card.kind == "ae" else (-3.0, 3.0, -3.0, 3.0)
         grid = explore.decode_grid(model, extent, GRID)
         fig = plots.manifold_figure(grid, extent, codes, data.labels, data.label_names,

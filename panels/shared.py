@@ -23,11 +23,15 @@ def test_split(dataset: str) -> vae.Dataset:
     return vae.load_dataset(dataset, "test")
 
 
-@st.cache_data(show_spinner=False)
-def split_codes(name: str):
+def split_codes(model):
     """(mu, sigma) of the model's test split; sigma is None for an AE."""
-    model = load_model(name)
-    return explore.split_codes(model, test_split(model.card.dataset).images)
+    return _split_codes(model.card.name, model)
+
+
+@st.cache_data(show_spinner=False)
+def _split_codes(name: str, _model):
+    # keyed by name: shipped names are unique, and a session's own trained models get unique names
+    return explore.split_codes(_model, test_split(_model.card.dataset).images)
 
 
 @dataclass(frozen=True)

@@ -28,9 +28,9 @@ def traversals_ui(view: View) -> None:
 
 def traversal_rows(model) -> list[tuple[int, str]]:
     """(dimension, caption) in display order for one model."""
-    mu, _ = split_codes(model.card.name)
+    mu, _ = split_codes(model)
     card = model.card
-    factors = factor_names(card.name, card.dataset)
+    factors = factor_names(model)
     if card.kind == "vae":
         kl = np.asarray(card.metrics["kl_per_dim_nats"])
         order = np.argsort(-kl)
@@ -42,13 +42,12 @@ def traversal_rows(model) -> list[tuple[int, str]]:
     return [(int(d), labels[d] + (f"; moves {factors[d]}" if factors else "")) for d in order]
 
 
-@st.cache_data(show_spinner=False)
-def factor_names(name: str, dataset: str) -> list[str] | None:
+def factor_names(model) -> list[str] | None:
     """For sprites, the generating factor each dimension follows most (|correlation| over the test split)."""
-    if dataset != "sprites":
+    if model.card.dataset != "sprites":
         return None
-    mu, _ = split_codes(name)
-    features, owners = sprite_factor_features(test_split(dataset).factors)
+    mu, _ = split_codes(model)
+    features, owners = sprite_factor_features(test_split(model.card.dataset).factors)
     alignment = explore.factor_alignment(mu, features)  # (D, K)
     out = []
     for d in range(mu.shape[1]):

@@ -6,9 +6,9 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
+from test_app import APP, kl_value, start
 
 from panels import link
-from test_app import APP, kl_value, start
 
 PAIRS = {"digits-z8": "digits, D=8", "digits-z2": "digits, D=2"}
 
@@ -81,12 +81,13 @@ def test_url_round_trip_reproduces_the_view():
     assert kl_value(again) == kl_value(at)
 
 
+HOSTILE = ["nan", "inf", "-1", "1e999", "digits-z2", "digits-vae-z8", "Latent map", "9" * 40, "' OR 1=1 --",
+           "<img src=x>"]
+
+
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.dictionaries(st.sampled_from(["pair", "vae", "index", "seed", "panel", "mu_0", "sigma_0", "mu_7", "q"]),
-                       st.one_of(st.sampled_from(["nan", "inf", "-1", "1e999", "digits-z2", "digits-vae-z8", "Latent map",
-                                                  "9" * 40, "' OR 1=1 --", "<img src=x>"]),
-                                 st.text(max_size=300)),
-                       max_size=6))
+                       st.one_of(st.sampled_from(HOSTILE), st.text(max_size=300)), max_size=6))
 def test_fuzzed_links_never_break_the_page(params):
     at = AppTest.from_file(APP, default_timeout=120)
     at.query_params.update(params)

@@ -46,3 +46,8 @@ def test_cli_reports_errors_without_a_traceback(tmp_path, capsys):
     bad.write_bytes(b"nonsense")
     assert main(["evaluate", str(bad)]) == 2
     assert "bad.safetensors" in capsys.readouterr().err
+
+
+def test_a_time_budget_stops_training_early_and_says_so():
+    model = train(TrainConfig(kind="vae", latent_dim=2, epochs=10_000, batch_size=512), progress=False, max_seconds=0.5)
+    assert 1 <= model.card.training["epochs_run"] < 10_000

@@ -11,7 +11,7 @@ from vae import explore
 from vae.judge import recognisable
 
 PANELS = ["Deterministic vs stochastic", "Latent map", "Prior samples", "Interpolation", "Traversals",
-          "Beta ladder", "Decode anywhere"]
+          "Beta ladder", "Decode anywhere", "The formula", "Why log sigma", "AE → VAE conversion", "Train your own"]
 
 
 def open_panel(at, panel):

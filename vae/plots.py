@@ -180,3 +180,40 @@ def rate_distortion_figure(models: list[dict], current: str | None = None, refer
         "xaxis": {"title": {"text": "KL (rate)"}, "range": [-0.05 * top_kl, 1.45 * top_kl]},
         "yaxis": {"title": {"text": "reconstruction (distortion)"}},
     })
+
+
+def kl_terms_figure(terms: dict[str, np.ndarray], kl: np.ndarray, height: int = 340) -> go.Figure:
+    """Per dimension, the terms inside the KL's bracket as bars (hover for values) and KL_d, their half-sum."""
+    names = [f"z{d}" for d in range(len(kl))]
+    colours = ["#1f77b4", "#ff7f0e", "#2ca02c", "#7f7f7f"]
+    bars = [{
+        "type": "bar", "name": name, "x": names, "y": np.asarray(values, dtype=np.float64),
+        "marker": {"color": colours[i % len(colours)]},
+        "hovertemplate": f"%{{x}}: {name} = %{{y:.4f}}<extra></extra>",
+    } for i, (name, values) in enumerate(terms.items())]
+    bars.append({
+        "type": "scatter", "mode": "markers", "name": "KL_d = ½ (sum)", "x": names, "y": np.asarray(kl),
+        "marker": {"symbol": "diamond", "size": 13, "color": "black"},
+        "hovertemplate": "%{x}: KL = %{y:.4f} nats<extra></extra>",
+    })
+    return figure(bars, {
+        "barmode": "relative", "height": height, "font": FONT, "margin": {"l": 50, "r": 10, "t": 30, "b": 30},
+        "yaxis": {"title": {"text": "nats"}}, "legend": {"orientation": "h", "y": 1.12},
+    })
+
+
+def side_note_figure(sigma: np.ndarray, grad_sigma: np.ndarray, grad_log: np.ndarray, height: int = 380) -> go.Figure:
+    """|dKL/d output| against sigma, log-log, for a network that outputs sigma and one that outputs log sigma."""
+    lines = [
+        {"type": "scatter", "mode": "lines", "name": "output sigma: |sigma − 1/sigma|", "x": sigma, "y": grad_sigma,
+         "line": {"color": "#d62728", "width": 3}},
+        {"type": "scatter", "mode": "lines", "name": "output log sigma: |sigma² − 1|", "x": sigma, "y": grad_log,
+         "line": {"color": "#1f77b4", "width": 3}},
+    ]
+    return figure(lines, {
+        "height": height, "font": FONT, "margin": {"l": 60, "r": 10, "t": 40, "b": 50},
+        "title": {"text": "How steep the KL is for the optimiser, as sigma → 0", "font": {"size": 16}},
+        "xaxis": {"type": "log", "title": {"text": "sigma"}, "autorange": "reversed"},
+        "yaxis": {"type": "log", "title": {"text": "|dKL / d output|"}},
+        "legend": {"orientation": "h", "y": -0.2},
+    })

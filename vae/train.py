@@ -70,8 +70,9 @@ def initial_model(cfg: TrainConfig, image_shape) -> LatentModel:
     return model
 
 
-def train(cfg: TrainConfig, progress: bool = True, on_epoch=None) -> LatentModel:
-    """Adam on batch means of reconstruction + beta * KL. on_epoch(epoch, stats) after each epoch."""
+def train(cfg: TrainConfig, progress: bool = True, on_epoch=None, max_seconds: float | None = None) -> LatentModel:
+    """Adam on batch means of reconstruction + beta * KL. on_epoch(epoch, stats) after each epoch;
+    with max_seconds, training stops after the epoch that passes it (card.training says when)."""
     data = load_dataset(cfg.dataset, "train", root=cfg.data_root)
     model = initial_model(cfg, data.image_shape).train()
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
@@ -79,6 +80,7 @@ def train(cfg: TrainConfig, progress: bool = True, on_epoch=None) -> LatentModel
     noise = torch.Generator().manual_seed(cfg.seed + 1)  # eps of the VAE
     x_all, n = data.images, len(data)
     bar = tqdm(range(cfg.epochs), desc=cfg.model_name, disable=not progress, unit="epoch")
+    start = time.perf_counter()
     for epoch in bar:
         sums = torch.zeros(3)
         for idx in torch.randperm(n, generator=order).split(cfg.batch_size):
@@ -91,6 +93,9 @@ def train(cfg: TrainConfig, progress: bool = True, on_epoch=None) -> LatentModel
         bar.set_postfix({k: f"{v:.2f}" for k, v in stats.items()})
         if on_epoch:
             on_epoch(epoch, stats)
+        model.card.training["epochs_run"] = epoch + 1
+        if max_seconds is not None and time.perf_counter() - start > max_seconds:
+            break
     return model.eval()
 
 

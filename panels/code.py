@@ -1,0 +1,109 @@
+"""The VAE's code on the page: mu and sigma sliders that start at the encoder's output, eps from a
+seed, and the images and readouts they drive. Used by the explorer and by presenter mode."""
+
+import numpy as np
+import streamlit as st
+
+from vae import explore, plots
+
+from .ladder import active_mask
+from .shared import IMAGE_PX, View
+
+MU_RANGE = (-4.0, 4.0)  # about 4 prior standard deviations either side
+SIGMA_RANGE = (0.01, 3.0)
+MU_STEP, SIGMA_STEP = 0.05, 0.01
+
+
+def slider_bounds(value: float, lo: float, hi: float) -> tuple[float, float]:
+    """The prior's range, widened to hold any value the encoder produced."""
+    return min(lo, float(value)), max(hi, float(value))
+
+
+def reset_sliders(mu0: np.ndarray, sigma0: np.ndarray) -> None:
+    for d, (m, s) in enumerate(zip(mu0, sigma0)):
+        st.session_state[f"mu_{d}"] = float(m)
+        st.session_state[f"sigma_{d}"] = float(s)
+
+
+def resample() -> None:
+    st.session_state.seed = st.session_state.get("seed", 0) + 1
+
+
+def start_state(encoding_id: str, mu0: np.ndarray, sigma0: np.ndarray) -> None:
+    """On a new model or input, the sliders move to what the encoder says about it."""
+    st.session_state.setdefault("seed", 0)
+    if st.session_state.get("encoded_for") != encoding_id:
+        reset_sliders(mu0, sigma0)
+        st.session_state.encoded_for = encoding_id
+
+
+def vae_sliders(mu0: np.ndarray, sigma0: np.ndarray, vm) -> tuple[np.ndarray, np.ndarray]:
+    """One mu and one sigma slider per dimension; collapsed dimensions (inactive units) say so."""
+    mu, sigma = [], []
+    active = active_mask(vm)
+    average_kl = vm.card.metrics["kl_per_dim_nats"]
+    for d in range(len(mu0)):
+        if not active[d]:
+            st.caption(f"z{d} is collapsed: average KL {average_kl[d]:.3f} nats; the decoder ignores it.")
+        c1, c2 = st.columns(2)
+        for col, name, values, (lo, hi), step, out in (
+            (c1, "mu", mu0, MU_RANGE, MU_STEP, mu),
+            (c2, "sigma", sigma0, SIGMA_RANGE, SIGMA_STEP, sigma),
+        ):
+            key = f"{name}_{d}"
+            lo, hi = slider_bounds(values[d], lo, hi)
+            st.session_state[key] = float(np.clip(st.session_state.get(key, values[d]), lo, hi))
+            out.append(col.slider(key, lo, hi, step=step, key=key, format="%.2f"))
+    return np.array(mu), np.array(sigma)
+
+
+def make_view(x, caption, ae, vm, mu0, sigma0, mu, sigma) -> View:
+    seed = st.session_state.seed
+    eps = explore.eps_for(seed, len(mu))
+    return View(x, caption, ae, vm, explore.encode(ae, x)[0], mu0, sigma0, mu, sigma, seed, eps,
+                explore.z_from(mu, sigma, eps))
+
+
+def code_buttons(mu0: np.ndarray, sigma0: np.ndarray) -> None:
+    st.button("Resample eps", key="resample", on_click=resample, icon=":material/casino:")
+    st.button("Reset", key="reset", on_click=reset_sliders, args=(mu0, sigma0), icon=":material/undo:")
+
+
+def images_ui(view: View) -> None:
+    vae_z, vae_mu = explore.decode(view.vm, np.stack([view.z, view.mu]))
+    shown = (
+        (view.x, f"Input: {view.caption}"),
+        (explore.decode(view.ae, view.ae_z), "AE: decode f(y)"),
+        (vae_z, "VAE: decode z = mu + sigma·eps"),
+        (vae_mu, "VAE: decode mu alone"),
+    )
+    for col, (image, title) in zip(st.columns(4), shown):
+        col.image(plots.to_pixels(image, IMAGE_PX), caption=title, width=IMAGE_PX, output_format="PNG")
+
+
+def readouts_ui(view: View) -> None:
+    kl = view.kl
+    total = float(kl.sum())
+    rec_ae = explore.reconstruction_nats(view.ae, view.x, view.ae_z)
+    rec_vae = explore.reconstruction_nats(view.vm, view.x, view.z)
+    st.metric(f"KL (nats, summed over {len(kl)} dims)", f"{total:.3f}",
+              help="½ Σ_d (mu_d² + sigma_d² − 2 log sigma_d − 1) for this input: how far q(z|x) is from N(0, I).")
+    c1, c2 = st.columns(2)
+    c1.metric("AE reconstruction (nats)", f"{rec_ae:.2f}", help="BCE summed over pixels, this input.")
+    c2.metric("VAE reconstruction (nats)", f"{rec_vae:.2f}", help="BCE summed over pixels, decoding the current z.")
+    beta = view.vm.card.beta
+    times = "" if beta == 1 else rf"{beta:g}\times"
+    st.latex(
+        rf"L_{{VAE}} = \underbrace{{{rec_vae:.2f}}}_{{L_{{AE}}(x,\hat x)}} + {times}"
+        rf"\underbrace{{{total:.2f}}}_{{KL(q\,\|\,p)}} = {rec_vae + beta * total:.2f}\ \text{{nats}}"
+    )
+    st.plotly_chart(plots.kl_bar_figure(kl), key="kl_bars", config={"displayModeBar": False})
+
+
+def code_table_ui(view: View) -> None:
+    columns = {"AE z = f(y)": view.ae_z, "mu": view.mu, "sigma": view.sigma, "eps": view.eps,
+               "z = mu + sigma·eps": view.z, "KL (nats)": view.kl}
+    st.dataframe(
+        {"dim": [f"z{d}" for d in range(view.dim)], **columns}, hide_index=True, width="stretch",
+        column_config={k: st.column_config.NumberColumn(format="%.3f") for k in columns},
+    )

@@ -1,0 +1,56 @@
+"""The seed's remark, demonstrated: a trained AE converted to a VAE must be retrained."""
+
+import streamlit as st
+
+import vae
+from vae import explore, plots
+
+from .shared import View, load_model
+
+INIT_LOG_SIGMA = -3.0
+
+
+@st.cache_resource(show_spinner=False)
+def converted(ae_name: str):
+    """The AE turned into a VAE without retraining: g = f, h = log sigma constant."""
+    return vae.convert_ae_to_vae(load_model(ae_name), init_log_sigma=INIT_LOG_SIGMA).eval().requires_grad_(False)
+
+
+@st.cache_data(show_spinner=False)
+def converted_metrics(ae_name: str) -> dict:
+    return vae.evaluate(converted(ae_name))
+
+
+def retrained_name(ae_name: str) -> str | None:
+    name = ae_name.replace("-ae-", "-vae-") + "-from-ae"
+    return name if any(c.name == name for c in vae.list_pretrained()) else None
+
+
+def conversion_ui(view: View) -> None:
+    ae = view.ae
+    retrained = retrained_name(ae.card.name)
+    if retrained is None:
+        st.info("A converted-and-retrained VAE ships for digits, D=8: choose that pair in the sidebar.")
+        return
+    models = {
+        "AE": ae,
+        f"converted, not retrained (sigma = e^{INIT_LOG_SIGMA:g})": converted(ae.card.name),
+        "converted, then retrained": load_model(retrained),
+    }
+    metrics = {name: (converted_metrics(ae.card.name) if "not retrained" in name else m.card.metrics)
+               for name, m in models.items()}
+    st.caption("The same trunk and decoder weights in all three. Conversion copies f into g and sets h to a "
+               "constant; nothing has yet taught the decoder noisy codes or the codes the prior. Figures: test "
+               "split, nats per example.")
+    cols = st.columns(3)
+    for col, (name, model) in zip(cols, models.items()):
+        with col:
+            st.markdown(f"**{name}**")
+            enc = explore.encode(model, view.x)
+            z = enc[0] if enc[1] is None else explore.z_from(enc[0], enc[1], explore.eps_for(view.seed, view.dim))
+            st.image(plots.to_pixels(explore.decode(model, z), 160), caption="this input, decoded")
+            st.image(plots.image_grid(explore.prior_decodings(model, 16, view.seed), cols=8, size=40),
+                     caption="16 draws of z ~ N(0, I)")
+            m = metrics[name]
+            st.metric("reconstruction (nats)", f"{m['reconstruction_nats']:.2f}")
+            st.metric("KL (nats)", f"{m['kl_nats']:.2f}" if "kl_nats" in m else "no KL term")

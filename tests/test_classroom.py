@@ -1,0 +1,138 @@
+"""The classroom instrument: presenter steps, the formula, the log-sigma side note, conversion, live training."""
+
+import threading
+import time
+
+import numpy as np
+import pytest
+from test_app import kl_value, start
+
+import vae
+from panels.presenter import STEPS
+from panels.training import TrainingQueue, train_pair
+from vae import lessons
+from vae.checkpoints import PRETRAINED_DIR
+
+
+def open_panel(at, panel):
+    at.session_state["panel"] = panel
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_presenter_walks_through_every_step():
+    at = start("digits, D=8")
+    at.toggle(key="presenter").set_value(True).run()
+    assert not at.exception
+    for step, title in enumerate(STEPS, start=1):
+        assert at.subheader[0].value == f"Step {step} of {len(STEPS)}: {title}"
+        if step < len(STEPS):
+            at.button(key="step_next").click().run()
+            assert not at.exception, at.exception
+    assert at.button(key="step_next").disabled
+    params = {k: v[0] if isinstance(v, list) else v for k, v in at.query_params.items()}
+    assert params["presenter"] == "1" and params["step"] == str(len(STEPS))
+
+
+def test_presenter_kl_step_has_live_sliders_and_kl():
+    at = start("digits, D=2")
+    at.session_state["presenter"] = True
+    at.session_state["step"] = 4
+    at.run()
+    before = kl_value(at)
+    at.slider(key="mu_0").set_value(3.0).run()
+    assert kl_value(at) > before
+
+
+def test_log_sigma_figures_match_the_analytic_gradients():
+    for row in lessons.side_note_table():
+        s = row["sigma"]
+        if s > 1e-30:  # float32 still holds sigma
+            expected_kl = 0.5 * (s**2 - 2 * np.log(s) - 1)
+            assert row["KL, sigma output"] == pytest.approx(expected_kl, rel=1e-5, abs=1e-6)
+            assert row["gradient, sigma output"] == pytest.approx(s - 1 / s, rel=1e-4, abs=1e-6)
+            assert row["KL, log sigma output"] == pytest.approx(expected_kl, rel=1e-5, abs=1e-6)
+            assert row["gradient, log sigma output"] == pytest.approx(s**2 - 1, rel=1e-5, abs=1e-6)
+    by_sigma = {r["sigma"]: r for r in lessons.side_note_table()}
+    assert by_sigma[1e-50]["KL, sigma output"] == np.inf  # 1e-50 underflows to 0 in float32: log 0
+    assert np.isfinite(by_sigma[1e-50]["KL, log sigma output"]) and by_sigma[1e-50]["gradient, log sigma output"] == -1
+    assert np.isnan(by_sigma[-0.1]["KL, sigma output"])  # a linear output can go negative
+    sigma, grad_sigma, grad_log = lessons.gradient_curves()
+    np.testing.assert_allclose(grad_sigma, np.abs(sigma - 1 / sigma), rtol=1e-4)
+    np.testing.assert_allclose(grad_log, np.abs(sigma**2 - 1), rtol=1e-4, atol=1e-6)
+
+
+def test_formula_panel_shows_this_inputs_terms():
+    at = open_panel(start("digits, D=2"), "The formula")
+    (formula,) = [h.value for h in at.html if "formula" in h.value]
+    mu = np.array([at.slider(key=f"mu_{d}").value for d in range(2)])
+    sigma = np.array([at.slider(key=f"sigma_{d}").value for d in range(2)])
+    assert f"Σ_d mu_d² = {np.sum(mu**2):.4f}" in formula
+    assert f"Σ_d sigma_d² = {np.sum(sigma**2):.4f}" in formula
+    assert f"{kl_value(at):.2f}" in formula
+
+
+def test_conversion_panel_compares_the_three_models():
+    at = open_panel(start("digits, D=8"), "AE → VAE conversion")
+    kl = [m.value for m in at.metric if m.label == "KL (nats)"]
+    assert kl[0] == "no KL term"
+    converted, retrained = float(kl[1]), float(kl[2])
+    assert converted > 10 * retrained  # untrained conversion: the AE's codes are far from N(0, I)
+    ae = vae.load_pretrained("digits-ae-z8")
+    vm = vae.convert_ae_to_vae(ae, init_log_sigma=-3.0)
+    x = vae.load_dataset("digits", "test").images[:4]
+    np.testing.assert_allclose(vm.encode(x).mu.detach(), ae.encode(x).mu.detach())
+
+
+def test_training_queue_makes_the_second_training_wait():
+    queue = TrainingQueue()
+    events, waits = [], []
+    first_in = threading.Event()
+
+    def first():
+        with queue.turn():
+            events.append("first starts")
+            first_in.set()
+            time.sleep(0.6)
+            events.append("first ends")
+
+    def second():
+        first_in.wait()
+        with queue.turn(on_wait=waits.append, poll=0.05):
+            events.append("second starts")
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(5)
+    assert events == ["first starts", "first ends", "second starts"]
+    assert waits and set(waits) == {1} and len(queue) == 0
+
+
+def test_live_training_on_a_tiny_budget_gives_a_pair_that_learned():
+    history = {"ae": [], "vae": []}
+    pair = train_pair(2, 1.0, epochs=8, budget=30, on_epoch=lambda kind, e, stats: history[kind].append(stats))
+    for kind in ("ae", "vae"):
+        assert history[kind][-1]["loss"] < history[kind][0]["loss"]
+        assert pair[kind].card.metrics["examples"] == 360
+    assert pair["ae"].card.name.startswith("yours-") and pair["vae"].card.kind == "vae"
+
+
+def test_training_from_the_page_explores_the_new_pair_and_writes_nothing():
+    before = sorted((p.name, p.stat().st_mtime_ns) for p in PRETRAINED_DIR.rglob("*"))
+    shipped = [c.name for c in vae.list_pretrained()]
+    at = open_panel(start("digits, D=2"), "Train your own")
+    at.slider(key="train_epochs").set_value(5)
+    (submit,) = [b for b in at.button if b.label == "Train the pair"]
+    submit.click().run()
+    assert not at.exception, at.exception
+    assert at.session_state["pair"].startswith("yours: digits, D=2")
+    assert any("Trained in this session" in c.value for c in at.sidebar.caption)
+    assert at.session_state["trained"]["vae"].card.name.startswith("yours-")
+    assert np.isfinite(kl_value(at))
+    at.slider(key="mu_0").set_value(1.0).run()
+    assert not at.exception
+    assert sorted((p.name, p.stat().st_mtime_ns) for p in PRETRAINED_DIR.rglob("*")) == before
+    assert [c.name for c in vae.list_pretrained()] == shipped
