@@ -255,13 +255,14 @@ def explorer(x: np.ndarray, caption: str, ae, vm, mu0: np.ndarray, sigma0: np.nd
 
 def main() -> None:
     st.set_page_config(page_title="AE vs VAE: latent explorer", page_icon="🧭", layout="wide")
-    st.title("Autoencoder vs variational autoencoder")
-    st.markdown(
-        "Same trunk, same decoder, same data. The VAE makes **two changes**: heads g and h give "
-        "**mu** and **log sigma**, and z = mu + sigma ⊙ eps with eps ~ N(0, I); and the loss adds "
-        "**KL(q(z|x) ‖ N(0, I))**. Move the sliders and watch both."
-    )
     notices = read_link_choices()
+    st.title("Autoencoder vs variational autoencoder")
+    if not st.session_state.get("presenter"):
+        st.markdown(
+            "Same trunk, same decoder, same data. The VAE makes **two changes**: heads g and h give "
+            "**mu** and **log sigma**, and z = mu + sigma ⊙ eps with eps ~ N(0, I); and the loss adds "
+            "**KL(q(z|x) ‖ N(0, I))**. Move the sliders and watch both."
+        )
     ae, vm = pair_ui()
     st.sidebar.toggle("Presenter mode", key="presenter",
                       help="Large type for a projector, and the seed's argument as five guided steps.")

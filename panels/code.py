@@ -37,12 +37,20 @@ def start_state(encoding_id: str, mu0: np.ndarray, sigma0: np.ndarray) -> None:
         st.session_state.encoded_for = encoding_id
 
 
-def vae_sliders(mu0: np.ndarray, sigma0: np.ndarray, vm) -> tuple[np.ndarray, np.ndarray]:
-    """One mu and one sigma slider per dimension; collapsed dimensions (inactive units) say so."""
+def vae_sliders(mu0: np.ndarray, sigma0: np.ndarray, vm, only_active: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """One mu and one sigma slider per dimension; collapsed dimensions (inactive units) say so, or,
+    with only_active, keep the encoder's values and show no slider."""
     mu, sigma = [], []
     active = active_mask(vm)
     average_kl = vm.card.metrics["kl_per_dim_nats"]
+    if only_active and not active.all():
+        hidden = ", ".join(f"z{d}" for d in np.flatnonzero(~active))
+        st.caption(f"Collapsed, so not shown: {hidden} (average KL ≈ 0; the decoder ignores them).")
     for d in range(len(mu0)):
+        if only_active and not active[d]:
+            mu.append(float(mu0[d]))
+            sigma.append(float(sigma0[d]))
+            continue
         if not active[d]:
             st.caption(f"z{d} is collapsed: average KL {average_kl[d]:.3f} nats; the decoder ignores it.")
         c1, c2 = st.columns(2)

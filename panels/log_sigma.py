@@ -19,10 +19,8 @@ def log_sigma_ui(view: View) -> None:
     st.plotly_chart(plots.side_note_figure(sigma, grad_sigma, grad_log), key="log_sigma_plot",
                     config={"displayModeBar": False})
     rows = lessons.side_note_table()
-    st.dataframe(
-        {k: [r[k] for r in rows] for k in rows[0]}, hide_index=True, width="stretch",
-        column_config={k: st.column_config.NumberColumn(format="%.4g") for k in rows[0]},
-    )
+    # as text, so that inf and NaN show as themselves (in float32, 1e-50 is already 0)
+    st.dataframe({k: [f"{r[k]:.4g}" for r in rows] for k in rows[0]}, hide_index=True, width="stretch")
     smallest = float(np.min(view.sigma0))
     st.caption(
         f"Computed by autograd in float32, mu = 0. Here, this VAE's encoder gives sigma as small as "

@@ -15,10 +15,11 @@ from .shared import View
 
 BIG_PX = 320
 STYLE = """<style>
-section.main p, section.main li, [data-testid="stMarkdownContainer"] p {font-size: 1.35rem; line-height: 1.6}
-[data-testid="stMetricValue"] {font-size: 3rem}
-[data-testid="stImageCaption"] {font-size: 1.1rem}
-h1 {font-size: 3rem}
+[data-testid="stMain"] [data-testid="stMarkdownContainer"] p,
+[data-testid="stMain"] [data-testid="stMarkdownContainer"] li {font-size: 1.35rem; line-height: 1.55}
+[data-testid="stMain"] [data-testid="stMetricValue"], [data-testid="stMain"] [data-testid="stMetricValue"] * {font-size: 3.2rem !important; line-height: 1.2}
+[data-testid="stMain"] [data-testid="stMetricLabel"] p {font-size: 1.1rem}
+[data-testid="stMain"] [data-testid="stImageCaption"] p {font-size: 1.1rem}
 </style>"""
 
 
@@ -90,7 +91,7 @@ def presenter_ui(x, caption, ae, vm, mu0, sigma0) -> View:
     if title in NEEDS_SLIDERS:
         slider_col, body = st.columns([2, 3], gap="large")
         with slider_col:
-            mu, sigma = code.vae_sliders(mu0, sigma0, vm)
+            mu, sigma = code.vae_sliders(mu0, sigma0, vm, only_active=True)
     else:
         body = st.container()
         mu, sigma = mu0, sigma0
