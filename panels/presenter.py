@@ -17,7 +17,8 @@ BIG_PX = 320
 STYLE = """<style>
 [data-testid="stMain"] [data-testid="stMarkdownContainer"] p,
 [data-testid="stMain"] [data-testid="stMarkdownContainer"] li {font-size: 1.35rem; line-height: 1.55}
-[data-testid="stMain"] [data-testid="stMetricValue"], [data-testid="stMain"] [data-testid="stMetricValue"] * {font-size: 3.2rem !important; line-height: 1.2}
+[data-testid="stMain"] [data-testid="stMetricValue"],
+[data-testid="stMain"] [data-testid="stMetricValue"] * {font-size: 3.2rem !important; line-height: 1.2}
 [data-testid="stMain"] [data-testid="stMetricLabel"] p {font-size: 1.1rem}
 [data-testid="stMain"] [data-testid="stImageCaption"] p {font-size: 1.1rem}
 </style>"""
