@@ -26,7 +26,7 @@ from panels.log_sigma import log_sigma_ui
 from panels.manifold import manifold_ui
 from panels.presenter import STEPS, presenter_ui
 from panels.prior import prior_ui
-from panels.shared import View, load_model, test_split
+from panels.shared import View, load_model, model_problem, test_split
 from panels.stochastic import stochastic_ui
 from panels.training import trained_label, training_ui
 from panels.traversals import traversals_ui
@@ -149,14 +149,19 @@ def write_link(view: View) -> str:
 
 
 def pair_ui():
+    """The AE and VAE to explore. A model whose file is broken is marked unavailable and the first
+    usable pair is chosen instead; the others keep working."""
     pairs = model_pairs()
+    problems = {label: model_problem(card.name) or model_problem(f"{card.dataset}-vae-z{card.latent_dim}")
+                for label, card in pairs.items()}
     trained = st.session_state.get("trained")
     labels = list(pairs) + ([trained_label(trained)] if trained else [])
     if st.session_state.pop("show_trained", False):
         st.session_state.pair = labels[-1]
     if st.session_state.get("pair") not in labels:
-        st.session_state.pair = labels[0]
+        st.session_state.pair = next((label for label in labels if not problems.get(label)), labels[0])
     label = st.sidebar.selectbox("Model pair", labels, key="pair",
+                                 format_func=lambda label: label + (" (unavailable)" if problems.get(label) else ""),
                                  help="An AE and a VAE with the same trunk, decoder, data, seed and training budget.")
     if trained and label == trained_label(trained):
         st.sidebar.caption("Trained in this session: the 'Train your own' panel.")
@@ -165,13 +170,15 @@ def pair_ui():
     variants = {c.name: c for c in vaes_like(ae_card.dataset, ae_card.latent_dim)}
     if st.session_state.get("vae") not in variants:
         st.session_state.vae = next(iter(variants))
-    vae_name = st.sidebar.selectbox("VAE", list(variants), key="vae", format_func=lambda n: variant_label(variants[n]),
-                                    help="The beta ladder: VAEs of this size trained with different beta.")
-    ae_name = ae_card.name
+    vae_name = st.sidebar.selectbox(
+        "VAE", list(variants), key="vae",
+        format_func=lambda n: variant_label(variants[n]) + (" (unavailable)" if model_problem(n) else ""),
+        help="The beta ladder: VAEs of this size trained with different beta.")
     try:
-        return load_model(ae_name), load_model(vae_name)
+        return load_model(ae_card.name), load_model(vae_name)
     except vae.CheckpointError as e:
-        st.error(f"This model pair cannot be used: {e}. Choose another pair.")
+        st.error(f"This model cannot be used: {e}. The other models still work: choose one in the sidebar.",
+                 icon=":material/error:")
         st.stop()
 
 
@@ -247,7 +254,10 @@ def explorer(x: np.ndarray, caption: str, ae, vm, mu0: np.ndarray, sigma0: np.nd
     for tab, panel in zip(st.tabs(list(PANELS), key="panel", on_change="rerun"), PANELS.values()):
         if tab.open:
             with tab:
-                panel(view)
+                try:
+                    panel(view)
+                except vae.VaeError as e:  # e.g. a model file that went missing after start
+                    st.error(f"This panel cannot be drawn: {e}", icon=":material/error:")
 
 
 # ---- the page ------------------------------------------------------------------------------------------
@@ -255,15 +265,19 @@ def explorer(x: np.ndarray, caption: str, ae, vm, mu0: np.ndarray, sigma0: np.nd
 
 def main() -> None:
     st.set_page_config(page_title="AE vs VAE: latent explorer", page_icon="🧭", layout="wide")
-    notices = read_link_choices()
     st.title("Autoencoder vs variational autoencoder")
+    try:
+        notices = read_link_choices()
+        ae, vm = pair_ui()
+    except vae.CheckpointError as e:  # the manifest itself is missing or damaged
+        st.error(f"The shipped models cannot be listed: {e}", icon=":material/error:")
+        st.stop()
     if not st.session_state.get("presenter"):
         st.markdown(
             "Same trunk, same decoder, same data. The VAE makes **two changes**: heads g and h give "
             "**mu** and **log sigma**, and z = mu + sigma ⊙ eps with eps ~ N(0, I); and the loss adds "
             "**KL(q(z|x) ‖ N(0, I))**. Move the sliders and watch both."
         )
-    ae, vm = pair_ui()
     st.sidebar.toggle("Presenter mode", key="presenter",
                       help="Large type for a projector, and the seed's argument as five guided steps.")
     x, caption, input_id = input_ui(vm.card)

@@ -8,14 +8,29 @@ import streamlit as st
 
 import vae
 from vae import explore
+from vae.checkpoints import pretrained_dir
 
 IMAGE_PX = 256
 
 
-@st.cache_resource(show_spinner=False)
 def load_model(name: str):
-    """A shipped model, loaded once per server and shared read-only by every session."""
-    return vae.load_pretrained(name)
+    """A shipped model, loaded once per server and shared read-only by every session.
+    Raises vae.CheckpointError for a file that is missing, damaged or tampered with."""
+    return _load_model(name, str(pretrained_dir()))
+
+
+@st.cache_resource(show_spinner=False)
+def _load_model(name: str, directory: str):
+    return vae.load_pretrained(name, directory)  # a failure is not cached: the next visit tries again
+
+
+def model_problem(name: str) -> str | None:
+    """Why a shipped model cannot be used, or None if it can."""
+    try:
+        load_model(name)
+    except vae.CheckpointError as e:
+        return str(e)
+    return None
 
 
 @st.cache_resource(show_spinner=False)
