@@ -251,13 +251,12 @@ def explorer(x: np.ndarray, caption: str, ae, vm, mu0: np.ndarray, sigma0: np.nd
         code.readouts_ui(view)
         code.code_table_ui(view)
 
-    for tab, panel in zip(st.tabs(list(PANELS), key="panel", on_change="rerun"), PANELS.values()):
-        if tab.open:
-            with tab:
-                try:
-                    panel(view)
-                except vae.VaeError as e:  # e.g. a model file that went missing after start
-                    st.error(f"This panel cannot be drawn: {e}", icon=":material/error:")
+    st.session_state.setdefault("panel", next(iter(PANELS)))
+    name = st.segmented_control("Panel", list(PANELS), key="panel", required=True, label_visibility="collapsed")
+    try:  # only the chosen panel is drawn, so a slider move pays for one panel, not eleven
+        PANELS[name](view)
+    except vae.VaeError as e:  # e.g. a model file that went missing after start
+        st.error(f"This panel cannot be drawn: {e}", icon=":material/error:")
 
 
 # ---- the page ------------------------------------------------------------------------------------------

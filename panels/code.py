@@ -40,29 +40,25 @@ def start_state(encoding_id: str, mu0: np.ndarray, sigma0: np.ndarray) -> None:
 def vae_sliders(mu0: np.ndarray, sigma0: np.ndarray, vm, only_active: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """One mu and one sigma slider per dimension; collapsed dimensions (inactive units) say so, or,
     with only_active, keep the encoder's values and show no slider."""
-    mu, sigma = [], []
     active = active_mask(vm)
     average_kl = vm.card.metrics["kl_per_dim_nats"]
-    if only_active and not active.all():
-        hidden = ", ".join(f"z{d}" for d in np.flatnonzero(~active))
-        st.caption(f"Collapsed, so not shown: {hidden} (average KL ≈ 0; the decoder ignores them).")
-    for d in range(len(mu0)):
-        if only_active and not active[d]:
-            mu.append(float(mu0[d]))
-            sigma.append(float(sigma0[d]))
-            continue
-        if not active[d]:
-            st.caption(f"z{d} is collapsed: average KL {average_kl[d]:.3f} nats; the decoder ignores it.")
-        c1, c2 = st.columns(2)
-        for col, name, values, (lo, hi), step, out in (
-            (c1, "mu", mu0, MU_RANGE, MU_STEP, mu),
-            (c2, "sigma", sigma0, SIGMA_RANGE, SIGMA_STEP, sigma),
-        ):
+    collapsed = ", ".join(f"z{d}" for d in np.flatnonzero(~active))
+    if collapsed:
+        st.caption(f"Collapsed: {collapsed} (average KL ≈ 0 nats; the decoder ignores them)"
+                   + (", so their sliders are not shown." if only_active else "."))
+    shown = [d for d in range(len(mu0)) if active[d] or not only_active]
+    mu, sigma = np.array(mu0, dtype=float), np.array(sigma0, dtype=float)
+    # one column of mu sliders beside one of sigma sliders: few page blocks, so a move redraws quickly
+    for col, name, values, out, (lo, hi), step in zip(
+        st.columns(2), ("mu", "sigma"), (mu0, sigma0), (mu, sigma), (MU_RANGE, SIGMA_RANGE), (MU_STEP, SIGMA_STEP)
+    ):
+        for d in shown:
             key = f"{name}_{d}"
-            lo, hi = slider_bounds(values[d], lo, hi)
-            st.session_state[key] = float(np.clip(st.session_state.get(key, values[d]), lo, hi))
-            out.append(col.slider(key, lo, hi, step=step, key=key, format="%.2f"))
-    return np.array(mu), np.array(sigma)
+            low, high = slider_bounds(values[d], lo, hi)
+            st.session_state[key] = float(np.clip(st.session_state.get(key, values[d]), low, high))
+            note = None if active[d] else f"z{d} is collapsed: average KL {average_kl[d]:.3f} nats."
+            out[d] = col.slider(key, low, high, step=step, key=key, format="%.2f", help=note)
+    return mu, sigma
 
 
 def make_view(x, caption, ae, vm, mu0, sigma0, mu, sigma) -> View:
@@ -85,8 +81,8 @@ def images_ui(view: View) -> None:
         (vae_z, "VAE: decode z = mu + sigma·eps"),
         (vae_mu, "VAE: decode mu alone"),
     )
-    for col, (image, title) in zip(st.columns(4), shown):
-        col.image(plots.to_pixels(image, IMAGE_PX), caption=title, width=IMAGE_PX, output_format="PNG")
+    st.image([plots.to_pixels(image, IMAGE_PX) for image, _ in shown], caption=[title for _, title in shown],
+             width=IMAGE_PX, output_format="PNG")
 
 
 def readouts_ui(view: View) -> None:
@@ -96,9 +92,9 @@ def readouts_ui(view: View) -> None:
     rec_vae = explore.reconstruction_nats(view.vm, view.x, view.z)
     st.metric(f"KL (nats, summed over {len(kl)} dims)", f"{total:.3f}",
               help="½ Σ_d (mu_d² + sigma_d² − 2 log sigma_d − 1) for this input: how far q(z|x) is from N(0, I).")
-    c1, c2 = st.columns(2)
-    c1.metric("AE reconstruction (nats)", f"{rec_ae:.2f}", help="BCE summed over pixels, this input.")
-    c2.metric("VAE reconstruction (nats)", f"{rec_vae:.2f}", help="BCE summed over pixels, decoding the current z.")
+    with st.container(horizontal=True):
+        st.metric("AE reconstruction (nats)", f"{rec_ae:.2f}", help="BCE summed over pixels, this input.")
+        st.metric("VAE reconstruction (nats)", f"{rec_vae:.2f}", help="BCE summed over pixels, decoding the current z.")
     beta = view.vm.card.beta
     times = "" if beta == 1 else rf"{beta:g}\times"
     st.latex(

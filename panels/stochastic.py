@@ -24,7 +24,6 @@ def stochastic_ui(view: View) -> None:
     for name, images, note in rows:
         std = images.std(axis=0)
         st.markdown(f"**{name}**: {note}. Largest per-pixel std: **{std.max():.3f}**")
-        c1, c2, c3 = st.columns([6, 1, 1])
-        c1.image(plots.image_grid(images[:24], cols=8, size=56), caption=f"{k} decodings (first 24)")
-        c2.image(plots.to_pixels(images.mean(axis=0), 96), caption="mean", width="stretch")
-        c3.image(plots.to_pixels(std * 2, 96), caption="std (white = 0.5)", width="stretch")
+        st.image([plots.image_grid(images[:24], cols=8, size=56), plots.to_pixels(images.mean(axis=0), 120),
+                  plots.to_pixels(std * 2, 120)],
+                 caption=[f"{k} decodings (first 24)", "per-pixel mean", "per-pixel std (white = 0.5)"])

@@ -29,6 +29,12 @@ def chromium_path() -> str | None:
     return None
 
 
+class ServerURL(str):
+    """The base URL of a running server, which also knows the server's pid."""
+
+    pid: int
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -46,7 +52,8 @@ def streamlit_server(app: Path = ROOT / "app.py", env: dict | None = None, timeo
          "--browser.gatherUsageStats=false"],
         cwd=ROOT, env={**os.environ, **(env or {})}, stdout=log, stderr=subprocess.STDOUT,
     )
-    url = f"http://127.0.0.1:{port}"
+    url = ServerURL(f"http://127.0.0.1:{port}")
+    url.pid = proc.pid
     try:
         deadline = time.monotonic() + timeout
         while True:
@@ -69,6 +76,14 @@ def streamlit_server(app: Path = ROOT / "app.py", env: dict | None = None, timeo
             proc.wait()
         log.close()
         Path(log.name).unlink(missing_ok=True)
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process, in MB (from /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for pid {pid}")
 
 
 def launch_chromium(playwright):

@@ -34,8 +34,9 @@ def kl_value(at) -> float:
 
 
 def image_named(at, caption_start):
-    (img,) = [i for i in at.image if i.captions and i.captions[0].startswith(caption_start)]
-    return img.value[0]
+    """The URL of the image whose caption starts with caption_start (one st.image may hold several)."""
+    (url,) = [u for i in at.image for u, c in zip(i.value, i.captions) if c.startswith(caption_start)]
+    return url
 
 
 def code_table(at):

@@ -4,7 +4,7 @@ import re
 
 import pytest
 from conftest import IN_CI, ROOT
-from liveapp import chromium_path, image_src, kl_text, launch_chromium, open_app, streamlit_server
+from liveapp import chromium_path, image_src, kl_text, launch_chromium, open_app, streamlit_server, wait_until_idle
 
 pytestmark = pytest.mark.browser
 SHOTS = ROOT / "artifacts"
@@ -48,7 +48,7 @@ def wait_for_change(page, read, before, timeout=15_000):
 
 
 def open_tab(page, name):
-    page.get_by_role("tab", name=name).click()
+    page.locator('[data-testid="stButtonGroup"]').get_by_text(name, exact=True).click()
 
 
 def test_page_shows_images_charts_and_sliders(page):
@@ -95,3 +95,35 @@ def test_clicking_the_latent_map_decodes_that_point(page):
     assert wait_for_change(page, lambda: image_src(page, "VAE decoder (mu)"), None)
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=SHOTS / "explorer-clicked.png", full_page=True)
+
+
+def test_reload_keeps_the_view_from_the_link(page):
+    slider = page.locator('input[type="range"][aria-label="mu_1"]')
+    slider.focus()
+    for _ in range(4):
+        page.keyboard.press("ArrowLeft")
+    page.wait_for_function("() => location.search.includes('mu_1=')", timeout=15_000)
+    page.wait_for_timeout(1500)  # let the last key press settle
+    wait_until_idle(page)
+    kl = kl_text(page)
+    page.reload()
+    page.wait_for_selector('[data-testid="stMetricValue"]', timeout=60_000)
+    assert wait_for_change(page, lambda: kl_text(page), None) == kl
+
+
+def test_upload_through_the_file_input(page, tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    digit = np.full((48, 48), 255, dtype=np.uint8)
+    digit[8:40, 21:27] = 0
+    good, bad = tmp_path / "one.png", tmp_path / "notes.png"
+    Image.fromarray(digit).save(good)
+    bad.write_bytes(b"these are notes, not a picture")
+    before = image_src(page, "Input:")
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(bad))
+    page.get_by_text("not an image that can be read").wait_for(timeout=15_000)
+    assert image_src(page, "Input: test #0")  # still the test image, page still working
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(good))
+    assert wait_for_change(page, lambda: image_src(page, "Input: upload: one.png"), None)
+    assert image_src(page, "Input:") != before

@@ -26,7 +26,7 @@ def test_every_panel_renders_for_every_pair(label):
     at = start(label)
     for panel in PANELS:
         open_panel(at, panel)
-    assert [t.label for t in at.tabs] == PANELS
+    assert at.segmented_control(key="panel").options == PANELS
 
 
 def test_every_ladder_vae_renders():
@@ -92,7 +92,9 @@ def test_ladder_table_is_the_evaluate_figures():
 def test_the_collapsed_model_is_shown_as_collapsed_with_its_figures():
     at = start("digits, D=8")
     at.selectbox(key="vae").set_value("digits-vae-z8-b4").run()
-    assert sum("is collapsed" in c.value for c in at.caption) == 8  # one note per slider row
+    (note,) = [c.value for c in at.caption if c.value.startswith("Collapsed:")]
+    assert all(f"z{d}" in note for d in range(8))
+    assert all("is collapsed" in at.slider(key=f"mu_{d}").help for d in range(8))
     open_panel(at, "Beta ladder")
     (warning,) = at.warning
     assert "Every dimension of digits-vae-z8-b4 has collapsed" in warning.value

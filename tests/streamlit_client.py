@@ -1,0 +1,79 @@
+"""A Streamlit client that speaks the server's own websocket protocol (protobuf BackMsg/ForwardMsg),
+light enough to run a whole class of sessions from one process.
+
+It keeps what a browser keeps: the page's elements by delta path, and the widget values it has
+set; a widget move is sent as the browser sends it, as a rerun of the fragment the widget is in.
+"""
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+
+import websockets
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+
+@dataclass
+class Session:
+    url: str  # http://127.0.0.1:PORT
+    query_string: str = ""
+    elements: dict = field(default_factory=dict)  # delta path -> (Element proto, fragment id)
+    widgets: dict = field(default_factory=dict)  # widget id -> WidgetState we have set
+    ws: object = None
+    errors: list = field(default_factory=list)
+
+    async def connect(self) -> float:
+        """Opens the session and runs the page once; returns the seconds that took."""
+        host = self.url.split("://", 1)[1]
+        self.ws = await websockets.connect(f"ws://{host}/_stcore/stream", subprotocols=["streamlit"],
+                                           max_size=2**26, open_timeout=30)
+        return await self.rerun()
+
+    async def close(self) -> None:
+        if self.ws is not None:
+            await self.ws.close()
+
+    async def rerun(self, fragment_id: str = "", timeout: float = 60) -> float:
+        msg = BackMsg()
+        msg.rerun_script.query_string = self.query_string
+        msg.rerun_script.widget_states.widgets.extend(self.widgets.values())
+        if fragment_id:
+            msg.rerun_script.fragment_id = fragment_id
+        start = time.perf_counter()
+        await self.ws.send(msg.SerializeToString())
+        await asyncio.wait_for(self._read_until_finished(), timeout)
+        return time.perf_counter() - start
+
+    async def _read_until_finished(self) -> None:
+        while True:
+            fwd = ForwardMsg()
+            fwd.ParseFromString(await self.ws.recv())
+            kind = fwd.WhichOneof("type")
+            if kind == "delta":
+                path = tuple(fwd.metadata.delta_path)
+                if fwd.delta.WhichOneof("type") == "new_element":
+                    self.elements[path] = (fwd.delta.new_element, fwd.delta.fragment_id)
+                    if fwd.delta.new_element.WhichOneof("type") == "exception":
+                        self.errors.append(fwd.delta.new_element.exception.message)
+            elif kind == "script_finished":
+                return
+
+    def find(self, kind: str, label: str):
+        """The first element of a kind (e.g. "slider", "metric") whose label starts with label."""
+        for element, fragment in self.elements.values():
+            if element.WhichOneof("type") == kind and getattr(element, kind).label.startswith(label):
+                return getattr(element, kind), fragment
+        raise KeyError(f"no {kind} labelled {label!r}")
+
+    def metric(self, label: str) -> str:
+        return self.find("metric", label)[0].body
+
+    async def set_slider(self, label: str, value: float) -> float:
+        """Moves a slider as a browser does; returns the seconds until the page settled."""
+        slider, fragment = self.find("slider", label)
+        state = WidgetState(id=slider.id)
+        state.double_array_value.data.append(value)
+        self.widgets[slider.id] = state
+        return await self.rerun(fragment)
