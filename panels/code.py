@@ -7,7 +7,7 @@ import streamlit as st
 from vae import explore, plots
 
 from .ladder import active_mask
-from .shared import IMAGE_PX, View
+from .shared import IMAGE_PX, View, markdown_table
 
 MU_RANGE = (-4.0, 4.0)  # about 4 prior standard deviations either side
 SIGMA_RANGE = (0.01, 3.0)
@@ -101,13 +101,10 @@ def readouts_ui(view: View) -> None:
         rf"L_{{VAE}} = \underbrace{{{rec_vae:.2f}}}_{{L_{{AE}}(x,\hat x)}} + {times}"
         rf"\underbrace{{{total:.2f}}}_{{KL(q\,\|\,p)}} = {rec_vae + beta * total:.2f}\ \text{{nats}}"
     )
-    st.plotly_chart(plots.kl_bar_figure(kl), key="kl_bars", config={"displayModeBar": False})
+    st.markdown(plots.kl_bars_svg(kl, collapsed=~active_mask(view.vm)), unsafe_allow_html=True)  # our own SVG
 
 
 def code_table_ui(view: View) -> None:
     columns = {"AE z = f(y)": view.ae_z, "mu": view.mu, "sigma": view.sigma, "eps": view.eps,
                "z = mu + sigma·eps": view.z, "KL (nats)": view.kl}
-    st.dataframe(
-        {"dim": [f"z{d}" for d in range(view.dim)], **columns}, hide_index=True, width="stretch",
-        column_config={k: st.column_config.NumberColumn(format="%.3f") for k in columns},
-    )
+    st.markdown(markdown_table({"dim": [f"z{d}" for d in range(view.dim)], **columns}))

@@ -6,7 +6,7 @@ import streamlit as st
 import vae
 from vae import explore, plots
 
-from .shared import View, split_codes
+from .shared import View, markdown_table, split_codes
 
 
 def ladder_ui(view: View) -> None:
@@ -22,15 +22,12 @@ def ladder_ui(view: View) -> None:
     c1.plotly_chart(plots.rate_distortion_figure(points, current=card.name, reference=ae_rec), key="ladder_rd",
                     config={"displayModeBar": False})
     with c2:
-        st.dataframe(
-            {"model": [c.name for c in ladder], "beta": [c.beta for c in ladder],
+        st.markdown(markdown_table(
+            {"model": [c.name for c in ladder], "beta": [f"{c.beta:g}" for c in ladder],
              "KL": [c.metrics["kl_nats"] for c in ladder],
              "reconstruction": [c.metrics["reconstruction_nats"] for c in ladder],
              "-ELBO": [c.metrics["neg_elbo_nats"] for c in ladder],
-             "active units": [f"{c.metrics['active_units']}/{c.latent_dim}" for c in ladder]},
-            hide_index=True, width="stretch",
-            column_config={k: st.column_config.NumberColumn(format="%.2f") for k in ("KL", "reconstruction", "-ELBO")},
-        )
+             "active units": [f"{c.metrics['active_units']}/{c.latent_dim}" for c in ladder]}, decimals=2))
     kl = np.asarray(card.metrics["kl_per_dim_nats"])
     active = active_mask(view.vm)
     order = np.argsort(-kl)

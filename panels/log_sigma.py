@@ -5,7 +5,7 @@ import streamlit as st
 
 from vae import lessons, plots
 
-from .shared import View
+from .shared import View, markdown_table
 
 
 def log_sigma_ui(view: View) -> None:
@@ -20,7 +20,7 @@ def log_sigma_ui(view: View) -> None:
                     config={"displayModeBar": False})
     rows = lessons.side_note_table()
     # as text, so that inf and NaN show as themselves (in float32, 1e-50 is already 0)
-    st.dataframe({k: [f"{r[k]:.4g}" for r in rows] for k in rows[0]}, hide_index=True, width="stretch")
+    st.markdown(markdown_table({k: [f"{r[k]:.4g}" for r in rows] for k in rows[0]}))
     smallest = float(np.min(view.sigma0))
     st.caption(
         f"Computed by autograd in float32, mu = 0. Here, this VAE's encoder gives sigma as small as "

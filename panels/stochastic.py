@@ -24,6 +24,6 @@ def stochastic_ui(view: View) -> None:
     for name, images, note in rows:
         std = images.std(axis=0)
         st.markdown(f"**{name}**: {note}. Largest per-pixel std: **{std.max():.3f}**")
-        st.image([plots.image_grid(images[:24], cols=8, size=56), plots.to_pixels(images.mean(axis=0), 120),
-                  plots.to_pixels(std * 2, 120)],
-                 caption=[f"{k} decodings (first 24)", "per-pixel mean", "per-pixel std (white = 0.5)"])
+        row = plots.image_row([plots.image_grid(images[:24], cols=8, size=56),
+                               plots.to_pixels(images.mean(axis=0), 120), plots.to_pixels(std * 2, 120)], gap=24)
+        st.image(row, caption=f"{k} decodings (first 24) · their per-pixel mean · per-pixel std (white = 0.5)")

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 import streamlit as st
 
 import vae
+from vae import plots
 
 BUDGET_SECONDS = 60  # of CPU per pair, by default: half for the AE, half for the VAE
 LATENT_SIZES = (2, 3, 4, 6, 8, 12, 16)
@@ -111,7 +112,8 @@ def run_training(latent_dim: int, beta: float, epochs: int) -> None:
         elif epoch < len(history["epoch"]):
             history["VAE reconstruction"][epoch] = stats["reconstruction"]
             history["VAE KL"][epoch] = stats["kl"]
-        chart.line_chart(history, x="epoch", x_label="epoch", y_label="nats per example (training batch means)")
+        chart.plotly_chart(plots.training_figure(history), key=f"train_chart_{kind}_{epoch}",
+                           config={"displayModeBar": False})
 
     start = time.perf_counter()
     with training_queue().turn(on_wait):

@@ -97,7 +97,7 @@ def open_app(browser, url: str, width: int = 1600, height: int = 1000):
     page.goto(url)
     page.wait_for_selector('input[type="range"][aria-label="mu_0"]', timeout=60_000)
     page.wait_for_selector('[data-testid="stMetricValue"]', timeout=60_000)
-    page.wait_for_selector(".js-plotly-plot", timeout=60_000)
+    page.wait_for_selector('svg[aria-label="KL per dimension"]', timeout=60_000)
     wait_until_idle(page)
     return page
 

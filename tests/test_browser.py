@@ -56,7 +56,8 @@ def test_page_shows_images_charts_and_sliders(page):
         assert image_src(page, caption), caption
     assert image_src(page, "16 decodings")  # the stochastic panel, open first
     open_tab(page, "Latent map")
-    page.locator(".js-plotly-plot").nth(2).wait_for()  # KL bars and the two latent maps
+    page.locator(".js-plotly-plot").nth(1).wait_for()  # the two latent maps
+    assert page.locator('svg[aria-label="KL per dimension"] rect').count() == 2
     assert page.locator('input[type="range"][aria-label^="mu_"]').count() == 2
     assert page.locator('input[type="range"][aria-label^="sigma_"]').count() == 2
     assert re.fullmatch(r"\d+\.\d{3}", kl_text(page))
@@ -84,7 +85,7 @@ def test_resample_changes_the_image_not_the_kl(page):
 
 def test_clicking_the_latent_map_decodes_that_point(page):
     open_tab(page, "Latent map")
-    vae_map = page.locator(".js-plotly-plot").nth(2)
+    vae_map = page.locator(".js-plotly-plot").nth(1)
     vae_map.locator("path.point").nth(5).wait_for()
     vae_map.scroll_into_view_if_needed()
     point = vae_map.locator("path.point").nth(5)

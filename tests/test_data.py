@@ -25,6 +25,17 @@ def test_digits_shapes_ranges_and_stratified_fixed_split():
     assert torch.equal(again.images, test.images) and np.array_equal(again.labels, test.labels)
 
 
+def test_digits_are_scikit_learns_with_its_stratified_split():
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    bunch = load_digits()
+    train_idx, test_idx = train_test_split(range(1797), test_size=0.2, stratify=bunch.target, random_state=0)
+    train, test = load_dataset("digits", "train"), load_dataset("digits", "test")
+    np.testing.assert_array_equal(test.images.numpy().reshape(-1, 64), bunch.data[sorted(test_idx)] / 16)
+    np.testing.assert_array_equal(train.labels, bunch.target[sorted(train_idx)])
+
+
 def test_sprites_factors_and_determinism():
     test = load_dataset("sprites", "test")
     assert test.images.shape == (2000, 1, 32, 32) and test.factor_names == SPRITE_FACTORS

@@ -21,8 +21,8 @@ def to_pixels(image: np.ndarray, size: int = 224) -> np.ndarray:
     a = np.asarray(image, dtype=np.float64)
     a = a.mean(axis=0) if a.ndim == 3 else a
     k = max(1, size // max(a.shape))
-    a = np.kron(np.nan_to_num(a, nan=0.0).clip(0, 1), np.ones((k, k)))
-    return (a * 255).round().astype(np.uint8)
+    a = (np.nan_to_num(a, nan=0.0).clip(0, 1) * 255).round().astype(np.uint8)
+    return a.repeat(k, axis=0).repeat(k, axis=1)
 
 
 def image_grid(images: np.ndarray, cols: int, size: int = 64, pad: int = 2) -> np.ndarray:
@@ -217,3 +217,51 @@ def side_note_figure(sigma: np.ndarray, grad_sigma: np.ndarray, grad_log: np.nda
         "yaxis": {"type": "log", "title": {"text": "|dKL / d output|"}},
         "legend": {"orientation": "h", "y": -0.2},
     })
+
+
+def training_figure(history: dict[str, list], height: int = 320) -> go.Figure:
+    """Live training curves: every column of history but "epoch" against epoch (None: not yet)."""
+    lines = [{"type": "scatter", "mode": "lines", "name": name, "x": history["epoch"], "y": values,
+              "line": {"width": 3}} for name, values in history.items() if name != "epoch"]
+    return figure(lines, {
+        "height": height, "font": FONT, "margin": {"l": 60, "r": 10, "t": 30, "b": 40},
+        "xaxis": {"title": {"text": "epoch"}}, "yaxis": {"title": {"text": "nats per example (batch means)"}},
+        "legend": {"orientation": "h", "y": 1.15},
+    })
+
+
+def kl_bars_svg(kl_per_dim: np.ndarray, collapsed: np.ndarray | None = None, width: int = 560,
+                height: int = 220) -> str:
+    """KL per dimension as a small inline SVG: redrawn on every slider move, so it costs the
+    browser far less than a Plotly chart would. Collapsed dimensions are grey."""
+    kl = np.nan_to_num(np.asarray(kl_per_dim, dtype=np.float64), nan=0.0, posinf=1e9)
+    top = max(float(kl.max()) if len(kl) else 0.0, 0.1) * 1.15
+    left, bottom, pad = 44, 26, 18
+    plot_w, plot_h = width - left - 8, height - bottom - pad
+    slot = plot_w / max(len(kl), 1)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
+             f'role="img" aria-label="KL per dimension" style="font: 13px sans-serif">',
+             '<text x="0" y="12" fill="#333">KL per dimension (nats, this input)</text>',
+             f'<line x1="{left}" y1="{pad + plot_h}" x2="{width - 8}" y2="{pad + plot_h}" stroke="#999"/>']
+    for d, value in enumerate(kl):
+        h = plot_h * min(value, top) / top
+        x = left + d * slot + slot * 0.15
+        colour = "#bbbbbb" if collapsed is not None and collapsed[d] else "#d62728"
+        parts += [f'<rect x="{x:.1f}" y="{pad + plot_h - h:.1f}" width="{slot * 0.7:.1f}" height="{h:.1f}" '
+                  f'fill="{colour}"><title>z{d}: {value:.4f} nats</title></rect>',
+                  f'<text x="{x + slot * 0.35:.1f}" y="{pad + plot_h - h - 4:.1f}" text-anchor="middle" '
+                  f'fill="#333">{value:.2f}</text>',
+                  f'<text x="{x + slot * 0.35:.1f}" y="{height - 8}" text-anchor="middle" fill="#666">z{d}</text>']
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def image_row(images: list[np.ndarray], gap: int = 12) -> np.ndarray:
+    """uint8 images of any sizes side by side on a light background, tops aligned, as one image."""
+    height = max(im.shape[0] for im in images)
+    row = np.full((height, sum(im.shape[1] for im in images) + gap * (len(images) - 1)), 255, dtype=np.uint8)
+    x = 0
+    for im in images:
+        row[: im.shape[0], x : x + im.shape[1]] = im
+        x += im.shape[1] + gap
+    return row
