@@ -220,9 +220,11 @@ def gallery_images(dataset: str, count: int = 32) -> tuple[list[np.ndarray], lis
 
 
 def gallery_ui(card) -> None:
-    with st.expander("Gallery of test images (type a number into 'Test image #' to use one)"):
+    gallery = st.expander("Gallery of test images (type a number into 'Test image #' to use one)",
+                          key="gallery", on_change="rerun")
+    if gallery.open:  # drawn only when opened: 32 images a first visit need not wait for
         images, captions = gallery_images(card.dataset)
-        st.image(images, caption=captions, width=64)
+        gallery.image(images, caption=captions, width=64)
 
 
 # ---- the explorer: everything a slider move changes reruns here, and only here -----------------------
