@@ -2,6 +2,9 @@
 # no network at run time.
 FROM python:3.11.7-slim-bookworm
 
+# Where pip would pick a CUDA build of torch, pass a CPU wheel index here.
+ARG PIP_EXTRA_INDEX_URL
+
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
@@ -15,6 +18,7 @@ RUN python3 -m pip install -r requirements.txt
 
 COPY .streamlit/ .streamlit/
 COPY vae/ vae/
+COPY panels/ panels/
 COPY pretrained/ pretrained/
 COPY app.py .
 

@@ -1,8 +1,8 @@
 """Latent explorer: what a plain autoencoder and a variational autoencoder make of the same input.
 
 Run with `streamlit run app.py`. The page is an outline: the sidebar picks models and input, the
-explorer fragment holds the sliders, images and readouts, and each tab below it is a panel from
-panels/. Numbers come from vae.explore, figures from vae.plots.
+explorer fragment holds the sliders, images and readouts, and below them one panel from panels/ at
+a time. Numbers come from vae.explore, figures from vae.plots.
 """
 
 import functools
@@ -26,7 +26,7 @@ from panels.log_sigma import log_sigma_ui
 from panels.manifold import manifold_ui
 from panels.presenter import STEPS, presenter_ui
 from panels.prior import prior_ui
-from panels.shared import View, load_model, model_problem, test_split
+from panels.shared import View, load_model, model_problem, shipped_cards, test_split
 from panels.stochastic import stochastic_ui
 from panels.training import trained_label, training_ui
 from panels.traversals import traversals_ui
@@ -35,7 +35,7 @@ from vae import explore, plots
 torch.set_num_threads(1)  # one request's tiny models gain nothing from threads; a class shares 2 cores
 
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "bmp", "gif", "webp"]
-PANELS = {  # tab title -> panel; only the open tab is drawn on a rerun
+PANELS = {  # title -> panel; only the chosen one is drawn on a rerun
     "Deterministic vs stochastic": stochastic_ui,
     "Latent map": latent_map_ui,
     "Prior samples": prior_ui,
@@ -73,7 +73,7 @@ def timed(fn):
 
 def model_pairs() -> dict[str, object]:
     """'digits, D=8' -> the AE's card, for every AE with a beta-1 VAE trained alike."""
-    cards = vae.list_pretrained()
+    cards = shipped_cards()
     names = {c.name for c in cards}
     return {f"{c.dataset}, D={c.latent_dim}": c for c in cards
             if c.kind == "ae" and f"{c.dataset}-vae-z{c.latent_dim}" in names}
@@ -98,7 +98,7 @@ def read_link_choices() -> list[str]:
     pairs = model_pairs()
     good, bad = link.read_choices(
         st.query_params.to_dict(),
-        pairs={pair_slug(card): label for label, card in pairs.items()},
+        pairs={pair_slug(card): label for label, card in pairs.items()}, default_pair=next(iter(pairs), None),
         variants_of=lambda label: [c.name for c in vaes_like(pairs[label].dataset, pairs[label].latent_dim)],
         test_size_of=lambda label: len(test_split(pairs[label].dataset)),
         panels=list(PANELS), steps=len(STEPS),
@@ -139,9 +139,11 @@ def write_link(view: View) -> str:
         choices |= {"presenter": True, "step": st.session_state.get("step", 1)}
     else:
         choices["panel"] = st.session_state.get("panel")
-    if not st.session_state.get("upload"):
-        choices["index"] = st.session_state.get("index", 0)
-    params = link.canonical(choices, view.mu, view.sigma, view.mu0, view.sigma0)
+    choices["index"] = st.session_state.get("index", 0)
+    if st.session_state.get("upload"):  # the link opens the test image, at its own encoding
+        params = link.canonical(choices, view.mu0, view.sigma0, view.mu0, view.sigma0)
+    else:
+        params = link.canonical(choices, view.mu, view.sigma, view.mu0, view.sigma0)
     if params != st.query_params.to_dict():
         st.query_params.from_dict(params)
     base = (st.context.url or "").split("?")[0]
@@ -156,6 +158,10 @@ def pair_ui():
                 for label, card in pairs.items()}
     trained = st.session_state.get("trained")
     labels = list(pairs) + ([trained_label(trained)] if trained else [])
+    if not labels:
+        st.error("No AE and beta-1 VAE of the same size are shipped: rebuild them with `python -m vae rebuild`.",
+                 icon=":material/error:")
+        st.stop()
     if st.session_state.pop("show_trained", False):
         st.session_state.pair = labels[-1]
     if st.session_state.get("pair") not in labels:

@@ -40,7 +40,8 @@ TARGETS = {  # figure -> (target text, test on the measured value)
     "slider_latency_ms": ("p50 ≤ 150, p95 ≤ 300", lambda m: m["p50"] <= 150 and m["p95"] <= 300),
     "resample_latency_ms": ("p50 ≤ 150, p95 ≤ 300", lambda m: m["p50"] <= 150 and m["p95"] <= 300),
     "overhead_ratio": ("≤ 1.5", lambda m: m["value"] <= 1.5),
-    "server_ms": ("p50 ≤ 20", lambda m: m["p50"] <= 20),
+    "server_ms": ("p50 ≤ 20 (the server alone: one session over the websocket)", lambda m: m["p50"] <= 20),
+    "server_ms_beside_browser": ("(no target: Chromium shares the 2 cores)", lambda m: True),
     "model_compute_ms": ("digits ≤ 1, sprites ≤ 5", lambda m: all(
         v <= (5 if k.startswith("sprites") else 1) for k, v in m["p50_by_model"].items())),
     "first_render_s": ("≤ 5 cold, ≤ 1.5 warm", lambda m: m["cold"] <= 5 and m["warm"] <= 1.5),
@@ -53,10 +54,14 @@ TARGETS = {  # figure -> (target text, test on the measured value)
 }
 
 
-def percentiles(values_s) -> dict:
-    ms = sorted(v * 1000 for v in values_s)
+def milliseconds(values_ms) -> dict:
+    ms = sorted(values_ms)
     return {"p50": round(statistics.median(ms), 1), "p95": round(ms[min(len(ms) - 1, int(0.95 * len(ms)))], 1),
             "n": len(ms)}
+
+
+def percentiles(values_s) -> dict:
+    return milliseconds([v * 1000 for v in values_s])
 
 
 # ---- in-process figures -------------------------------------------------------------------------------
@@ -177,8 +182,7 @@ def browser_figures(n: int) -> dict:
             timings.write_text("")
             out["slider_latency_ms"] = percentiles(slider_moves(page, n, image=True))
             server = [float(line.split()[1]) for line in timings.read_text().splitlines()]
-            out["server_ms"] = {"p50": round(statistics.median(server), 1),
-                                "p95": round(sorted(server)[int(0.95 * (len(server) - 1))], 1), "n": len(server)}
+            out["server_ms_beside_browser"] = milliseconds(server)
             resample = page.get_by_role("button", name="Resample eps")
             out["resample_latency_ms"] = percentiles(
                 [time_until_changed(page, resample.click, kl=False, image=True) for _ in range(n)])
@@ -203,7 +207,9 @@ EVERY_MODEL = ["pair=digits-z2", "pair=digits-z8&vae=digits-vae-z8-b0.1", "pair=
                "pair=sprites-z6&vae=sprites-vae-z6-b4"]
 
 
-async def memory_figures(url, interactions: int) -> dict:
+async def memory_figures(url, interactions: int, timings: Path) -> dict:
+    """RSS with every model loaded, then its growth over interactions slider moves in one session,
+    during which the explorer's own server time is recorded (nothing else runs on the machine)."""
     for query in EVERY_MODEL:  # each visit loads what its page needs; together, every shipped model
         visitor = Session(url, query_string=query)
         await visitor.connect()
@@ -214,11 +220,14 @@ async def memory_figures(url, interactions: int) -> dict:
     for i in range(20):
         await session.set_slider("mu_0", -1 + 0.05 * (i % 40))
     before = rss_mb(url.pid)
+    timings.write_text("")
     for i in range(interactions):
         await session.set_slider("mu_0", -1 + 0.05 * (i % 40))
     after = rss_mb(url.pid)
     await session.close()
-    return {"all_models_loaded": round(loaded, 1), "growth": round(after - before, 1), "interactions": interactions}
+    server = milliseconds([float(line.split()[1]) for line in timings.read_text().splitlines()])
+    return {"memory_mb": {"all_models_loaded": round(loaded, 1), "growth": round(after - before, 1),
+                          "interactions": interactions}, "server_ms": server}
 
 
 async def class_figures(url, sessions: int, seconds: float, think: float) -> dict:
@@ -256,13 +265,15 @@ async def class_figures(url, sessions: int, seconds: float, think: float) -> dic
 
 
 def server_figures(quick: bool) -> dict:
-    with streamlit_server() as url:
-        memory = asyncio.run(memory_figures(url, 100 if quick else 500))
+    timings = Path(tempfile.mkstemp(suffix=".txt")[1])
+    with streamlit_server(env={"EXPLORER_TIMINGS": str(timings)}) as url:
+        alone = asyncio.run(memory_figures(url, 100 if quick else 500, timings))
         seconds = 5 if quick else 60
         students = asyncio.run(class_figures(url, 30, seconds, think=1.0))
         hammer = asyncio.run(class_figures(url, 30, seconds, think=0.0))
         health = urllib.request.urlopen(f"{url}/_stcore/health", timeout=5).status
-    return {"memory_mb": memory, "class_students": students, "class_hammer": hammer, "health_after": health}
+    timings.unlink()
+    return {**alone, "class_students": students, "class_hammer": hammer, "health_after": health}
 
 
 # ---- the report -----------------------------------------------------------------------------------------

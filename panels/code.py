@@ -6,8 +6,7 @@ import streamlit as st
 
 from vae import explore, plots
 
-from .ladder import active_mask
-from .shared import IMAGE_PX, View, markdown_table
+from .shared import IMAGE_PX, View, active_units_of, markdown_table
 
 MU_RANGE = (-4.0, 4.0)  # about 4 prior standard deviations either side
 SIGMA_RANGE = (0.01, 3.0)
@@ -40,7 +39,7 @@ def start_state(encoding_id: str, mu0: np.ndarray, sigma0: np.ndarray) -> None:
 def vae_sliders(mu0: np.ndarray, sigma0: np.ndarray, vm, only_active: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """One mu and one sigma slider per dimension; collapsed dimensions (inactive units) say so, or,
     with only_active, keep the encoder's values and show no slider."""
-    active = active_mask(vm)
+    active = active_units_of(vm)
     average_kl = vm.card.metrics["kl_per_dim_nats"]
     collapsed = ", ".join(f"z{d}" for d in np.flatnonzero(~active))
     if collapsed:
@@ -88,8 +87,7 @@ def images_ui(view: View) -> None:
 def readouts_ui(view: View) -> None:
     kl = view.kl
     total = float(kl.sum())
-    rec_ae = explore.reconstruction_nats(view.ae, view.x, view.ae_z)
-    rec_vae = explore.reconstruction_nats(view.vm, view.x, view.z)
+    rec_ae, rec_vae = view.reconstruction_ae, view.reconstruction_vae
     st.metric(f"KL (nats, summed over {len(kl)} dims)", f"{total:.3f}",
               help="½ Σ_d (mu_d² + sigma_d² − 2 log sigma_d − 1) for this input: how far q(z|x) is from N(0, I).")
     with st.container(horizontal=True):
@@ -99,9 +97,9 @@ def readouts_ui(view: View) -> None:
     times = "" if beta == 1 else rf"{beta:g}\times"
     st.latex(
         rf"L_{{VAE}} = \underbrace{{{rec_vae:.2f}}}_{{L_{{AE}}(x,\hat x)}} + {times}"
-        rf"\underbrace{{{total:.2f}}}_{{KL(q\,\|\,p)}} = {rec_vae + beta * total:.2f}\ \text{{nats}}"
+        rf"\underbrace{{{total:.2f}}}_{{KL(q\,\|\,p)}} = {view.loss_vae:.2f}\ \text{{nats}}"
     )
-    st.markdown(plots.kl_bars_svg(kl, collapsed=~active_mask(view.vm)), unsafe_allow_html=True)  # our own SVG
+    st.markdown(plots.kl_bars_svg(kl, collapsed=~active_units_of(view.vm)), unsafe_allow_html=True)  # our own SVG
 
 
 def code_table_ui(view: View) -> None:

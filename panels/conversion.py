@@ -5,7 +5,7 @@ import streamlit as st
 import vae
 from vae import explore, plots
 
-from .shared import View, load_model
+from .shared import View, load_model, shipped_cards
 
 INIT_LOG_SIGMA = -3.0
 
@@ -23,7 +23,7 @@ def converted_metrics(ae_name: str) -> dict:
 
 def retrained_name(ae_name: str) -> str | None:
     name = ae_name.replace("-ae-", "-vae-") + "-from-ae"
-    return name if any(c.name == name for c in vae.list_pretrained()) else None
+    return name if any(c.name == name for c in shipped_cards()) else None
 
 
 def conversion_ui(view: View) -> None:
@@ -47,10 +47,10 @@ def conversion_ui(view: View) -> None:
         with col:
             st.markdown(f"**{name}**")
             enc = explore.encode(model, view.x)
-            z = enc[0] if enc[1] is None else explore.z_from(enc[0], enc[1], explore.eps_for(view.seed, view.dim))
+            z = enc[0] if enc[1] is None else explore.z_from(enc[0], enc[1], view.eps)
             st.image(plots.to_pixels(explore.decode(model, z), 160), caption="this input, decoded")
             st.image(plots.image_grid(explore.prior_decodings(model, 16, view.seed), cols=8, size=40),
                      caption="16 draws of z ~ N(0, I)")
             m = metrics[name]
-            st.metric("reconstruction (nats)", f"{m['reconstruction_nats']:.2f}")
-            st.metric("KL (nats)", f"{m['kl_nats']:.2f}" if "kl_nats" in m else "no KL term")
+            st.metric("Test reconstruction (nats per example)", f"{m['reconstruction_nats']:.2f}")
+            st.metric("Test mean KL (nats per example)", f"{m['kl_nats']:.2f}" if "kl_nats" in m else "no KL term")

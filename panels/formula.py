@@ -6,7 +6,7 @@ import html
 import numpy as np
 import streamlit as st
 
-from vae import explore, plots
+from vae import plots
 
 from .shared import View
 
@@ -14,8 +14,10 @@ from .shared import View
 def formula_ui(view: View) -> None:
     mu, sigma = view.mu, view.sigma
     terms = {"mu²": mu**2, "sigma²": sigma**2, "−2 log sigma": -2 * np.log(sigma), "−1": -np.ones_like(mu)}
-    rec = explore.reconstruction_nats(view.vm, view.x, view.z)
+    rec = view.reconstruction_vae
     kl = float(view.kl.sum())
+    beta = view.vm.card.beta
+    times = "" if beta == 1 else f"{beta:g} × "
     sums = {name: float(v.sum()) for name, v in terms.items()}
 
     def term(text: str, value: float, what: str) -> str:
@@ -27,13 +29,13 @@ def formula_ui(view: View) -> None:
         "cursor:help;padding:0 .15rem}.formula small{color:#666;font-size:1rem}</style>"
         '<div class="formula">L<sub>VAE</sub> = '
         + term("L<sub>AE</sub>", rec, "reconstruction: BCE summed over pixels, nats")
-        + " + ½ Σ<sub>d</sub> ( "
+        + f" + {times}½ Σ<sub>d</sub> ( "
         + term("mu<sub>d</sub>²", sums["mu²"], "Σ_d mu_d²") + " + "
         + term("sigma<sub>d</sub>²", sums["sigma²"], "Σ_d sigma_d²") + " − "
         + term("2 log sigma<sub>d</sub>", -sums["−2 log sigma"], "Σ_d 2 log sigma_d") + " − "
         + term("1", view.dim, f"Σ_d 1 = D = {view.dim}") + " )<br>"
-        + f"= {rec:.2f} + ½ ({sums['mu²']:.2f} + {sums['sigma²']:.2f} − ({-sums['−2 log sigma']:.2f}) − {view.dim})"
-        + f" = {rec:.2f} + {kl:.2f} = <b>{rec + kl:.2f} nats</b>"
+        + f"= {rec:.2f} + {times}½ ({sums['mu²']:.2f} + {sums['sigma²']:.2f} − ({-sums['−2 log sigma']:.2f})"
+        + f" − {view.dim}) = {rec:.2f} + {times}{kl:.2f} = <b>{view.loss_vae:.2f} nats</b>"
         + "<br><small>Hover a term for its value. Nats, this input, KL summed over the "
         + f"{view.dim} dimensions.</small></div>"
     )

@@ -5,14 +5,15 @@ import streamlit as st
 
 from vae import explore, plots
 
-from .shared import View, test_split
+from .shared import View, keep, kept, test_split
 
 
 def interpolation_ui(view: View) -> None:
     data = test_split(view.vm.card.dataset)
     c1, c2 = st.columns(2)
-    other = c1.number_input("…to test image #", 0, len(data) - 1, 1, key="interp_to")
-    steps = c2.slider("Steps", 3, 15, 9, key="interp_steps")
+    other = keep("interp_to", c1.number_input("…to test image #", 0, len(data) - 1,
+                                              min(kept("interp_to", 1), len(data) - 1), key="interp_to"))
+    steps = keep("interp_steps", c2.slider("Steps", 3, 15, kept("interp_steps", 9), key="interp_steps"))
     x1 = data.images[other].numpy()
     st.caption(f"From the current input to test #{other} ({data.label_names[data.labels[other]]}). "
                "Straight line: (1 − t) z₀ + t z₁. Spherical: along the great circle, which keeps the norm "

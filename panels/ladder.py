@@ -3,10 +3,9 @@
 import numpy as np
 import streamlit as st
 
-import vae
 from vae import explore, plots
 
-from .shared import View, markdown_table, split_codes
+from .shared import View, active_units_of, markdown_table, shipped_cards
 
 
 def ladder_ui(view: View) -> None:
@@ -29,7 +28,7 @@ def ladder_ui(view: View) -> None:
              "-ELBO": [c.metrics["neg_elbo_nats"] for c in ladder],
              "active units": [f"{c.metrics['active_units']}/{c.latent_dim}" for c in ladder]}, decimals=2))
     kl = np.asarray(card.metrics["kl_per_dim_nats"])
-    active = active_mask(view.vm)
+    active = active_units_of(view.vm)
     order = np.argsort(-kl)
     st.plotly_chart(plots.kl_bar_figure(kl[order], collapsed=~active[order], labels=[f"z{d}" for d in order],
                                         title=f"{card.name}: average KL per dimension, sorted (grey: collapsed)"),
@@ -54,13 +53,8 @@ def collapse_ui(view: View) -> None:
 
 def vaes_like(dataset: str, latent_dim: int) -> list:
     """The shipped VAEs of one dataset and size, beta 1 first."""
-    cards = [c for c in vae.list_pretrained()
-             if c.kind == "vae" and c.dataset == dataset and c.latent_dim == latent_dim]
+    cards = [c for c in shipped_cards() if c.kind == "vae" and c.dataset == dataset and c.latent_dim == latent_dim]
     return sorted(cards, key=lambda c: (c.beta != 1, c.beta, c.name))
 
 
-def active_mask(model) -> np.ndarray:
-    """Active units of a model over its test split (Burda et al.: Cov_x(mu_u) > 0.01)."""
-    mu, _ = split_codes(model)
-    return explore.active_mask(mu)
 

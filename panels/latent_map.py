@@ -7,7 +7,7 @@ import streamlit as st
 
 from vae import explore, plots
 
-from .shared import View, split_codes, test_split
+from .shared import View, keep, kept, split_codes, test_split
 from .stochastic import samples_count
 
 MAP_POINTS = 1000  # at most this many test codes per map, for a quick redraw
@@ -18,8 +18,10 @@ def latent_map_ui(view: View) -> None:
     dims = (0, 1)
     if view.dim > 2:
         c1, c2, _ = st.columns([1, 1, 3])
-        dims = (c1.selectbox("x axis", range(view.dim), 0, format_func=lambda d: f"z{d}", key="map_x"),
-                c2.selectbox("y axis", range(view.dim), 1, format_func=lambda d: f"z{d}", key="map_y"))
+        dims = tuple(
+            keep(key, col.selectbox(label, range(view.dim), min(kept(key, default), view.dim - 1),
+                                    format_func=lambda d: f"z{d}", key=key))
+            for col, label, key, default in ((c1, "x axis", "map_x", 0), (c2, "y axis", "map_y", 1)))
     data = test_split(vm.card.dataset)
     shown = np.arange(len(data))[:: max(1, len(data) // MAP_POINTS)]
     ae_codes, _ = split_codes(ae)
@@ -50,7 +52,7 @@ def remember_pick(key: str, dataset: str) -> None:
 
 def decoded_point_ui(i: int, data, view: View, ae_codes, vae_mu) -> None:
     st.markdown(f"**Clicked: test #{i} ({data.label_names[data.labels[i]]})**")
-    cols = st.columns(6)
+    cols = st.columns(3)
     cols[0].image(plots.to_pixels(data.images[i].numpy(), 128), caption=f"test #{i}")
     cols[1].image(plots.to_pixels(explore.decode(view.ae, ae_codes[i]), 128), caption="AE decoder")
     cols[2].image(plots.to_pixels(explore.decode(view.vm, vae_mu[i]), 128), caption="VAE decoder (mu)")

@@ -14,9 +14,11 @@ CHOICE_KEYS = ("pair", "vae", "index", "seed", "panel", "presenter", "step")
 CODE_KEY = re.compile(r"^(mu|sigma)_(\d{1,3})$")
 
 
-def read_choices(params: dict, pairs: dict, variants_of, test_size_of, panels, steps: int):
+def read_choices(params: dict, pairs: dict, variants_of, test_size_of, panels, steps: int,
+                 default_pair: str | None = None):
     """Checks the URL's choices. pairs: slug -> pair label; variants_of(label) -> VAE names;
-    test_size_of(label) -> test-split size. Returns ({session key: value}, [notice])."""
+    test_size_of(label) -> test-split size; without a usable pair, vae and index are checked
+    against default_pair. Returns ({session key: value}, [notice])."""
     good, bad = {}, []
     unknown = [k for k in params if k not in CHOICE_KEYS and not CODE_KEY.match(k)]
     if unknown:
@@ -31,11 +33,12 @@ def read_choices(params: dict, pairs: dict, variants_of, test_size_of, panels, s
         bad.append(f"pair {values['pair']!r} (no such model pair)")
     if label is not None:
         good["pair"] = label
-        if "vae" in values:
-            if values["vae"] in variants_of(label):
-                good["vae"] = values["vae"]
-            else:
-                bad.append(f"vae {values['vae']!r} (not a VAE of this pair)")
+    label = label or default_pair
+    if "vae" in values:
+        if label is not None and values["vae"] in variants_of(label):
+            good["vae"] = values["vae"]
+        else:
+            bad.append(f"vae {values['vae']!r} (not a VAE of this pair)")
     for key, hi in (("index", test_size_of(label) if label else None), ("seed", 2**31), ("step", steps)):
         if key not in values:
             continue

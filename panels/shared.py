@@ -24,6 +24,18 @@ def _load_model(name: str, directory: str):
     return vae.load_pretrained(name, directory)  # a failure is not cached: the next visit tries again
 
 
+def shipped_cards() -> list:
+    """The manifest's model cards, read again only when the manifest file changes."""
+    manifest = pretrained_dir() / "manifest.json"
+    stamp = manifest.stat().st_mtime_ns if manifest.exists() else 0
+    return _shipped_cards(str(pretrained_dir()), stamp)
+
+
+@st.cache_resource(show_spinner=False)
+def _shipped_cards(directory: str, stamp: int) -> list:
+    return vae.list_pretrained(directory)  # a damaged manifest raises, and is not cached
+
+
 def model_problem(name: str) -> str | None:
     """Why a shipped model cannot be used, or None if it can."""
     try:
@@ -47,6 +59,23 @@ def split_codes(model):
 def _split_codes(name: str, _model):
     # keyed by name: shipped names are unique, and a session's own trained models get unique names
     return explore.split_codes(_model, test_split(_model.card.dataset).images)
+
+
+def active_units_of(model) -> np.ndarray:
+    """(D,) bool: the model's active units over its test split (Burda et al.: Cov_x(mu_u) > 0.01)."""
+    mu, _ = split_codes(model)
+    return explore.active_mask(mu)
+
+
+def kept(key: str, default):
+    """A panel widget's last value. Streamlit forgets a widget's state while its panel is not
+    drawn, so each panel widget starts from the value kept here."""
+    return st.session_state.get(f"kept_{key}", default)
+
+
+def keep(key: str, value):
+    st.session_state[f"kept_{key}"] = value
+    return value
 
 
 def markdown_table(columns: dict[str, list], decimals: int = 3) -> str:
@@ -85,6 +114,21 @@ class View:
     def kl(self) -> np.ndarray:
         """KL per dimension in nats, from the sliders' mu and sigma."""
         return explore.kl_nats(self.mu, self.sigma)
+
+    @cached_property
+    def reconstruction_ae(self) -> float:
+        """The AE's BCE on this input, summed over pixels, nats."""
+        return explore.reconstruction_nats(self.ae, self.x, self.ae_z)
+
+    @cached_property
+    def reconstruction_vae(self) -> float:
+        """The VAE's BCE on this input decoding the current z, summed over pixels, nats."""
+        return explore.reconstruction_nats(self.vm, self.x, self.z)
+
+    @property
+    def loss_vae(self) -> float:
+        """L_VAE = L_AE + beta * KL for this input, nats (beta as the VAE was trained)."""
+        return self.reconstruction_vae + self.vm.card.beta * float(self.kl.sum())
 
     def sampled_z(self, k: int) -> np.ndarray:
         """k draws of z = mu + sigma * eps around the current mu and sigma, (k, D); fixed per seed."""

@@ -5,18 +5,17 @@ import streamlit as st
 
 from vae import explore, plots
 
-from .shared import View
+from .shared import View, keep, kept
 
 K_DEFAULT = 16
 
 
 def samples_count() -> int:
-    return st.session_state.get("k_samples", K_DEFAULT)
+    return kept("k_samples", K_DEFAULT)
 
 
 def stochastic_ui(view: View) -> None:
-    st.slider("K (encodings)", 2, 64, K_DEFAULT, key="k_samples")
-    k = samples_count()
+    k = keep("k_samples", st.slider("K (encodings)", 2, 64, samples_count(), key="k_samples"))
     rows = (
         ("AE", explore.decode(view.ae, np.repeat(view.ae_z[None], k, axis=0)), "z = f(y) is the same every time"),
         ("VAE", explore.decode(view.vm, view.sampled_z(k)), "a new eps each time, with the current mu and sigma"),

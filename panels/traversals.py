@@ -6,13 +6,15 @@ import streamlit as st
 from vae import explore, plots
 from vae.data import sprite_factor_features
 
-from .shared import View, split_codes, test_split
+from .shared import View, keep, kept, split_codes, test_split
 
 VALUES = np.linspace(-3, 3, 9)
 
 
 def traversals_ui(view: View) -> None:
-    around = st.radio("Sweep around", ["the current code", "0"], horizontal=True, key="traverse_around")
+    choices = ["the current code", "0"]
+    start = choices.index(kept("traverse_around", choices[0]))
+    around = keep("traverse_around", st.radio("Sweep around", choices, start, horizontal=True, key="traverse_around"))
     around_code = around == "the current code"
     st.caption("Each row varies one dimension over −3 … +3 (9 steps) and keeps the others fixed. VAE rows are "
                "sorted by the dimension's average KL on the test split: a dimension with no KL carries no "

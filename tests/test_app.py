@@ -137,6 +137,10 @@ def test_good_upload_becomes_the_input():
     at.file_uploader(key="upload").set_value(("one.png", png_bytes(digit), "image/png")).run()
     assert not at.exception and not at.sidebar.error
     assert image_named(at, "Input: upload: one.png")
+    vm = vae.load_pretrained("digits-vae-z8")
+    mu0, sigma0 = explore.encode(vm, vae.image_from_bytes(png_bytes(digit), vm.card)[0].numpy())
+    assert at.slider(key="mu_0").value == pytest.approx(mu0[0], abs=1e-6)
+    assert kl_value(at) == pytest.approx(explore.kl_nats(mu0, sigma0).sum(), abs=1e-3)
 
 
 def test_stochastic_panel_ae_spread_is_exactly_zero():

@@ -128,3 +128,19 @@ def test_upload_through_the_file_input(page, tmp_path):
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(good))
     assert wait_for_change(page, lambda: image_src(page, "Input: upload: one.png"), None)
     assert image_src(page, "Input:") != before
+
+
+def test_every_panel_draws_in_the_browser(browser, server):
+    """Each view, opened as a person would, on the 8-dimensional digits pair; a screenshot of each."""
+    from test_views import PANELS
+
+    page = open_app(browser, server + "/?pair=digits-z8", height=2400)
+    SHOTS.mkdir(exist_ok=True)
+    for i, name in enumerate(PANELS):
+        open_tab(page, name)
+        page.wait_for_timeout(300)
+        wait_until_idle(page)
+        assert page.locator('[data-testid="stException"]').count() == 0, name
+        assert page.locator('[data-testid="stAlertContentError"]').count() == 0, name
+        page.screenshot(path=SHOTS / f"panel-{i:02d}.png", full_page=True)
+    page.context.close()

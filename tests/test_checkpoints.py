@@ -90,6 +90,7 @@ def test_wrong_shape_dtype_missing_and_extra_tensors(saved, tmp_path):
 def test_metadata_missing_malformed_or_inconsistent(saved, tmp_path):
     model, _ = saved
     tensors = model.state_dict()
+    card = model.card.to_dict()
     cases = {
         "nometa.safetensors": None,
         "nocard.safetensors": {"format": FORMAT},
@@ -97,6 +98,9 @@ def test_metadata_missing_malformed_or_inconsistent(saved, tmp_path):
         "badkind.safetensors": {"format": FORMAT, "card": json.dumps({**model.card.to_dict(), "kind": "gan"})},
         "wrongdim.safetensors": {"format": FORMAT, "card": json.dumps({**model.card.to_dict(), "latent_dim": 5})},
         "oldformat.safetensors": {"format": "other/0", "card": json.dumps(model.card.to_dict())},
+        "archstring.safetensors": {"format": FORMAT, "card": json.dumps({**card, "architecture": "mlp"})},
+        "cardlist.safetensors": {"format": FORMAT, "card": "[1, 2]"},
+        "betatext.safetensors": {"format": FORMAT, "card": json.dumps({**card, "beta": "big"})},
     }
     for name, meta in cases.items():
         path = tmp_path / name

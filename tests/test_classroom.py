@@ -73,9 +73,19 @@ def test_formula_panel_shows_this_inputs_terms():
     assert f"{kl_value(at):.2f}" in formula
 
 
+def test_formula_weighs_the_kl_by_beta_like_the_readout():
+    at = start("digits, D=8")
+    at.selectbox(key="vae").set_value("digits-vae-z8-b4").run()
+    at.slider(key="mu_0").set_value(2.0).run()
+    open_panel(at, "The formula")
+    (formula,) = [h.value for h in at.html if "formula" in h.value]
+    readout = at.latex[0].value.split("=")[-1].split("\\")[0].strip()
+    assert "4 × ½ Σ" in formula and f"<b>{readout} nats</b>" in formula
+
+
 def test_conversion_panel_compares_the_three_models():
     at = open_panel(start("digits, D=8"), "AE → VAE conversion")
-    kl = [m.value for m in at.metric if m.label == "KL (nats)"]
+    kl = [m.value for m in at.metric if m.label == "Test mean KL (nats per example)"]
     assert kl[0] == "no KL term"
     converted, retrained = float(kl[1]), float(kl[2])
     assert converted > 10 * retrained  # untrained conversion: the AE's codes are far from N(0, I)
@@ -117,6 +127,8 @@ def test_live_training_on_a_tiny_budget_gives_a_pair_that_learned():
     for kind in ("ae", "vae"):
         assert history[kind][-1]["loss"] < history[kind][0]["loss"]
         assert pair[kind].card.metrics["examples"] == 360
+    assert len(history["vae"]) == len(history["ae"]) == 8  # trained alike
+    assert pair["ae"].card.beta == 1.0
     assert pair["ae"].card.name.startswith("yours-") and pair["vae"].card.kind == "vae"
 
 

@@ -24,3 +24,13 @@ def test_dockerfile_installs_like_the_readme_and_runs_as_no_root():
     for setting in ("fileWatcherType=none", "gatherUsageStats=false", "showErrorDetails=none"):
         assert setting in docker
     assert "EXPOSE 8501" in docker
+
+
+def test_dockerfile_copies_everything_the_app_imports():
+    docker = (ROOT / "Dockerfile").read_text()
+    local = {line.split()[1].split(".")[0] for line in (ROOT / "app.py").read_text().splitlines()
+             if line.startswith(("import ", "from ")) and (ROOT / line.split()[1].split(".")[0]).is_dir()}
+    assert local == {"panels", "vae"}
+    for package in sorted(local) + ["pretrained", ".streamlit"]:
+        assert f"COPY {package}/ {package}/" in docker, package
+    assert "COPY app.py ." in docker

@@ -14,8 +14,10 @@ PAIRS = {"digits-z8": "digits, D=8", "digits-z2": "digits, D=2"}
 
 
 def read(params):
-    return link.read_choices(params, PAIRS, variants_of=lambda label: ["digits-vae-z8", "digits-vae-z8-b4"],
-                             test_size_of=lambda label: 360, panels=["Latent map"], steps=5)
+    return link.read_choices(params, PAIRS, variants_of=lambda label: {"digits, D=8": ["digits-vae-z8",
+                             "digits-vae-z8-b4"], "digits, D=2": ["digits-vae-z2"]}[label],
+                             test_size_of=lambda label: 360, panels=["Latent map"], steps=5,
+                             default_pair="digits, D=2")
 
 
 def test_read_choices_keeps_good_values_and_names_bad_ones():
@@ -27,7 +29,13 @@ def test_read_choices_keeps_good_values_and_names_bad_ones():
     good, bad = read({"pair": "mnist-z99", "vae": "x", "index": "-1", "seed": "nan", "panel": "<script>",
                       "presenter": "yes", "step": "0", "evil": "1", "mu_0": "2"})
     assert good == {}
-    assert len(bad) == 7 and any("unknown evil" in b for b in bad)
+    assert [b.split()[0] for b in bad] == ["unknown", "pair", "vae", "index", "seed", "step", "panel", "presenter"]
+
+
+def test_without_a_pair_vae_and_index_are_checked_against_the_default_pair():
+    good, bad = read({"index": "5", "vae": "digits-vae-z8"})
+    assert good == {"index": 5} and bad == ["vae 'digits-vae-z8' (not a VAE of this pair)"]
+    assert read({"vae": "digits-vae-z2"}) == ({"vae": "digits-vae-z2"}, [])
 
 
 def test_read_code_checks_numbers_and_bounds():

@@ -51,3 +51,12 @@ def test_cli_reports_errors_without_a_traceback(tmp_path, capsys):
 def test_a_time_budget_stops_training_early_and_says_so():
     model = train(TrainConfig(kind="vae", latent_dim=2, epochs=10_000, batch_size=512), progress=False, max_seconds=0.5)
     assert 1 <= model.card.training["epochs_run"] < 10_000
+
+
+def test_init_from_refuses_an_ae_that_does_not_fit(tmp_path, capsys):
+    ae_path = tmp_path / "ae.safetensors"
+    assert main(["train", "--kind", "ae", "--latent-dim", "2", "--epochs", "1", "--quiet", "-o", str(ae_path)]) == 0
+    assert main(["train", "--init-from", str(ae_path), "--latent-dim", "8", "--epochs", "1", "--quiet"]) == 2
+    assert "same dataset and latent size" in capsys.readouterr().err
+    ae = load_checkpoint(ae_path)
+    assert ae.card.beta == 1.0

@@ -1,4 +1,4 @@
-"""The latent-space views (issue: beyond the anchors, part 1): their numbers, and each tab on every pair."""
+"""The latent-space views (issue: beyond the anchors, part 1): their numbers, and each panel on every pair."""
 
 import re
 
@@ -18,6 +18,7 @@ def open_panel(at, panel):
     at.session_state["panel"] = panel
     at.run()
     assert not at.exception, (panel, at.exception)
+    assert not at.error, (panel, [e.value for e in at.error])
     return at
 
 

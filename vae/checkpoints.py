@@ -42,8 +42,11 @@ def save_checkpoint(model: LatentModel, path: str | Path) -> Path:
 
 def _refuse_non_safetensors(path: Path) -> None:
     """A safetensors file is an 8-byte header length, then a JSON header starting with '{'."""
-    with open(path, "rb") as f:
-        head = f.read(9)
+    try:
+        with open(path, "rb") as f:
+            head = f.read(9)
+    except OSError as e:
+        raise CheckpointError(path, f"cannot be read ({e.strerror or e})") from None
     if head[8:9] == b"{":
         return
     if head[:1] == b"\x80" or head[:2] == b"PK":
@@ -72,7 +75,7 @@ def load_checkpoint(path: str | Path) -> LatentModel:
     try:
         card = ModelCard.from_dict(json.loads(metadata["card"]))
         model = build_model(card)
-    except (ValueError, TypeError, KeyError) as e:
+    except (ValueError, TypeError, KeyError, AttributeError) as e:
         raise CheckpointError(path, f"model card is malformed ({e})") from None
     _check_tensors(path, model, tensors)
     model.load_state_dict(tensors)
@@ -119,7 +122,7 @@ def list_pretrained(directory: str | Path | None = None) -> list[ModelCard]:
     for entry in read_manifest(directory)["models"]:
         try:
             cards.append(ModelCard.from_dict(entry["card"]))
-        except (ValueError, TypeError, KeyError) as e:
+        except (ValueError, TypeError, KeyError, AttributeError) as e:
             raise CheckpointError(Path(directory or pretrained_dir()) / MANIFEST, f"entry is malformed ({e})") from None
     return cards
 
@@ -131,7 +134,8 @@ def load_pretrained(name: str, directory: str | Path | None = None) -> LatentMod
     outside the folder.
     """
     directory = Path(directory or pretrained_dir())
-    entry = next((e for e in read_manifest(directory)["models"] if e.get("name") == name), None)
+    entry = next((e for e in read_manifest(directory)["models"] if isinstance(e, dict) and e.get("name") == name),
+                 None)
     if entry is None:
         raise CheckpointError(directory / MANIFEST, f"no shipped model named {name!r}")
     path = directory / str(entry.get("file", ""))
@@ -139,7 +143,10 @@ def load_pretrained(name: str, directory: str | Path | None = None) -> LatentMod
         raise CheckpointError(path, "the manifest points outside the pretrained folder")
     if not path.is_file():
         raise CheckpointError(path, "the file is missing")
-    digest = sha256_of(path)
+    try:
+        digest = sha256_of(path)
+    except OSError as e:
+        raise CheckpointError(path, f"cannot be read ({e.strerror or e})") from None
     if digest != entry.get("sha256"):
         expected = str(entry.get("sha256"))
         raise CheckpointError(path, f"sha256 {digest[:12]}… does not match the manifest's {expected[:12]}…")

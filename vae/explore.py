@@ -5,7 +5,7 @@ math of its own. Single inputs are (C, H, W) images and (D,) codes; batches add 
 import numpy as np
 import torch
 
-from .latent import active_units, interpolate, reparameterize, seeded_eps, traversal
+from .latent import active_units, interpolate, prior_samples, reparameterize, seeded_eps, traversal
 from .models import LatentModel
 from .objective import kl_per_dim, reconstruction_per_example
 from .train import encode_all
@@ -63,7 +63,7 @@ def z_from(mu: np.ndarray, sigma: np.ndarray, eps: np.ndarray) -> np.ndarray:
 
 def prior_decodings(model: LatentModel, n: int, seed: int) -> np.ndarray:
     """Decodings of n draws of z ~ N(0, I), (n, C, H, W): the same draws for any model of that D."""
-    return decode(model, seeded_eps(seed, (n, model.card.latent_dim)).numpy())
+    return decode(model, prior_samples(n, model.card.latent_dim, seed).numpy())
 
 
 def interpolation_codes(z0: np.ndarray, z1: np.ndarray, steps: int, spherical: bool = False) -> np.ndarray:

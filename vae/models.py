@@ -48,6 +48,11 @@ class ModelCard:
         if unknown:
             raise ValueError(f"the card has unknown fields {sorted(unknown)}")
         card = cls(**{**d, "image_shape": tuple(d["image_shape"])})
+        for name in ("architecture", "training", "metrics"):
+            if not isinstance(getattr(card, name), dict):
+                raise ValueError(f"{name} must be a JSON object")
+        if not isinstance(card.beta, (int, float)) or not card.beta >= 0:
+            raise ValueError(f"beta must be a number >= 0, not {card.beta!r}")
         if card.kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}, not {card.kind!r}")
         if not (len(card.image_shape) == 3 and all(isinstance(n, int) and n > 0 for n in card.image_shape)):

@@ -47,7 +47,7 @@ def figure(data: list[dict], layout: dict) -> go.Figure:
 
 
 def kl_bar_figure(kl_per_dim: np.ndarray, collapsed: np.ndarray | None = None, labels: list[str] | None = None,
-                  title: str = "KL per dimension (this input)", height: int = 260) -> go.Figure:
+                  title: str = "KL per dimension", height: int = 260) -> go.Figure:
     """KL per latent dimension in nats; collapsed dimensions (inactive units) drawn grey."""
     kl = np.asarray(kl_per_dim, dtype=np.float64)
     colours = ["#bbbbbb" if collapsed is not None and collapsed[d] else "#d62728" for d in range(len(kl))]

@@ -15,6 +15,7 @@ from tqdm import tqdm
 
 from . import checkpoints
 from .data import Dataset, load_dataset
+from .errors import InputError
 from .latent import active_units
 from .models import LatentModel, ModelCard, build_model, convert_ae_to_vae
 from .objective import batch_loss, kl_per_dim, reconstruction_per_example
@@ -57,6 +58,11 @@ def initial_model(cfg: TrainConfig, image_shape) -> LatentModel:
             ae = checkpoints.load_checkpoint(source)
         else:
             ae = checkpoints.load_pretrained(cfg.init_from)
+        c = ae.card
+        if (c.kind, c.dataset, c.latent_dim) != ("ae", cfg.dataset, cfg.latent_dim) or cfg.kind != "vae":
+            raise InputError(f"--init-from needs a trained AE of the same dataset and latent size to turn into a "
+                             f"VAE; {c.name} is a {c.kind} on {c.dataset} with D={c.latent_dim}, and this run "
+                             f"trains a {cfg.kind} on {cfg.dataset} with D={cfg.latent_dim}")
         model = convert_ae_to_vae(ae.requires_grad_(True), name=cfg.model_name)
     else:
         torch.manual_seed(cfg.seed)
@@ -65,7 +71,7 @@ def initial_model(cfg: TrainConfig, image_shape) -> LatentModel:
             latent_dim=cfg.latent_dim, architecture=ARCHITECTURES[cfg.dataset],
         )
         model = build_model(card)
-    model.card.beta = cfg.beta
+    model.card.beta = cfg.beta if cfg.kind == "vae" else 1.0  # an AE has no KL term to weigh
     model.card.training = {**asdict(cfg), "versions": versions()}
     return model
 
@@ -176,7 +182,7 @@ def rebuild(out_dir: str | Path, only: list[str] | None = None, progress: bool =
     for cfg in SHIPPED:
         if only and cfg.model_name not in only:
             continue
-        if cfg.init_from:  # the AE it converts was written earlier in this same run
+        if cfg.init_from:  # the AE it converts is in out_dir: trained earlier in this run, or kept from before
             cfg = replace(cfg, init_from=str(out_dir / f"{cfg.init_from}.safetensors"))
         start = time.perf_counter()
         model = train(cfg, progress=progress)
