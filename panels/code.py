@@ -80,8 +80,9 @@ def images_ui(view: View) -> None:
         (vae_z, "VAE: decode z = mu + sigma·eps"),
         (vae_mu, "VAE: decode mu alone"),
     )
-    st.image([plots.to_pixels(image, IMAGE_PX) for image, _ in shown], caption=[title for _, title in shown],
-             width=IMAGE_PX, output_format="PNG")
+    framed = [np.pad(plots.to_pixels(image, IMAGE_PX), 8, constant_values=255) for image, _ in shown]  # gaps
+    # shown at their own width: any other would make Streamlit resample them on every move
+    st.image(framed, caption=[title for _, title in shown], width=framed[0].shape[1], output_format="PNG")
 
 
 def readouts_ui(view: View) -> None:
