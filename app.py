@@ -26,7 +26,7 @@ from panels.log_sigma import log_sigma_ui
 from panels.manifold import manifold_ui
 from panels.presenter import STEPS, presenter_ui
 from panels.prior import prior_ui
-from panels.shared import View, load_model, model_problem, shipped_cards, test_split
+from panels.shared import Encoded, View, load_model, model_problem, shipped_cards, test_split
 from panels.stochastic import stochastic_ui
 from panels.training import trained_label, training_ui
 from panels.traversals import traversals_ui
@@ -71,12 +71,16 @@ def timed(fn):
 # ---- sidebar: which models, which input -------------------------------------------------------------
 
 
+def twin_vae(ae_card) -> str:
+    """The name of the beta-1 VAE trained alike with an AE."""
+    return vae.TrainConfig(dataset=ae_card.dataset, kind="vae", latent_dim=ae_card.latent_dim).model_name
+
+
 def model_pairs() -> dict[str, object]:
     """'digits, D=8' -> the AE's card, for every AE with a beta-1 VAE trained alike."""
     cards = shipped_cards()
     names = {c.name for c in cards}
-    return {f"{c.dataset}, D={c.latent_dim}": c for c in cards
-            if c.kind == "ae" and f"{c.dataset}-vae-z{c.latent_dim}" in names}
+    return {f"{c.dataset}, D={c.latent_dim}": c for c in cards if c.kind == "ae" and twin_vae(c) in names}
 
 
 def variant_label(card) -> str:
@@ -154,8 +158,7 @@ def pair_ui():
     """The AE and VAE to explore. A model whose file is broken is marked unavailable and the first
     usable pair is chosen instead; the others keep working."""
     pairs = model_pairs()
-    problems = {label: model_problem(card.name) or model_problem(f"{card.dataset}-vae-z{card.latent_dim}")
-                for label, card in pairs.items()}
+    problems = {label: model_problem(card.name) or model_problem(twin_vae(card)) for label, card in pairs.items()}
     trained = st.session_state.get("trained")
     labels = list(pairs) + ([trained_label(trained)] if trained else [])
     if not labels:
@@ -238,19 +241,19 @@ def gallery_ui(card) -> None:
 
 @st.fragment
 @timed
-def explorer(x: np.ndarray, caption: str, ae, vm, mu0: np.ndarray, sigma0: np.ndarray) -> None:
+def explorer(enc: Encoded) -> None:
     images_slot = st.container()  # filled below, once the sliders have given mu and sigma
     left, right = st.columns(2, gap="large")
     with left:
         st.subheader("VAE code: mu and sigma per dimension")
         with st.container(horizontal=True, vertical_alignment="center"):
-            code.code_buttons(mu0, sigma0)
+            code.code_buttons(enc.mu0, enc.sigma0)
             share = st.popover("Copy link", icon=":material/link:")
             st.caption(f"eps seed **{st.session_state.seed}**. Sliders start at the encoder's output; "
                        "Reset returns them there.")
-        mu, sigma = code.vae_sliders(mu0, sigma0, vm)
+        mu, sigma = code.vae_sliders(enc.mu0, enc.sigma0, enc.vm)
 
-    view = code.make_view(x, caption, ae, vm, mu0, sigma0, mu, sigma)
+    view = code.make_view(enc, mu, sigma)
     with share:
         share_ui(view)
     with images_slot:
@@ -294,18 +297,18 @@ def main() -> None:
     if notices:
         st.warning("Parts of this link could not be used and fell back to defaults: " + "; ".join(notices) + ".",
                    icon=":material/link_off:")
+    enc = Encoded(x, caption, ae, vm, explore.encode(ae, x)[0], mu0, sigma0)
     if st.session_state.get("presenter"):
-        presenter(x, caption, ae, vm, mu0, sigma0)
+        presenter(enc)
     else:
         gallery_ui(vm.card)
-        explorer(x, caption, ae, vm, mu0, sigma0)
+        explorer(enc)
 
 
 @st.fragment
 @timed
-def presenter(x: np.ndarray, caption: str, ae, vm, mu0: np.ndarray, sigma0: np.ndarray) -> None:
-    view = presenter_ui(x, caption, ae, vm, mu0, sigma0)
-    write_link(view)
+def presenter(enc: Encoded) -> None:
+    write_link(presenter_ui(enc))
 
 
 main()

@@ -6,7 +6,7 @@ import streamlit as st
 
 from vae import explore, plots
 
-from .shared import IMAGE_PX, View, active_units_of, markdown_table
+from .shared import IMAGE_PX, Encoded, View, active_units_of, markdown_table
 
 MU_RANGE = (-4.0, 4.0)  # about 4 prior standard deviations either side
 SIGMA_RANGE = (0.01, 3.0)
@@ -60,10 +60,10 @@ def vae_sliders(mu0: np.ndarray, sigma0: np.ndarray, vm, only_active: bool = Fal
     return mu, sigma
 
 
-def make_view(x, caption, ae, vm, mu0, sigma0, mu, sigma) -> View:
+def make_view(enc: Encoded, mu: np.ndarray, sigma: np.ndarray) -> View:
     seed = st.session_state.seed
     eps = explore.eps_for(seed, len(mu))
-    return View(x, caption, ae, vm, explore.encode(ae, x)[0], mu0, sigma0, mu, sigma, seed, eps,
+    return View(enc.x, enc.caption, enc.ae, enc.vm, enc.ae_z, enc.mu0, enc.sigma0, mu, sigma, seed, eps,
                 explore.z_from(mu, sigma, eps))
 
 

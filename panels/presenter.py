@@ -11,7 +11,7 @@ from vae import explore, plots
 
 from . import code
 from .prior import prior_ui
-from .shared import View
+from .shared import Encoded, View
 
 BIG_PX = 320
 STYLE = """<style>
@@ -78,7 +78,7 @@ def go_to(step: int) -> None:
     st.session_state.step = int(np.clip(step, 1, len(STEPS)))
 
 
-def presenter_ui(x, caption, ae, vm, mu0, sigma0) -> View:
+def presenter_ui(enc: Encoded) -> View:
     """Draws the current step and returns the view it showed."""
     st.html(STYLE)
     step = int(np.clip(st.session_state.get("step", 1), 1, len(STEPS)))
@@ -92,11 +92,11 @@ def presenter_ui(x, caption, ae, vm, mu0, sigma0) -> View:
     if title in NEEDS_SLIDERS:
         slider_col, body = st.columns([2, 3], gap="large")
         with slider_col:
-            mu, sigma = code.vae_sliders(mu0, sigma0, vm, only_active=True)
+            mu, sigma = code.vae_sliders(enc.mu0, enc.sigma0, enc.vm, only_active=True)
     else:
         body = st.container()
-        mu, sigma = mu0, sigma0
-    view = code.make_view(x, caption, ae, vm, mu0, sigma0, mu, sigma)
+        mu, sigma = enc.mu0, enc.sigma0
+    view = code.make_view(enc, mu, sigma)
     with body:
         STEPS[title](view)
     return view

@@ -63,7 +63,12 @@ def _split_codes(name: str, _model):
 
 def active_units_of(model) -> np.ndarray:
     """(D,) bool: the model's active units over its test split (Burda et al.: Cov_x(mu_u) > 0.01)."""
-    mu, _ = split_codes(model)
+    return _active_units(model.card.name, model)
+
+
+@st.cache_data(show_spinner=False)
+def _active_units(name: str, _model) -> np.ndarray:
+    mu, _ = split_codes(_model)
     return explore.active_mask(mu)
 
 
@@ -87,6 +92,19 @@ def markdown_table(columns: dict[str, list], decimals: int = 3) -> str:
     lines = ["| " + " | ".join(columns) + " |", "|" + "---:|" * len(columns)]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """The input and what both encoders make of it: computed once per input, not per slider move."""
+
+    x: np.ndarray  # (C, H, W) in [0, 1]
+    caption: str
+    ae: object
+    vm: object
+    ae_z: np.ndarray  # (D,) the AE's z = f(y)
+    mu0: np.ndarray  # (D,) the VAE encoder's mu and sigma for x
+    sigma0: np.ndarray
 
 
 @dataclass(frozen=True)
