@@ -1,6 +1,8 @@
 """The VAE's code on the page: mu and sigma sliders that start at the encoder's output, eps from a
 seed, and the images and readouts they drive. Used by the explorer and by presenter mode."""
 
+from dataclasses import fields
+
 import numpy as np
 import streamlit as st
 
@@ -63,8 +65,8 @@ def vae_sliders(mu0: np.ndarray, sigma0: np.ndarray, vm, only_active: bool = Fal
 def make_view(enc: Encoded, mu: np.ndarray, sigma: np.ndarray) -> View:
     seed = st.session_state.seed
     eps = explore.eps_for(seed, len(mu))
-    return View(enc.x, enc.caption, enc.ae, enc.vm, enc.ae_z, enc.mu0, enc.sigma0, mu, sigma, seed, eps,
-                explore.z_from(mu, sigma, eps))
+    encoded = {f.name: getattr(enc, f.name) for f in fields(Encoded)}
+    return View(**encoded, mu=mu, sigma=sigma, seed=seed, eps=eps, z=explore.z_from(mu, sigma, eps))
 
 
 def code_buttons(mu0: np.ndarray, sigma0: np.ndarray) -> None:

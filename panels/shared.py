@@ -108,16 +108,9 @@ class Encoded:
 
 
 @dataclass(frozen=True)
-class View:
+class View(Encoded):
     """The input and both models' codes for it, as the sliders have set them."""
 
-    x: np.ndarray  # (C, H, W) in [0, 1]
-    caption: str
-    ae: object
-    vm: object
-    ae_z: np.ndarray  # (D,) the AE's z = f(y)
-    mu0: np.ndarray  # (D,) the VAE encoder's mu and sigma for x
-    sigma0: np.ndarray
     mu: np.ndarray  # (D,) as the sliders have them
     sigma: np.ndarray
     seed: int  # of eps
