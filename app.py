@@ -242,25 +242,24 @@ def gallery_ui(card) -> None:
 @st.fragment
 @timed
 def explorer(enc: Encoded) -> None:
-    images_slot = st.container()  # filled below, once the sliders have given mu and sigma
+    # the work first, then the drawing: the browser gets the update in one burst and redraws less
+    view = code.make_view(enc, *code.slider_values(enc.mu0, enc.sigma0))
+    images, readouts, table = code.main_images(view), code.readouts(view), code.code_table(view)
+
+    code.images_ui(images)
     left, right = st.columns(2, gap="large")
     with left:
         st.subheader("VAE code: mu and sigma per dimension")
         with st.container(horizontal=True, vertical_alignment="center"):
             code.code_buttons(enc.mu0, enc.sigma0)
-            share = st.popover("Copy link", icon=":material/link:")
+            with st.popover("Copy link", icon=":material/link:"):
+                share_ui(view)
             st.caption(f"eps seed **{st.session_state.seed}**. Sliders start at the encoder's output; "
                        "Reset returns them there.")
-        mu, sigma = code.vae_sliders(enc.mu0, enc.sigma0, enc.vm)
-
-    view = code.make_view(enc, mu, sigma)
-    with share:
-        share_ui(view)
-    with images_slot:
-        code.images_ui(view)
+        code.vae_sliders(enc.mu0, enc.sigma0, enc.vm)
     with right:
-        code.readouts_ui(view)
-        code.code_table_ui(view)
+        code.readouts_ui(readouts)
+        st.html(table)
 
     st.session_state.setdefault("panel", next(iter(PANELS)))
     name = st.segmented_control("Panel", list(PANELS), key="panel", required=True, label_visibility="collapsed")

@@ -8,7 +8,7 @@ import streamlit as st
 
 from vae import explore, plots
 
-from .shared import IMAGE_PX, Encoded, View, active_units_of, markdown_table
+from .shared import IMAGE_PX, Encoded, View, active_units_of, html_table
 
 MU_RANGE = (-4.0, 4.0)  # about 4 prior standard deviations either side
 SIGMA_RANGE = (0.01, 3.0)
@@ -38,9 +38,21 @@ def start_state(encoding_id: str, mu0: np.ndarray, sigma0: np.ndarray) -> None:
         st.session_state.encoded_for = encoding_id
 
 
-def vae_sliders(mu0: np.ndarray, sigma0: np.ndarray, vm, only_active: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """One mu and one sigma slider per dimension; collapsed dimensions (inactive units) say so, or,
-    with only_active, keep the encoder's values and show no slider."""
+def slider_values(mu0: np.ndarray, sigma0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """What the mu and sigma sliders hold (the encoder's values until moved), clipped to their ranges;
+    known before the sliders are drawn, so the page can be computed first and drawn in one go."""
+    mu, sigma = np.array(mu0, dtype=float), np.array(sigma0, dtype=float)
+    for name, values, out, (lo, hi) in (("mu", mu0, mu, MU_RANGE), ("sigma", sigma0, sigma, SIGMA_RANGE)):
+        for d in range(len(values)):
+            key = f"{name}_{d}"
+            st.session_state[key] = out[d] = float(np.clip(st.session_state.get(key, values[d]),
+                                                           *slider_bounds(values[d], lo, hi)))
+    return mu, sigma
+
+
+def vae_sliders(mu0: np.ndarray, sigma0: np.ndarray, vm, only_active: bool = False) -> None:
+    """One mu and one sigma slider per dimension (their values: slider_values); collapsed dimensions
+    (inactive units) say so, or, with only_active, keep their values and show no slider."""
     active = active_units_of(vm)
     average_kl = vm.card.metrics["kl_per_dim_nats"]
     collapsed = ", ".join(f"z{d}" for d in np.flatnonzero(~active))
@@ -48,18 +60,14 @@ def vae_sliders(mu0: np.ndarray, sigma0: np.ndarray, vm, only_active: bool = Fal
         st.caption(f"Collapsed: {collapsed} (average KL ≈ 0 nats; the decoder ignores them)"
                    + (", so their sliders are not shown." if only_active else "."))
     shown = [d for d in range(len(mu0)) if active[d] or not only_active]
-    mu, sigma = np.array(mu0, dtype=float), np.array(sigma0, dtype=float)
     # one column of mu sliders beside one of sigma sliders: few page blocks, so a move redraws quickly
-    for col, name, values, out, (lo, hi), step in zip(
-        st.columns(2), ("mu", "sigma"), (mu0, sigma0), (mu, sigma), (MU_RANGE, SIGMA_RANGE), (MU_STEP, SIGMA_STEP)
+    for col, name, values, (lo, hi), step in zip(
+        st.columns(2), ("mu", "sigma"), (mu0, sigma0), (MU_RANGE, SIGMA_RANGE), (MU_STEP, SIGMA_STEP)
     ):
         for d in shown:
             key = f"{name}_{d}"
-            low, high = slider_bounds(values[d], lo, hi)
-            st.session_state[key] = float(np.clip(st.session_state.get(key, values[d]), low, high))
             note = None if active[d] else f"z{d} is collapsed: average KL {average_kl[d]:.3f} nats."
-            out[d] = col.slider(key, low, high, step=step, key=key, format="%.2f", help=note)
-    return mu, sigma
+            col.slider(key, *slider_bounds(values[d], lo, hi), step=step, key=key, format="%.2f", help=note)
 
 
 def make_view(enc: Encoded, mu: np.ndarray, sigma: np.ndarray) -> View:
@@ -74,7 +82,9 @@ def code_buttons(mu0: np.ndarray, sigma0: np.ndarray) -> None:
     st.button("Reset", key="reset", on_click=reset_sliders, args=(mu0, sigma0), icon=":material/undo:")
 
 
-def images_ui(view: View) -> None:
+def main_images(view: View) -> tuple[list[str], list[str], int]:
+    """The input, the AE's reconstruction and the VAE's decodings of z and of mu, as inline PNGs
+    (they arrive with the page's update, no request back to the server for each), captions, width."""
     vae_z, vae_mu = explore.decode(view.vm, np.stack([view.z, view.mu]))
     shown = (
         (view.x, f"Input: {view.caption}"),
@@ -83,29 +93,51 @@ def images_ui(view: View) -> None:
         (vae_mu, "VAE: decode mu alone"),
     )
     framed = [np.pad(plots.to_pixels(image, IMAGE_PX), 8, constant_values=255) for image, _ in shown]  # gaps
-    # shown at their own width: any other would make Streamlit resample them on every move
-    st.image(framed, caption=[title for _, title in shown], width=framed[0].shape[1], output_format="PNG")
+    return [plots.png_data_uri(f) for f in framed], [title for _, title in shown], framed[0].shape[1]
 
 
-def readouts_ui(view: View) -> None:
+def images_ui(images: tuple[list[str], list[str], int]) -> None:
+    uris, captions, width = images
+    st.image(uris, caption=captions, width=width)
+
+
+def readouts(view: View) -> tuple[str, str, str, str]:
+    """The KL metric's label and value, one HTML block with both reconstructions and L_VAE, and the
+    KL bars as SVG. Few elements: each one a slider move resends costs the browser a redraw."""
     kl = view.kl
     total = float(kl.sum())
-    rec_ae, rec_vae = view.reconstruction_ae, view.reconstruction_vae
-    st.metric(f"KL (nats, summed over {len(kl)} dims)", f"{total:.3f}",
-              help="½ Σ_d (mu_d² + sigma_d² − 2 log sigma_d − 1) for this input: how far q(z|x) is from N(0, I).")
-    with st.container(horizontal=True):
-        st.metric("AE reconstruction (nats)", f"{rec_ae:.2f}", help="BCE summed over pixels, this input.")
-        st.metric("VAE reconstruction (nats)", f"{rec_vae:.2f}", help="BCE summed over pixels, decoding the current z.")
+    figures = "".join(
+        f'<div title="{note}"><div style="font-size:.875em">{label}</div>'
+        f'<div style="font-size:1.75em">{value:.2f}</div></div>'
+        for label, value, note in (
+            ("AE reconstruction (nats)", view.reconstruction_ae, "BCE summed over pixels, this input."),
+            ("VAE reconstruction (nats)", view.reconstruction_vae, "BCE summed over pixels, decoding the current z."),
+        ))
     beta = view.vm.card.beta
-    times = "" if beta == 1 else rf"{beta:g}\times"
-    st.latex(
-        rf"L_{{VAE}} = \underbrace{{{rec_vae:.2f}}}_{{L_{{AE}}(x,\hat x)}} + {times}"
-        rf"\underbrace{{{total:.2f}}}_{{KL(q\,\|\,p)}} = {view.loss_vae:.2f}\ \text{{nats}}"
-    )
-    st.markdown(plots.kl_bars_svg(kl, collapsed=~active_units_of(view.vm)), unsafe_allow_html=True)  # our own SVG
+    times = "" if beta == 1 else f"{beta:g} × "
+    loss = (f'L<sub>VAE</sub> = {_term(view.reconstruction_vae, "L<sub>AE</sub>(x, x̂)")} + {times}'
+            f'{_term(total, "KL(q ‖ p)")} = <b>{view.loss_vae:.2f} nats</b>')
+    html = (f'<div class="readouts"><div style="display:flex;gap:2.5em">{figures}</div>'
+            f'<p style="font-size:1.25em;margin:.6em 0">{loss}</p></div>')
+    bars = plots.kl_bars_svg(kl, collapsed=~active_units_of(view.vm))
+    return f"KL (nats, summed over {len(kl)} dims)", f"{total:.3f}", html, bars
 
 
-def code_table_ui(view: View) -> None:
+def readouts_ui(shown: tuple[str, str, str, str]) -> None:
+    label, value, html, bars = shown
+    st.metric(label, value,
+              help="½ Σ_d (mu_d² + sigma_d² − 2 log sigma_d − 1) for this input: how far q(z|x) is from N(0, I).")
+    st.html(html)
+    st.markdown(bars, unsafe_allow_html=True)  # our own SVG; st.html would strip it
+
+
+def _term(value: float, label: str) -> str:
+    """A number with what it is written under it, as an underbrace would."""
+    return (f'<span style="display:inline-flex;flex-direction:column;align-items:center;vertical-align:top">'
+            f'{value:.2f}<span style="font-size:.6em;border-top:1px solid #888;padding:0 .3em">{label}</span></span>')
+
+
+def code_table(view: View) -> str:
     columns = {"AE z = f(y)": view.ae_z, "mu": view.mu, "sigma": view.sigma, "eps": view.eps,
                "z = mu + sigma·eps": view.z, "KL (nats)": view.kl}
-    st.markdown(markdown_table({"dim": [f"z{d}" for d in range(view.dim)], **columns}))
+    return html_table({"dim": [f"z{d}" for d in range(view.dim)], **columns})

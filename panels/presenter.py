@@ -21,6 +21,7 @@ STYLE = """<style>
 [data-testid="stMain"] [data-testid="stMetricValue"] * {font-size: 3.2rem !important; line-height: 1.2}
 [data-testid="stMain"] [data-testid="stMetricLabel"] p {font-size: 1.1rem}
 [data-testid="stMain"] [data-testid="stImageCaption"] p {font-size: 1.1rem}
+[data-testid="stMain"] .readouts {font-size: 1.35rem}
 </style>"""
 
 
@@ -61,7 +62,7 @@ def step_kl(view: View) -> None:
     st.markdown("The second change, **objective**: L_VAE = L_AE + KL(q(z|x) ‖ N(0, I)), with "
                 "KL = ½ Σ_d (mu_d² + sigma_d² − 2 log sigma_d − 1). It is 0 only when every mu_d = 0 and "
                 "sigma_d = 1. Move the sliders and watch it.")
-    code.readouts_ui(view)
+    code.readouts_ui(code.readouts(view))
 
 
 STEPS = {
@@ -92,7 +93,8 @@ def presenter_ui(enc: Encoded) -> View:
     if title in NEEDS_SLIDERS:
         slider_col, body = st.columns([2, 3], gap="large")
         with slider_col:
-            mu, sigma = code.vae_sliders(enc.mu0, enc.sigma0, enc.vm, only_active=True)
+            mu, sigma = code.slider_values(enc.mu0, enc.sigma0)
+            code.vae_sliders(enc.mu0, enc.sigma0, enc.vm, only_active=True)
     else:
         body = st.container()
         mu, sigma = enc.mu0, enc.sigma0

@@ -11,18 +11,22 @@ K_DEFAULT = 16
 
 
 def samples_count() -> int:
-    return kept("k_samples", K_DEFAULT)
+    """K: the slider's value when it has just moved, else the one kept while the panel was closed."""
+    return int(st.session_state.get("k_samples", kept("k_samples", K_DEFAULT)))
 
 
 def stochastic_ui(view: View) -> None:
-    k = keep("k_samples", st.slider("K (encodings)", 2, 64, samples_count(), key="k_samples"))
-    rows = (
+    k = samples_count()
+    rows = []  # computed before anything is drawn, so the panel reaches the browser in one go
+    for name, images, note in (
         ("AE", explore.decode(view.ae, np.repeat(view.ae_z[None], k, axis=0)), "z = f(y) is the same every time"),
         ("VAE", explore.decode(view.vm, view.sampled_z(k)), "a new eps each time, with the current mu and sigma"),
-    )
-    for name, images, note in rows:
+    ):
         std = images.std(axis=0)
-        st.markdown(f"**{name}**: {note}. Largest per-pixel std: **{std.max():.3f}**")
         row = plots.image_row([plots.image_grid(images[:24], cols=8, size=56),
                                plots.to_pixels(images.mean(axis=0), 120), plots.to_pixels(std * 2, 120)], gap=24)
+        rows.append((f"**{name}**: {note}. Largest per-pixel std: **{std.max():.3f}**", plots.png_data_uri(row)))
+    keep("k_samples", st.slider("K (encodings)", 2, 64, k, key="k_samples"))
+    for text, row in rows:
+        st.markdown(text)
         st.image(row, caption=f"{k} decodings (first 24) · their per-pixel mean · per-pixel std (white = 0.5)")

@@ -5,7 +5,7 @@ import time
 
 import numpy as np
 import pytest
-from test_app import kl_value, start
+from test_app import kl_value, readouts_html, start
 
 import vae
 from panels.presenter import STEPS
@@ -79,7 +79,7 @@ def test_formula_weighs_the_kl_by_beta_like_the_readout():
     at.slider(key="mu_0").set_value(2.0).run()
     open_panel(at, "The formula")
     (formula,) = [h.value for h in at.html if "formula" in h.value]
-    readout = at.latex[0].value.split("=")[-1].split("\\")[0].strip()
+    readout = readouts_html(at).split("= <b>")[-1].split(" nats</b>")[0]
     assert "4 × ½ Σ" in formula and f"<b>{readout} nats</b>" in formula
 
 
