@@ -16,7 +16,7 @@ def test_quick_benchmarks_run_and_write_every_figure(tmp_path):
     results = json.loads((tmp_path / "results.json").read_text())
     figures = results["figures"]
     for name in ("slider_latency_ms", "resample_latency_ms", "floor_latency_ms", "overhead_ratio", "server_ms",
-                 "server_ms_beside_browser",
+                 "server_ms_beside_browser", "floor_nodelay_latency_ms", "overhead_ratio_same_server",
                  "model_compute_ms", "first_render_s", "memory_mb", "class_students", "class_hammer",
                  "training_ratio", "rebuild_s"):
         assert name in figures, name
