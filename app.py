@@ -272,15 +272,9 @@ def explorer(enc: Encoded) -> None:
 # ---- the page ------------------------------------------------------------------------------------------
 
 
-@st.cache_resource(show_spinner=False)
-def send_without_delay() -> int:
-    """Once per server: TCP_NODELAY, so a rerun's messages are not held back 40 ms (panels/network.py)."""
-    return network.tcp_nodelay()
-
-
 def main() -> None:
     st.set_page_config(page_title="AE vs VAE: latent explorer", page_icon="🧭", layout="wide")
-    send_without_delay()
+    network.send_without_delay()  # a rerun's messages are not held back 40 ms
     st.title("Autoencoder vs variational autoencoder")
     try:
         notices = read_link_choices()

@@ -308,7 +308,7 @@ def describe(name: str, m: dict) -> str:
     if name == "model_compute_ms":
         return ", ".join(f"{k} {v} ms" for k, v in m["p50_by_model"].items())
     if name == "first_render_s":
-        return f"cold {m['cold']} s, warm {m['warm']} s (median of {len(m.get('warm_each', [0]))} visitors)"
+        return f"cold {m['cold']} s, warm {m['warm']} s (median of {len(m['warm_each'])} visitors)"
     if name == "memory_mb":
         return f"{m['all_models_loaded']} MB with every model; +{m['growth']} MB over {m['interactions']} interactions"
     return f"{m['value']}" + (f" ({m['how']})" if "how" in m else "")

@@ -12,9 +12,9 @@ import streamlit as st
 
 if os.environ.get("FLOOR_NODELAY"):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from panels.network import tcp_nodelay
+    from panels.network import send_without_delay
 
-    st.cache_resource(tcp_nodelay)()
+    send_without_delay()
 
 mu = st.slider("mu_0", -4.0, 4.0, -0.78, 0.05, key="mu_0")
 st.metric("KL (nats)", f"{0.5 * mu * mu:.3f}")

@@ -83,26 +83,24 @@ def keep(key: str, value):
     return value
 
 
+def _rows(columns: dict[str, list], decimals: int) -> list[list[str]]:
+    """The table's cells as text: strings as they are, numbers to decimals places."""
+    return [[v if isinstance(v, str) else f"{float(v):.{decimals}f}" for v in row] for row in zip(*columns.values())]
+
+
 def markdown_table(columns: dict[str, list], decimals: int = 3) -> str:
     """A table as Markdown: light to send on every slider move, and no pandas in the server."""
-    def cell(v):
-        return v if isinstance(v, str) else f"{float(v):.{decimals}f}"
-
-    rows = zip(*columns.values())
     lines = ["| " + " | ".join(columns) + " |", "|" + "---:|" * len(columns)]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    lines += ["| " + " | ".join(row) + " |" for row in _rows(columns, decimals)]
     return "\n".join(lines)
 
 
 def html_table(columns: dict[str, list], decimals: int = 3) -> str:
     """A table as HTML: unlike Markdown, the browser need not parse it on every slider move."""
-    def cell(v):
-        return v if isinstance(v, str) else f"{float(v):.{decimals}f}"
-
     style = "padding:.25em .7em;border-bottom:1px solid #ddd;text-align:right"
     head = "".join(f'<th style="{style}">{name}</th>' for name in columns)
-    rows = "".join("<tr>" + "".join(f'<td style="{style}">{cell(v)}</td>' for v in row) + "</tr>"
-                   for row in zip(*columns.values()))
+    rows = "".join("<tr>" + "".join(f'<td style="{style}">{v}</td>' for v in row) + "</tr>"
+                   for row in _rows(columns, decimals))
     return (f'<table style="border-collapse:collapse;font-variant-numeric:tabular-nums">'
             f"<tr>{head}</tr>{rows}</table>")
 
