@@ -12,7 +12,7 @@ def readme_commands() -> list[str]:
 def test_readme_opens_with_run_and_test_commands():
     run, test = readme_commands()
     assert "requirements.txt" in run and "streamlit run app.py" in run
-    assert "apt-get install -y chromium" in test and "requirements-dev.txt" in test and "pytest" in test
+    assert "apt-get install -y chromium nginx strace" in test and "requirements-dev.txt" in test and "pytest" in test
 
 
 def test_ci_runs_the_readmes_test_command():
