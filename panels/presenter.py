@@ -9,7 +9,7 @@ import streamlit as st
 
 from vae import explore, plots
 
-from . import code
+from . import live
 from .prior import prior_ui
 from .shared import Encoded, View
 
@@ -48,21 +48,20 @@ def step_heads(view: View) -> None:
 def step_sample(view: View) -> None:
     st.markdown("Then **z = mu + sigma ⊙ eps**, eps ~ N(0, I): a new z every time the same x goes in. "
                 "Move a sigma slider: the same eps is scaled. Resample: a new eps.")
-    cols = st.columns([2, 3])
+    cols = st.columns([3, 2])
     with cols[0]:
-        code.code_buttons(view.mu0, view.sigma0)
-        st.image(plots.to_pixels(explore.decode(view.vm, view.z), BIG_PX), caption="decoding z = mu + sigma·eps")
+        live.live_ui(view, pictures=("input", "vae_z"), readouts=False, fold=True, large=True, key="live_step")
     with cols[1]:
         images = explore.decode(view.vm, view.sampled_z(16))
-        st.image(plots.image_grid(images, cols=4, size=96), caption="16 draws for the same input",
-                 width="stretch")
+        st.image(plots.image_grid(images, cols=4, size=96), caption="16 more draws of z for the same input "
+                 "and the same mu and sigma", width="stretch")
 
 
 def step_kl(view: View) -> None:
     st.markdown("The second change, **objective**: L_VAE = L_AE + KL(q(z|x) ‖ N(0, I)), with "
                 "KL = ½ Σ_d (mu_d² + sigma_d² − 2 log sigma_d − 1). It is 0 only when every mu_d = 0 and "
                 "sigma_d = 1. Move the sliders and watch it.")
-    code.readouts_ui(code.readouts(view))
+    live.live_ui(view, pictures=("input", "vae_z"), fold=True, large=True, key="live_step")
 
 
 STEPS = {
@@ -72,7 +71,7 @@ STEPS = {
     "Add the KL term": step_kl,
     "What the prior buys": prior_ui,
 }
-NEEDS_SLIDERS = {"Sample z", "Add the KL term"}
+LIVE_STEPS = {"Sample z", "Add the KL term"}  # the steps with sliders
 
 
 def go_to(step: int) -> None:
@@ -90,15 +89,7 @@ def presenter_ui(enc: Encoded) -> View:
         st.subheader(f"Step {step} of {len(STEPS)}: {title}")
         st.button("Next", key="step_next", on_click=go_to, args=(step + 1,), disabled=step == len(STEPS),
                   icon=":material/arrow_forward:")
-    if title in NEEDS_SLIDERS:
-        slider_col, body = st.columns([2, 3], gap="large")
-        with slider_col:
-            mu, sigma = code.slider_values(enc.mu0, enc.sigma0)
-            code.vae_sliders(enc.mu0, enc.sigma0, enc.vm, only_active=True)
-    else:
-        body = st.container()
-        mu, sigma = enc.mu0, enc.sigma0
-    view = code.make_view(enc, mu, sigma)
-    with body:
-        STEPS[title](view)
+    mu, sigma = live.settled_code(enc.mu0, enc.sigma0) if title in LIVE_STEPS else (enc.mu0, enc.sigma0)
+    view = live.make_view(enc, mu, sigma)
+    STEPS[title](view)
     return view
