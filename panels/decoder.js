@@ -88,13 +88,18 @@ function linear(weight, bias) {
 }
 
 function convTranspose(weight, bias) {
-  // weight (in, out, 4, 4); stride 2, padding 1: (in, H, W) -> (out, 2H, 2W)
+  // weight (in, out, 4, 4); stride 2, padding 1: (in, H, W) -> (out, 2H, 2W). Computed channels-last,
+  // with the weights kept as (in, ky, kx, out), so that the innermost loop runs over contiguous memory.
   const [ins, outs, k] = weight.shape;
+  const w = new Float32Array(weight.data.length);
+  for (let i = 0; i < ins; i++) for (let o = 0; o < outs; o++) for (let t = 0; t < k * k; t++) {
+    w[(i * k * k + t) * outs + o] = weight.data[(i * outs + o) * k * k + t];
+  }
   return (x) => {
     const side = Math.round(Math.sqrt(x.length / ins));  // square feature maps, as the models use
     const outSide = 2 * side, plane = outSide * outSide;
-    const y = new Float64Array(outs * plane);
-    for (let o = 0; o < outs; o++) y.fill(bias.data[o], o * plane, (o + 1) * plane);
+    const y = new Float64Array(plane * outs);  // (2H, 2W, out)
+    for (let at = 0; at < plane; at++) for (let o = 0; o < outs; o++) y[at * outs + o] = bias.data[o];
     for (let i = 0; i < ins; i++) {
       for (let iy = 0; iy < side; iy++) {
         for (let ix = 0; ix < side; ix++) {
@@ -106,14 +111,16 @@ function convTranspose(weight, bias) {
             for (let kx = 0; kx < k; kx++) {
               const ox = 2 * ix - 1 + kx;
               if (ox < 0 || ox >= outSide) continue;
-              const w = ((i * outs) * k + ky) * k + kx, at = oy * outSide + ox;
-              for (let o = 0; o < outs; o++) y[o * plane + at] += v * weight.data[w + o * k * k];
+              const from = (i * k * k + ky * k + kx) * outs, to = (oy * outSide + ox) * outs;
+              for (let o = 0; o < outs; o++) y[to + o] += v * w[from + o];
             }
           }
         }
       }
     }
-    return y;
+    const out = new Float64Array(outs * plane);  // back to (out, 2H, 2W)
+    for (let at = 0; at < plane; at++) for (let o = 0; o < outs; o++) out[o * plane + at] = y[at * outs + o];
+    return out;
   };
 }
 

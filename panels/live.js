@@ -5,7 +5,7 @@
 // Python sends large things (weights, the input, test codes) once per page as "blobs" keyed by id
 // and later only their ids; a blob this page lacks is asked for again (trigger "missing").
 
-const KEY_PAUSE_MS = 120;  // a run of key presses commits once, this long after the last
+const KEY_PAUSE_MS = 40;  // a run of key presses (a held key repeats every ~33 ms) commits once, after it
 const blobs = new Map();  // id -> decoder | Float32Array | object | Error, for the page's life
 const instances = new WeakMap();  // parentElement -> Explorer | Pad
 const timings = (globalThis.__liveTimings ??= []);  // per input event: {wait, work} ms, for benchmarks
@@ -84,9 +84,9 @@ function figure(testId, caption) {
 
 const PICTURES = {
   input: "Input",
-  ae: "AE: decode f(y)",
-  vae_z: "VAE: decode z = mu + sigma·eps",
-  vae_mu: "VAE: decode mu alone",
+  ae: "AE: decodes z = f(y)",
+  vae_z: "VAE: decodes z = mu + sigma·eps",
+  vae_mu: "VAE: decodes mu alone",
 };
 const TEST_IDS = { input: "input-image", ae: "decode-ae", vae_z: "decode-vae-z", vae_mu: "decode-vae-mu" };
 
@@ -133,7 +133,8 @@ class Explorer {
 
   build(data) {
     const parts = data.parts;
-    const root = element("div", { class: "live" + (parts.large ? " large" : "") });
+    // classes for live.css: large type (presenter), and whether the readouts are shown
+    const root = element("div", { class: "live" + (parts.large ? " large" : "") + (parts.readouts ? "" : " no-readouts") });
     this.pictures = {};
     const row = element("div", { class: "pictures" });
     for (const name of parts.pictures) {
@@ -160,27 +161,29 @@ class Explorer {
     reset.addEventListener("click", () => this.reset());
     box.append(element("div", { class: "buttons" }, resample, reset, this.seedText));
     const table = element("div", { class: "dims" });
-    const headings = ["", "AE z", "mu", "", "sigma", "", "eps", "z = mu + sigma·eps", "KL (nats)", ""];
-    table.append(...headings.map((h) => element("span", { class: "head" }, h)));
+    // one class per column, so live.css can leave a column out (the AE's z and the KL in presenter steps)
+    const columns = ["dim", "ae", "mu", "mu", "sigma", "sigma", "eps", "z", "kl", "kl"];
+    const headings = ["", "AE z", "mu", "", "sigma", "", "eps", "z", "KL (nats)", ""];
+    table.append(...headings.map((h, i) => element("span", { class: `head ${columns[i]}` }, h)));
     this.rows = [];
     for (let d = 0; d < data.dim; d++) {
       const collapsed = data.collapsed[d];
       if (collapsed && data.parts.fold) continue;
       const cells = {
-        aeZ: element("span", { class: "num" }),
+        aeZ: element("span", { class: "num ae" }),
         mu: this.slider(`mu_${d}`, data.ranges.mu[d], data.steps.mu, d, "mu"),
-        muText: element("output", { class: "num" }),
+        muText: element("output", { class: "num mu" }),
         sigma: this.slider(`sigma_${d}`, data.ranges.sigma[d], data.steps.sigma, d, "sigma"),
-        sigmaText: element("output", { class: "num" }),
-        eps: element("span", { class: "num" }),
-        z: element("span", { class: "num" }),
+        sigmaText: element("output", { class: "num sigma" }),
+        eps: element("span", { class: "num eps" }),
+        z: element("span", { class: "num z" }),
         bar: element("i"),
-        kl: element("span", { class: "num" }),
+        kl: element("span", { class: "num kl" }),
       };
       const name = element("span", { class: "dim" + (collapsed ? " collapsed" : "") }, `z${d}`);
       if (collapsed) name.title = `z${d} is collapsed: average KL ${data.average_kl[d].toFixed(3)} nats over the test split; the decoder ignores it.`;
       table.append(name, cells.aeZ, cells.mu, cells.muText, cells.sigma, cells.sigmaText, cells.eps, cells.z,
-        element("span", { class: "bar" }, cells.bar), cells.kl);
+        element("span", { class: "bar kl" }, cells.bar), cells.kl);
       this.rows.push({ d, ...cells });
     }
     box.append(table);
@@ -193,7 +196,7 @@ class Explorer {
   }
 
   slider(label, [min, max], step, d, which) {
-    const input = element("input", { type: "range", "aria-label": label, min, max, step });
+    const input = element("input", { type: "range", "aria-label": label, class: which, min, max, step });
     input.addEventListener("input", (event) => {
       this[which][d] = input.valueAsNumber;
       this.dirty = true;
@@ -202,7 +205,8 @@ class Explorer {
     input.addEventListener("pointerdown", () => { this.held = true; });
     input.addEventListener("change", () => {
       clearTimeout(this.timer);
-      if (!this.held) this.timer = setTimeout(() => this.commit(), KEY_PAUSE_MS);  // keys: wait for a pause
+      // keys: commit after a pause; a pointer commits on release (and its change event comes after that)
+      if (!this.held && this.dirty) this.timer = setTimeout(() => this.commit(), KEY_PAUSE_MS);
     });
     return input;
   }
@@ -212,8 +216,9 @@ class Explorer {
     this.klCaption = element("div", { class: "caption" });
     this.figures = element("div", { class: "figures" });
     this.loss = element("p", { class: "loss" });
-    return element("div", { class: "readouts" }, element("div", { class: "label" }, "KL(q(z|x) ‖ N(0, I))"),
-      this.klTotal, this.klCaption, this.figures, this.loss);
+    const kl = element("div", { class: "kl-block" }, element("div", { class: "label" }, "KL(q(z|x) ‖ N(0, I))"),
+      element("div", { class: "kl-line" }, this.klTotal, this.klCaption));
+    return element("div", { class: "readouts" }, kl, this.figures, this.loss);
   }
 
   release() {
@@ -263,7 +268,9 @@ class Explorer {
     const { data, mu, sigma, eps } = this;
     const z = reparameterize(mu, sigma, eps);
     const logitsZ = this.vae.decodeLogits(z);
-    const logitsMu = this.pictures.vae_mu ? this.vae.decodeLogits(mu) : null;
+    const muKey = `${this.data.vae.weights} ${mu}`;  // a sigma move or a resample leaves mu's picture as it is
+    if (this.pictures.vae_mu && muKey !== this.muKey) [this.muKey, this.logitsMu] = [muKey, this.vae.decodeLogits(mu)];
+    const logitsMu = this.pictures.vae_mu ? this.logitsMu : null;
     const trouble = [[logitsZ, "z"], [logitsMu, "mu"]].find(([l]) => l && !finite(l));
     this.message(trouble ? `The VAE's decoder (${data.vae.name}) gave values that are not finite for this ${trouble[1]}; ` +
       "its picture is not drawn. Move the sliders back or press Reset." : "");
@@ -289,10 +296,11 @@ class Explorer {
       const vaeNats = reconstructionNats(logitsZ, this.x), beta = data.vae.beta;
       this.klTotal.textContent = `${total.toFixed(3)} nats`;
       this.klCaption.textContent = `summed over the ${mu.length} dims of z, for this input`;
+      const pixels = data.shape.reduce((a, b) => a * b, 1);
       this.figures.replaceChildren(
-        element("div", {}, element("span", {}, "AE reconstruction"), element("b", {}, `${this.aeNats.toFixed(2)} nats`)),
-        element("div", {}, element("span", {}, "VAE reconstruction (this z)"), element("b", {}, `${vaeNats.toFixed(2)} nats`)));
-      this.figures.title = "BCE summed over pixels, this input.";
+        element("div", {}, element("span", {}, "AE reconstruction loss"), element("b", {}, `${this.aeNats.toFixed(2)} nats`)),
+        element("div", {}, element("span", {}, "VAE reconstruction loss, this z"), element("b", {}, `${vaeNats.toFixed(2)} nats`)),
+        element("div", { class: "caption" }, `cross-entropy summed over the ${pixels} pixels`));
       const times = beta === 1 ? "" : `${beta} × `;
       this.loss.textContent = `L_VAE = L_AE + ${beta === 1 ? "" : "beta·"}KL = ${vaeNats.toFixed(2)} + ${times}${total.toFixed(2)} = ` +
         `${(vaeNats + beta * total).toFixed(2)} nats`;

@@ -27,6 +27,7 @@ class Session:
     ws: object = None
     errors: list = field(default_factory=list)
     seq: int = 0  # code commits sent, as the browser counts them
+    received_bytes: int = 0  # every message the server has sent this session
 
     async def connect(self) -> float:
         """Opens the session and runs the page once; returns the seconds that took."""
@@ -52,8 +53,9 @@ class Session:
 
     async def _read_until_finished(self) -> None:
         while True:
-            fwd = ForwardMsg()
-            fwd.ParseFromString(await self.ws.recv())
+            fwd, message = ForwardMsg(), await self.ws.recv()
+            self.received_bytes += len(message)
+            fwd.ParseFromString(message)
             kind = fwd.WhichOneof("type")
             if kind == "delta":
                 path = tuple(fwd.metadata.delta_path)
