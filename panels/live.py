@@ -33,11 +33,8 @@ PAD_POINTS = 1000  # test codes drawn per plane
 HERE = Path(__file__).parent
 # decoder.js and live.js make one ES module: a components-v2 module is loaded from a blob URL, so it
 # cannot import a file beside it, and there is no build step to join them
-COMPONENT = st.components.v2.component(
-    "latent_explorer",
-    css=(HERE / "live.css").read_text(),
-    js=(HERE / "decoder.js").read_text() + "\n" + (HERE / "live.js").read_text(),
-)
+JS = (HERE / "decoder.js").read_text() + "\n" + (HERE / "live.js").read_text()
+COMPONENT = st.components.v2.component("latent_explorer", css=(HERE / "live.css").read_text(), js=JS)
 
 
 # ---- the settled code: session state is the truth ------------------------------------------------
