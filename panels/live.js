@@ -189,8 +189,8 @@ class Explorer {
     box.append(table);
     const folded = data.collapsed.map((c, d) => (c ? `z${d}` : null)).filter(Boolean);
     if (folded.length) {
-      box.append(element("p", { class: "caption" }, `Collapsed: ${folded.join(", ")} (average KL ≈ 0 nats; the decoder ignores them)` +
-        (data.parts.fold ? ", so their sliders are not shown." : ".")));
+      box.append(element("p", { class: "caption" }, (data.parts.fold ? "Not shown, collapsed: " : "Collapsed: ") +
+        `${folded.join(", ")} (average KL ≈ 0 nats; the decoder ignores them).`));
     }
     return box;
   }
