@@ -158,8 +158,9 @@ def write_link(view: View) -> str:
         params = link.canonical(choices, view.mu0, view.sigma0, view.mu0, view.sigma0)
     else:
         params = link.canonical(choices, view.mu, view.sigma, view.mu0, view.sigma0)
-    if params != st.query_params.to_dict():
-        st.query_params.from_dict(params)
+    # sent on every run, even when st.query_params already holds it: a commit sent while an earlier
+    # rerun was on its way carries the older URL, so the server's copy can differ from the browser's
+    st.query_params.from_dict(params)
     base = (st.context.url or "").split("?")[0]
     return f"{base.rstrip('/')}/?{urlencode(params)}"
 
