@@ -14,7 +14,7 @@ import torch
 from tqdm import tqdm
 
 from . import checkpoints
-from .data import Dataset, load_dataset
+from .data import Dataset, dataset_of, load_dataset
 from .errors import InputError
 from .latent import active_units
 from .models import LatentModel, ModelCard, build_model, convert_ae_to_vae
@@ -79,6 +79,8 @@ def initial_model(cfg: TrainConfig, image_shape) -> LatentModel:
 def train(cfg: TrainConfig, progress: bool = True, on_epoch=None, max_seconds: float | None = None) -> LatentModel:
     """Adam on batch means of reconstruction + beta * KL. on_epoch(epoch, stats) after each epoch;
     with max_seconds, training stops after the epoch that passes it (card.training says when)."""
+    if cfg.data_root:  # the card records where the data is, so evaluate finds it from any folder
+        cfg = replace(cfg, data_root=str(Path(cfg.data_root).resolve()))
     data = load_dataset(cfg.dataset, "train", root=cfg.data_root)
     model = initial_model(cfg, data.image_shape).train()
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
@@ -121,7 +123,7 @@ def evaluate(model: LatentModel, data: Dataset | None = None, seed: int = 0) -> 
     dimensions, negative ELBO (reconstruction + KL, whatever beta was trained with), active units.
     """
     card = model.card
-    data = data or load_dataset(card.dataset, "test")
+    data = data or dataset_of(card, "test")
     mu, log_sigma = encode_all(model, data.images)
     if log_sigma is None:
         z = mu
