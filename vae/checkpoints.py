@@ -157,9 +157,11 @@ def load_pretrained(name: str, directory: str | Path | None = None) -> LatentMod
     return model
 
 
-def write_manifest(entries: list[dict], directory: str | Path | None = None) -> Path:
+def write_manifest(entries: list[dict], directory: str | Path | None = None, judges: list[dict] = ()) -> Path:
+    """models: one entry per shipped model; judges: the shipped digit judges (vae/judge.py)."""
     path = Path(directory or pretrained_dir()) / MANIFEST
-    path.write_text(json.dumps({"format": FORMAT, "models": entries}, indent=1, sort_keys=True) + "\n")
+    manifest = {"format": FORMAT, "models": entries, "judges": list(judges)}
+    path.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     return path
 
 
