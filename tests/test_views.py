@@ -7,8 +7,9 @@ import pytest
 from test_app import live_data, pairs, read_table, start
 
 import vae
+from panels.prior import verdict
 from vae import explore
-from vae.judge import recognisable
+from vae.judge import judge_model, recognisable
 
 PANELS = ["Deterministic vs stochastic", "Latent map", "Prior samples", "Interpolation", "Traversals",
           "Beta ladder", "Decode anywhere", "The formula", "Why log sigma", "AE → VAE conversion", "Train your own"]
@@ -101,12 +102,47 @@ def test_the_collapsed_model_is_shown_as_collapsed_with_its_figures():
     assert float(spread) < 0.01
 
 
-def test_prior_samples_are_judged_and_the_vae_wins_on_digits():
-    at = open_panel(start("digits, D=8"), "Prior samples")
-    shares = {m.label.split(":")[0]: float(m.value.rstrip("%")) for m in at.metric if "recognisable" in m.label}
-    assert shares["VAE"] > shares["AE"] + 20
+def headline_figures(at) -> dict[str, float]:
+    """The prior panel's headline per model: 'AE' and 'VAE' -> recognisable and varied, as shown."""
+    return {m.label.split(":")[0]: float(m.value) for m in at.metric if "recognisable and varied" in m.label}
+
+
+@pytest.mark.parametrize("label", ["digits, D=8", "mnist, D=8"])
+def test_prior_samples_are_judged_and_the_vae_wins_at_d8(label):
+    at = open_panel(start(label), "Prior samples")
+    shown = headline_figures(at)
+    assert shown["VAE"] > shown["AE"] + 0.2
+    (verdict,) = at.success
+    assert "place to sample from" in verdict.value and "1,000 draws" in verdict.value
     at.button(key="prior_new").click().run()
     assert "seed 1" in " ".join(c.value for c in at.caption)
+
+
+def test_at_d2_the_aes_samples_are_recognisable_but_not_varied_and_the_page_says_so():
+    at = open_panel(start("digits, D=2"), "Prior samples")
+    ae, vm = (judge_model(vae.load_pretrained(f"digits-{kind}-z2")) for kind in ("ae", "vae"))
+    assert ae["confident_share"] > vm["confident_share"]  # the old headline made the AE the winner here
+    assert ae["digits_covered"] < vm["digits_covered"] == 10
+    shown = headline_figures(at)
+    assert shown["VAE"] > shown["AE"]
+    (verdict,) = at.success
+    assert f"VAE {vm['recognisable_and_varied']:.2f}" in verdict.value and "recognisable, not varied" in verdict.value
+
+
+def figures(share, covered, entropy):
+    return {"confident_share": share, "digits_covered": covered, "label_entropy": entropy,
+            "recognisable_and_varied": share * entropy}
+
+
+@pytest.mark.parametrize("ae, vm, kind, words", [
+    (figures(0.1, 4, 0.3), figures(0.7, 10, 1.0), "success", "place to sample from"),
+    (figures(0.8, 10, 1.0), figures(0.5, 10, 1.0), "warning", "does not show in this pair (D=2)"),
+    (figures(0.6, 10, 0.95), figures(0.62, 10, 0.96), "info", "about the same"),
+])
+def test_the_verdict_never_leads_with_a_number_that_contradicts_the_lesson(ae, vm, kind, words):
+    got, text = verdict(ae, vm, figures(0.94, 10, 1.0), latent_dim=2)
+    assert got == kind and words in text
+    assert f"VAE {vm['recognisable_and_varied']:.2f}" in text and f"AE {ae['recognisable_and_varied']:.2f}" in text
 
 
 def test_recognisable_counts_every_sample():

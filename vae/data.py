@@ -1,4 +1,5 @@
-"""Datasets, all offline: scikit-learn's bundled digits, sprites drawn in code, local IDX files.
+"""Datasets, all offline: MNIST shipped as IDX files, scikit-learn's bundled digits, sprites drawn in
+code, local IDX files.
 
 Every image is float32 (N, C, H, W) in [0, 1] with ink high, the way the models are trained.
 Splits are fixed by a seed, so a test image has the same index on every machine.
@@ -18,7 +19,7 @@ from PIL import Image, UnidentifiedImageError
 
 from .errors import InputError
 
-DATASETS = ("digits", "sprites", "idx")
+DATASETS = ("mnist", "digits", "sprites", "idx")
 SPLIT_SEED = 0
 
 
@@ -44,6 +45,8 @@ def load_dataset(name: str, split: str, root: str | Path | None = None) -> Datas
     """name in DATASETS; split "train" or "test"; root is the IDX folder for name "idx"."""
     if split not in ("train", "test"):
         raise InputError(f"split must be 'train' or 'test', not {split!r}")
+    if name == "mnist":
+        return _mnist(split)
     if name == "digits":
         return _digits(split)
     if name == "sprites":
@@ -53,6 +56,39 @@ def load_dataset(name: str, split: str, root: str | Path | None = None) -> Datas
             raise InputError("the idx dataset needs a folder of MNIST-format files (root=...)")
         return load_idx_folder(root, split)
     raise InputError(f"unknown dataset {name!r}; known: {', '.join(DATASETS)}")
+
+
+# ---- mnist --------------------------------------------------------------------------------------
+
+MNIST_DIR = Path(__file__).with_name("mnist")
+MNIST_FILES = {"images": "images-idx3-ubyte.gz", "labels": "labels-idx1-ubyte.gz"}
+MNIST_SHA256 = {  # of the shipped .gz files; vae/mnist/PROVENANCE.md says how they were made
+    "images-idx3-ubyte.gz": "d3ca3edc94479149c931c39d29bea0c74930710546d49c0f007a2743c1436a66",
+    "labels-idx1-ubyte.gz": "90a5104fcc3b28740476f5545ec6579a11daed8a4330dc2ede05ea153f69fb98",
+}
+MNIST_TEST_SHARE = 0.2  # 8,000 train and 2,000 test, the same share of every digit
+
+
+def mnist_split(labels: np.ndarray, split: str, seed: int = SPLIT_SEED) -> np.ndarray:
+    """Indices of the split: per digit, the first round(20%) of a seeded shuffle are test, the rest
+    train. Each split comes in a seeded order that mixes the digits (the page counts from test #0)."""
+    rng = np.random.default_rng(seed)
+    test = np.concatenate([
+        rng.permutation(np.flatnonzero(labels == d))[: round(MNIST_TEST_SHARE * np.sum(labels == d))]
+        for d in range(10)
+    ])
+    train = np.setdiff1d(np.arange(len(labels)), test)
+    test, train = rng.permutation(test), rng.permutation(train)
+    return test if split == "test" else train
+
+
+@lru_cache(maxsize=2)
+def _mnist(split: str) -> Dataset:
+    images = read_idx(MNIST_DIR / MNIST_FILES["images"])  # (10000, 28, 28) uint8, ink high
+    labels = read_idx(MNIST_DIR / MNIST_FILES["labels"]).astype(int)  # (10000,), digits in the package's order
+    idx = mnist_split(labels, split)
+    x = torch.from_numpy(images[idx].astype(np.float32) / 255.0)[:, None]  # (N, 1, 28, 28)
+    return Dataset("mnist", split, x, labels[idx], tuple(str(d) for d in range(10)))
 
 
 # ---- digits -------------------------------------------------------------------------------------
@@ -205,16 +241,40 @@ def load_idx_folder(root: str | Path, split: str) -> Dataset:
     return Dataset("idx", split, x, labels.astype(int), names)
 
 
+def dataset_of(card, split: str, data_root: str | Path | None = None) -> Dataset:
+    """The split of the data a model was trained on. For an idx model the folder is data_root if
+    given, else the one recorded in its card; its images must have the card's shape.
+    Raises InputError naming the model and the folder when that data cannot be used."""
+    if card.dataset != "idx":
+        return load_dataset(card.dataset, split)
+    recorded = card.training.get("data_root")
+    root = data_root or recorded
+    if root is None:
+        raise InputError(f"{card.name} was trained on IDX files, but its card does not say where they are; "
+                         "pass --data-root DIR")
+    if not Path(root).is_dir():
+        said = "the folder given" if data_root else "its card's data folder"
+        raise InputError(f"{card.name}: {said}, {root}, is gone (moved or deleted); pass --data-root DIR "
+                         "to point at the IDX files it was trained on")
+    data = load_dataset("idx", split, root=root)
+    if data.image_shape != tuple(card.image_shape):
+        have, want = ("×".join(map(str, s[1:])) for s in (data.image_shape, card.image_shape))
+        raise InputError(f"{card.name}: the IDX files in {root} hold {have} images, but it was trained on {want}")
+    return data
+
+
 # ---- uploads ------------------------------------------------------------------------------------
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 MAX_UPLOAD_PIXELS = 4096 * 4096  # a decompression bomb declares far more in a tiny file
 CONTENT_MARGIN = {"digits": 0.0, "idx": 0.15, "sprites": None}  # None: keep position, no crop
+MNIST_BOX = 20  # MNIST's digits were scaled to fit 20x20, then centred by mass in 28x28
 
 
 def image_from_bytes(data: bytes, card) -> torch.Tensor:
     """An uploaded image converted like the model's dataset: grayscale, ink high, in [0, 1],
-    cropped to its content (digits) and resized to the card's (H, W). Returns (1, C, H, W).
+    cropped to its content (digits) and resized to the card's (H, W); for MNIST, placed as MNIST's
+    digits were (see _like_mnist). Returns (1, C, H, W).
 
     Raises InputError, with a message fit for the page, for anything that is not a usable image.
     """
@@ -264,14 +324,46 @@ def _like_dataset(gray: np.ndarray, card) -> torch.Tensor:
     border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
     if border.mean() > 0.5:  # dark ink on light paper: the datasets are light ink on dark
         gray = 1.0 - gray
-    margin = CONTENT_MARGIN.get(card.dataset, 0.0)
-    if margin is not None:
-        gray = _crop_to_content(gray, margin)
-    resized = Image.fromarray((gray * 255).astype(np.uint8)).resize((w, h), Image.Resampling.BOX)
-    x = np.asarray(resized, dtype=np.float32) / 255.0
+    if card.dataset == "mnist" and (h, w) == (28, 28):
+        x = _like_mnist(gray)
+    else:
+        margin = CONTENT_MARGIN.get(card.dataset, 0.0)
+        if margin is not None:
+            gray = _crop_to_content(gray, margin)
+        x = _resized(gray, h, w)
     if x.max() > 0:
         x = x / x.max()  # stretch so the strongest stroke is full ink, as in the datasets
-    return torch.from_numpy(np.repeat(x[None, None], c, axis=1))  # (1, C, H, W)
+    return torch.from_numpy(np.repeat(x[None, None], c, axis=1).astype(np.float32))  # (1, C, H, W)
+
+
+def _resized(gray: np.ndarray, h: int, w: int) -> np.ndarray:
+    """(h, w) float32: area-averaged when shrinking (anti-aliased, as a scanner would), bilinear when growing."""
+    shrink = gray.shape[0] >= h and gray.shape[1] >= w
+    im = Image.fromarray((gray * 255).round().astype(np.uint8))
+    resized = im.resize((w, h), Image.Resampling.BOX if shrink else Image.Resampling.BILINEAR)
+    return np.asarray(resized, dtype=np.float32) / 255.0
+
+
+def _like_mnist(gray: np.ndarray, side: int = 28) -> np.ndarray:
+    """(28, 28) as MNIST's digits were made (LeCun et al.): the paper taken away, the digit's bounding
+    box scaled to fit 20x20 keeping its aspect ratio, and placed so its centre of mass is the centre."""
+    paper = np.median(gray)  # paper is most of a photo: what is left after it is ink
+    ink = np.clip((gray - paper) / max(gray.max() - paper, 1e-6), 0, 1)
+    ink[ink < 0.15] = 0  # shading and grain on the paper
+    ys, xs = np.nonzero(ink)
+    if len(ys) == 0:
+        return np.zeros((side, side), dtype=np.float32)
+    box = ink[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+    scale = MNIST_BOX / max(box.shape)
+    digit = _resized(box, max(1, round(box.shape[0] * scale)), max(1, round(box.shape[1] * scale)))
+    rows, cols = np.indices(digit.shape)
+    mass = digit.sum()
+    cy, cx = (rows * digit).sum() / mass, (cols * digit).sum() / mass
+    top = int(np.clip(round((side - 1) / 2 - cy), 0, side - digit.shape[0]))
+    left = int(np.clip(round((side - 1) / 2 - cx), 0, side - digit.shape[1]))
+    out = np.zeros((side, side), dtype=np.float32)
+    out[top : top + digit.shape[0], left : left + digit.shape[1]] = digit
+    return out
 
 
 def _crop_to_content(gray: np.ndarray, margin: float) -> np.ndarray:
