@@ -171,7 +171,7 @@ _WEIGHTS = weakref.WeakKeyDictionary()  # model -> its weights blob, made once p
 
 def _weights(model) -> tuple[str, dict]:
     if model not in _WEIGHTS:
-        data = checkpoint_bytes(model)
+        data = checkpoint_bytes(model, prefix="decoder.")
         _WEIGHTS[model] = (f"weights:{model.card.name}:{_digest(data)}",
                            {"type": "safetensors", "name": model.card.name, "data": base64.b64encode(data).decode()})
     return _WEIGHTS[model]

@@ -80,8 +80,9 @@ def test_every_pair_sends_the_browser_its_encoding_and_weights(label, ae_name, v
     data = live_data(at.run())
     assert data["dim"] == vm.card.latent_dim and data["shape"] == list(vm.card.image_shape)
     assert {data["ae"]["weights"], data["vae"]["weights"], data["x"]} == set(data["blobs"])
-    weights = base64.b64decode(data["blobs"][data["vae"]["weights"]]["data"])  # a safetensors file
-    for name, tensor in safetensors.torch.load(weights).items():
+    weights = safetensors.torch.load(base64.b64decode(data["blobs"][data["vae"]["weights"]]["data"]))
+    assert set(weights) == {k for k in vm.state_dict() if k.startswith("decoder.")}  # the decoder alone
+    for name, tensor in weights.items():
         assert torch.equal(tensor, vm.state_dict()[name]), name
     np.testing.assert_allclose(data["eps"], explore.eps_for(0, vm.card.latent_dim))
 

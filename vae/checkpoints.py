@@ -33,9 +33,10 @@ def sha256_of(path: str | Path) -> str:
     return h.hexdigest()
 
 
-def checkpoint_bytes(model: LatentModel) -> bytes:
-    """The model as a safetensors file: what save_checkpoint writes, and what the browser decodes with."""
-    tensors = {k: v.detach().contiguous() for k, v in model.state_dict().items()}
+def checkpoint_bytes(model: LatentModel, prefix: str = "") -> bytes:
+    """The model as a safetensors file, as save_checkpoint writes it; with prefix "decoder.", only the
+    decoder's tensors (and the card): what the browser decodes with, half the bytes of the whole."""
+    tensors = {k: v.detach().contiguous() for k, v in model.state_dict().items() if k.startswith(prefix)}
     return save(tensors, metadata={"format": FORMAT, "card": json.dumps(model.card.to_dict())})
 
 
