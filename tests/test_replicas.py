@@ -6,6 +6,7 @@ tests read only the URL's query, /_stcore/health, that header, and the explorer'
 """
 
 import asyncio
+import json
 import os
 import re
 import signal
@@ -357,3 +358,16 @@ def test_a_killed_replica_leaves_the_others_untouched_and_its_pages_reload_onto_
             assert v.link == link and v.kl == kl
             assert replica_now(v.page) == survivor
         browser.close()
+
+
+# ---- the benchmark runs ------------------------------------------------------------------------------
+
+
+@pytest.mark.timeout(600)
+def test_quick_replica_benchmark_runs_and_writes_its_figures(tmp_path):
+    subprocess.run([sys.executable, "-m", "benchmarks.replicas", "--quick", "--out", str(tmp_path)], cwd=ROOT,
+                   check=True, capture_output=True, text=True, timeout=580)
+    figures = json.loads((tmp_path / "replicas.json").read_text())["figures"]
+    assert [m["errors"] for m in figures.values()] == [0] * len(figures)
+    assert figures["failover"]["came_back"] == figures["failover"]["on_killed_replica"]
+    assert "| run | replicas |" in (tmp_path / "replicas.md").read_text()
