@@ -140,7 +140,7 @@ def cpu_seconds(pids) -> float:
 
 
 def measure(quick: bool) -> dict:
-    seconds = 5 if quick else 40
+    seconds = 3 if quick else 40
     figures = {}
     for name, replicas, sessions in runs(quick):
         with deployment(replicas) as d:
@@ -155,7 +155,7 @@ def measure(quick: bool) -> dict:
     with deployment(2) as d:
         asyncio.run(warm(d))
         sessions = 4 if quick else 30
-        figures["failover"] = asyncio.run(failover_figures(d, sessions, seconds, kill_at=2 if quick else 15))
+        figures["failover"] = asyncio.run(failover_figures(d, sessions, seconds, kill_at=1.5 if quick else 15))
     return figures
 
 

@@ -153,7 +153,7 @@ def serve(args, app_args: list[str], run: Path, children: list[Child]) -> None:
     nginx_cmd = [nginx, "-p", str(run), "-c", str(run / "nginx.conf"), "-e", "stderr"]
     check = subprocess.run([*nginx_cmd, "-t", "-q"], capture_output=True, text=True)
     if check.returncode != 0:
-        raise Failed(f"nginx refused the configuration: {check.stderr.strip().splitlines()[-1]}")
+        raise Failed(f"nginx refused the configuration: {(check.stderr.strip().splitlines() or ['?'])[-1]}")
 
     deadline = time.monotonic() + args.timeout  # the replicas start side by side, against one clock
     for k, port in enumerate(ports, 1):

@@ -164,9 +164,11 @@ def test_the_config_renders_for_loopback_replicas_and_nginx_accepts_it(tmp_path)
 
 
 @pytest.mark.timeout(300)
-def test_launcher_comes_up_healthy_and_leaves_nothing_running_after_sigterm():
-    with deployment(2) as d:
+def test_launcher_comes_up_healthy_and_leaves_nothing_running_after_sigterm(tmp_path):
+    with deployment(2, "--", "--models", str(tmp_path)) as d:
         assert len(d.replicas) == 2 and all(running(pid) for pid in d.pids())
+        for pid in d.replicas.values():  # what follows `--` goes to the app
+            assert Path(f"/proc/{pid}/cmdline").read_bytes().endswith(f"--\0--models\0{tmp_path}\0".encode())
         for addr in d.replicas:  # each replica on its own loopback port, and nginx in front of both
             with urllib.request.urlopen(f"http://{addr}/_stcore/health", timeout=5) as r:
                 assert r.status == 200
@@ -225,7 +227,7 @@ def test_a_replica_that_is_not_healthy_in_time_is_stopped():
 # ---- sticky sessions -----------------------------------------------------------------------------
 
 
-async def sticky_sessions(url: str, replicas: set[str], each: int = 3) -> list[str]:
+async def sticky_sessions(url: str, replicas: set[str], each: int = 2) -> list[str]:
     """Sessions until each replica holds `each`; every session moves mu_0 over its own values,
     reconnects as a reload does, and moves again. Returns what went wrong."""
     values = [round(-2 + 0.25 * k, 2) for k in range(17)]
