@@ -126,13 +126,17 @@ def stop(children: list[Child]) -> None:
         if child.proc.poll() is None:
             child.proc.terminate()
     for child in children:
-        try:
-            child.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            child.proc.kill()
-            child.proc.wait()
+        wait_or_kill(child.proc, 10)
     if children:
         say("stopped " + ", ".join(f"{c.name} (pid {c.proc.pid})" for c in children))
+
+
+def wait_or_kill(proc: subprocess.Popen, seconds: float) -> None:
+    try:
+        proc.wait(seconds)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def say(line: str) -> None:

@@ -28,7 +28,7 @@ from liveapp import free_port, launch_chromium
 from streamlit_client import Session
 from test_many_users import expected_kl_text
 
-from deploy.local import APP_FLAGS, render
+from deploy.local import APP_FLAGS, render, wait_or_kill
 
 # ---- a deployment, and knowing which replica answered ------------------------------------------------
 
@@ -77,11 +77,7 @@ def deployment(replicas: int, *args: str, timeout: float = 240):
     finally:
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(60)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            wait_or_kill(proc, 60)
         log.unlink(missing_ok=True)
 
 
@@ -327,7 +323,7 @@ def test_a_killed_replica_leaves_the_others_untouched_and_its_pages_reload_onto_
             if min(held.values()) >= 2:
                 break
             wanted = {"pair": ("digits-z2", "digits-z8")[i % 2], "index": str(3 + i), "seed": str(100 + i),
-                      "mu_0": str(round(-1.5 + 0.35 * i, 2)), "sigma_1": str(round(0.2 + 0.05 * i, 2))}
+                      "mu_0": str(round(-1.5 + 0.35 * (i % 9), 2)), "sigma_1": str(round(0.2 + 0.05 * i, 2))}
             visit = open_visit(browser, f"{d.url}/?" + "&".join(f"{k}={v}" for k, v in wanted.items()))
             if held[visit.replica] >= 2:
                 visit.page.context.close()
