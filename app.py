@@ -16,7 +16,7 @@ import streamlit as st
 import torch
 
 import vae
-from panels import code, link, network
+from panels import link, live, network
 from panels.conversion import conversion_ui
 from panels.formula import formula_ui
 from panels.interpolation import interpolation_ui
@@ -119,8 +119,8 @@ def read_link_code(mu0: np.ndarray, sigma0: np.ndarray) -> list[str]:
     st.session_state.link_read = "done"
     bounds = {}
     for d in range(len(mu0)):
-        bounds[f"mu_{d}"] = code.slider_bounds(mu0[d], *code.MU_RANGE)
-        bounds[f"sigma_{d}"] = code.slider_bounds(sigma0[d], *code.SIGMA_RANGE)
+        bounds[f"mu_{d}"] = live.slider_bounds(mu0[d], *live.MU_RANGE)
+        bounds[f"sigma_{d}"] = live.slider_bounds(sigma0[d], *live.SIGMA_RANGE)
     good, bad = link.read_code(st.query_params.to_dict(), bounds)
     st.session_state.update(good)
     return bad
@@ -242,28 +242,17 @@ def gallery_ui(card) -> None:
 @st.fragment
 @timed
 def explorer(enc: Encoded) -> None:
-    # the work first, then the drawing: the browser gets the update in one burst and redraws less
-    view = code.make_view(enc, *code.slider_values(enc.mu0, enc.sigma0))
-    images, readouts, table = code.main_images(view), code.readouts(view), code.code_table(view)
-
-    code.images_ui(images)
-    left, right = st.columns(2, gap="large")
-    with left:
-        st.subheader("VAE code: mu and sigma per dimension")
-        with st.container(horizontal=True, vertical_alignment="center"):
-            code.code_buttons(enc.mu0, enc.sigma0)
-            with st.popover("Copy link", icon=":material/link:"):
-                share_ui(view)
-            st.caption(f"eps seed **{st.session_state.seed}**. Sliders start at the encoder's output; "
-                       "Reset returns them there.")
-        code.vae_sliders(enc.mu0, enc.sigma0, enc.vm)
-    with right:
-        code.readouts_ui(readouts)
-        st.html(table)
-
+    # the sliders, pictures and readouts live in the browser (panels/live.py); a commit reruns this
+    view = live.make_view(enc, *live.settled_code(enc.mu0, enc.sigma0))
+    live.live_ui(view)
+    with st.container(horizontal=True, vertical_alignment="center"):
+        with st.popover("Copy link", icon=":material/link:"):
+            share_ui(view)
+        st.caption("Sliders start at the encoder's output; Reset returns them there. The pictures and the KL "
+                   "follow every move in your browser; the panel below follows when you let go.")
     st.session_state.setdefault("panel", next(iter(PANELS)))
     name = st.segmented_control("Panel", list(PANELS), key="panel", required=True, label_visibility="collapsed")
-    try:  # only the chosen panel is drawn, so a slider move pays for one panel, not eleven
+    try:  # only the chosen panel is drawn, so a commit pays for one panel, not eleven
         PANELS[name](view)
     except vae.VaeError as e:  # e.g. a model file that went missing after start
         st.error(f"This panel cannot be drawn: {e}", icon=":material/error:")
@@ -292,7 +281,7 @@ def main() -> None:
                       help="Large type for a projector, and the seed's argument as five guided steps.")
     x, caption, input_id = input_ui(vm.card)
     mu0, sigma0 = explore.encode(vm, x)
-    code.start_state(f"{vm.card.name}/{input_id}", mu0, sigma0)
+    live.start_state(f"{vm.card.name}/{input_id}", mu0, sigma0)
     notices += read_link_code(mu0, sigma0)
     if notices:
         st.warning("Parts of this link could not be used and fell back to defaults: " + "; ".join(notices) + ".",

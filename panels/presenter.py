@@ -1,27 +1,45 @@
-"""Presenter mode: the seed's argument as five steps, one screen each, on the live models.
+"""Presenter mode: the seed's argument as five steps, one projector screen (1280×720) each, on the live models.
 
 AE -> add heads g and h -> sample z = mu + sigma * eps -> add the KL term -> what the prior buys.
-Large type and images for a projector; only the controls each step needs.
+Large type and images for the back of a room; no sidebar and no page title; only the controls each
+step needs. A presentation clicker's keys (PageDown/PageUp) and the arrow keys move between steps
+(presenter.js). A step that teaches on a particular latent size (STEP_LATENT_DIM) switches to a pair
+of that size, says so, and gives the teacher's pair back when it is left.
 """
+
+from pathlib import Path
 
 import numpy as np
 import streamlit as st
 
 from vae import explore, plots
 
-from . import code
+from . import live
 from .prior import prior_ui
 from .shared import Encoded, View
 
 BIG_PX = 320
+HERE = Path(__file__).parent
+KEYS = st.components.v2.component("presenter_keys", js=(HERE / "presenter.js").read_text())
+# The page in presenter mode: no sidebar or header (a "Leave" button on the page is the way out),
+# little padding, and type for the back of a room (body text >= 20 px).
 STYLE = """<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
+[data-testid="stHeader"] {display: none}
+[data-testid="stMainBlockContainer"] {padding: 1rem 2rem 1rem; max-width: none}
 [data-testid="stMain"] [data-testid="stMarkdownContainer"] p,
-[data-testid="stMain"] [data-testid="stMarkdownContainer"] li {font-size: 1.35rem; line-height: 1.55}
+[data-testid="stMain"] [data-testid="stMarkdownContainer"] li {font-size: 1.35rem; line-height: 1.5}
+[data-testid="stMain"] [data-testid="stMarkdownContainer"] li {margin: 0}
 [data-testid="stMain"] [data-testid="stMetricValue"],
-[data-testid="stMain"] [data-testid="stMetricValue"] * {font-size: 3.2rem !important; line-height: 1.2}
-[data-testid="stMain"] [data-testid="stMetricLabel"] p {font-size: 1.1rem}
-[data-testid="stMain"] [data-testid="stImageCaption"] p {font-size: 1.1rem}
-[data-testid="stMain"] .readouts {font-size: 1.35rem}
+[data-testid="stMain"] [data-testid="stMetricValue"] * {font-size: 2.6rem !important; line-height: 1.15}
+[data-testid="stMain"] [data-testid="stMetricLabel"] p,
+[data-testid="stMain"] [data-testid="stImageCaption"] p,
+[data-testid="stMain"] [data-testid="stImageCaption"],
+[data-testid="stMain"] [data-testid="stCaptionContainer"],
+[data-testid="stMain"] [data-testid="stCaptionContainer"] p {font-size: 1.25rem; line-height: 1.4}
+[data-testid="stMain"] [data-testid="stButton"] button p {font-size: 1.2rem}
+[data-testid="stMain"] .st-key-presenter_nav h3 {font-size: 1.9rem; padding: 0}
+.st-key-presenter_prior [data-testid="stImage"] img {max-height: 30vh; width: auto !important; max-width: 100%}
 </style>"""
 
 
@@ -35,34 +53,42 @@ def step_autoencoder(view: View) -> None:
 
 
 def step_heads(view: View) -> None:
-    st.markdown("The first change, **structure**: replace f by two heads, **mu = g(y)** and **log sigma = h(y)**. "
-                "Each dimension d becomes a Gaussian N(mu_d, sigma_d²). The network outputs log sigma, so "
-                "sigma = exp(h) is always positive.")
+    st.markdown("The first change, **structure**: f becomes two heads, **mu = g(y)** and **log sigma = h(y)**. "
+                "Each dimension d of z is now a Gaussian N(mu_d, sigma_d²). The network outputs log sigma, so "
+                "sigma = exp(h(y)) is always positive.")
     cols = st.columns(3)
     cols[0].image(plots.to_pixels(view.x, BIG_PX), caption=f"x: {view.caption}")
-    cols[1].image(plots.to_pixels(explore.decode(view.vm, view.mu0), BIG_PX), caption="decoding mu alone")
+    cols[1].image(plots.to_pixels(explore.decode(view.vm, view.mu0), BIG_PX), caption="the VAE decoding mu alone")
     cols[2].markdown("**the encoder says**\n\n" + "\n".join(
         f"- z{d}: mu = {m:+.2f}, sigma = {s:.2f}" for d, (m, s) in enumerate(zip(view.mu0, view.sigma0))))
 
 
 def step_sample(view: View) -> None:
-    st.markdown("Then **z = mu + sigma ⊙ eps**, eps ~ N(0, I): a new z every time the same x goes in. "
-                "Move a sigma slider: the same eps is scaled. Resample: a new eps.")
-    cols = st.columns([2, 3])
+    st.markdown("Then **z = mu + sigma ⊙ eps** with eps ~ N(0, I): a new z each time the same x goes in. "
+                "A sigma slider scales the same eps; Resample eps draws a new one.")
+    cols = st.columns([2, 1])
     with cols[0]:
-        code.code_buttons(view.mu0, view.sigma0)
-        st.image(plots.to_pixels(explore.decode(view.vm, view.z), BIG_PX), caption="decoding z = mu + sigma·eps")
+        live.live_ui(view, pictures=("input", "vae_z"), readouts=False, fold=True, large=True, key="live_step")
     with cols[1]:
         images = explore.decode(view.vm, view.sampled_z(16))
-        st.image(plots.image_grid(images, cols=4, size=96), caption="16 draws for the same input",
-                 width="stretch")
+        st.image(plots.image_grid(images, cols=4, size=96), caption="16 more draws of z for the same x: "
+                 "same mu, same sigma, new eps", width="stretch")
 
 
 def step_kl(view: View) -> None:
     st.markdown("The second change, **objective**: L_VAE = L_AE + KL(q(z|x) ‖ N(0, I)), with "
                 "KL = ½ Σ_d (mu_d² + sigma_d² − 2 log sigma_d − 1). It is 0 only when every mu_d = 0 and "
                 "sigma_d = 1. Move the sliders and watch it.")
-    code.readouts_ui(code.readouts(view))
+    live.live_ui(view, pictures=("input", "vae_z"), fold=True, large=True, key="live_step")
+
+
+def step_prior(view: View) -> None:
+    pair = f"{view.vm.card.dataset}, D={view.dim}"
+    kept = st.session_state.get("pair_kept")
+    st.markdown(f"This step uses **{pair}**: with {view.dim} latent dimensions the difference the KL term "
+                "makes to sampling shows." + (f" Your **{kept[0]}** returns on the other steps." if kept and kept[0] else ""))
+    with st.container(key="presenter_prior"):
+        prior_ui(view)
 
 
 STEPS = {
@@ -70,35 +96,67 @@ STEPS = {
     "Add heads g and h": step_heads,
     "Sample z": step_sample,
     "Add the KL term": step_kl,
-    "What the prior buys": prior_ui,
+    "What the prior buys": step_prior,
 }
-NEEDS_SLIDERS = {"Sample z", "Add the KL term"}
+LIVE_STEPS = {"Sample z", "Add the KL term"}  # the steps with sliders
+STEP_LATENT_DIM = {"What the prior buys": 8}  # at D=2 the AE's prior samples look as good as the VAE's
+
+
+def current_step() -> int:
+    return int(np.clip(st.session_state.get("step", 1), 1, len(STEPS)))
 
 
 def go_to(step: int) -> None:
     st.session_state.step = int(np.clip(step, 1, len(STEPS)))
 
 
+def _on_key() -> None:
+    move = st.session_state.presenter_keys["step"]
+    if move in (-1, 1):
+        go_to(current_step() + move)
+
+
+def leave() -> None:
+    st.session_state.presenter = False
+
+
+def choose_pair(pairs: dict[str, int]) -> None:
+    """Before the sidebar is drawn: on a step in STEP_LATENT_DIM, switches to the first pair of that
+    latent size (pairs: label -> D, in the sidebar's order) unless the chosen pair has it already, and
+    keeps the pair and VAE it replaced; anywhere else, gives them back."""
+    step = list(STEPS)[current_step() - 1] if st.session_state.get("presenter") else None
+    dim = STEP_LATENT_DIM.get(step)
+    wanted = next((label for label, d in pairs.items() if d == dim), None)
+    kept = st.session_state.get("pair_kept")
+    if wanted and pairs.get(st.session_state.get("pair")) != dim:
+        if kept is None:
+            st.session_state.pair_kept = (st.session_state.get("pair"), st.session_state.get("vae"))
+        st.session_state.pair = wanted
+    elif not wanted and kept is not None:
+        del st.session_state.pair_kept
+        st.session_state.pair, st.session_state.vae = kept
+
+
+def nav_ui() -> None:
+    """The page's style and the step bar: Back, the step's title, Next, Leave; and the clicker's keys.
+    Drawn outside the step's fragment, so a step change reruns the whole page (a step may change the pair)."""
+    st.html(STYLE)
+    step = current_step()
+    with st.container(horizontal=True, vertical_alignment="center", key="presenter_nav"):
+        st.button("Back", key="step_back", on_click=go_to, args=(step - 1,), disabled=step == 1,
+                  icon=":material/arrow_back:", help="Keys: ← or PageUp")
+        st.subheader(f"Step {step} of {len(STEPS)}: {list(STEPS)[step - 1]}")
+        st.button("Next", key="step_next", on_click=go_to, args=(step + 1,), disabled=step == len(STEPS),
+                  icon=":material/arrow_forward:", help="Keys: → or PageDown (a presentation clicker sends these)")
+        st.button("Leave", key="presenter_leave", on_click=leave, icon=":material/close:",
+                  help="Back to the explorer, with the sidebar")
+        KEYS(key="presenter_keys", data={"step": step, "steps": len(STEPS)}, on_step_change=_on_key, width="content")
+
+
 def presenter_ui(enc: Encoded) -> View:
     """Draws the current step and returns the view it showed."""
-    st.html(STYLE)
-    step = int(np.clip(st.session_state.get("step", 1), 1, len(STEPS)))
-    title = list(STEPS)[step - 1]
-    with st.container(horizontal=True, vertical_alignment="center"):
-        st.button("Back", key="step_back", on_click=go_to, args=(step - 1,), disabled=step == 1,
-                  icon=":material/arrow_back:")
-        st.subheader(f"Step {step} of {len(STEPS)}: {title}")
-        st.button("Next", key="step_next", on_click=go_to, args=(step + 1,), disabled=step == len(STEPS),
-                  icon=":material/arrow_forward:")
-    if title in NEEDS_SLIDERS:
-        slider_col, body = st.columns([2, 3], gap="large")
-        with slider_col:
-            mu, sigma = code.slider_values(enc.mu0, enc.sigma0)
-            code.vae_sliders(enc.mu0, enc.sigma0, enc.vm, only_active=True)
-    else:
-        body = st.container()
-        mu, sigma = enc.mu0, enc.sigma0
-    view = code.make_view(enc, mu, sigma)
-    with body:
-        STEPS[title](view)
+    title = list(STEPS)[current_step() - 1]
+    mu, sigma = live.settled_code(enc.mu0, enc.sigma0) if title in LIVE_STEPS else (enc.mu0, enc.sigma0)
+    view = live.make_view(enc, mu, sigma)
+    STEPS[title](view)
     return view

@@ -10,8 +10,6 @@ import vae
 from vae import explore
 from vae.checkpoints import pretrained_dir
 
-IMAGE_PX = 256
-
 
 def load_model(name: str):
     """A shipped model, loaded once per server and shared read-only by every session.
@@ -93,16 +91,6 @@ def markdown_table(columns: dict[str, list], decimals: int = 3) -> str:
     lines = ["| " + " | ".join(columns) + " |", "|" + "---:|" * len(columns)]
     lines += ["| " + " | ".join(row) + " |" for row in _rows(columns, decimals)]
     return "\n".join(lines)
-
-
-def html_table(columns: dict[str, list], decimals: int = 3) -> str:
-    """A table as HTML: unlike Markdown, the browser need not parse it on every slider move."""
-    style = "padding:.25em .7em;border-bottom:1px solid #ddd;text-align:right"
-    head = "".join(f'<th style="{style}">{name}</th>' for name in columns)
-    rows = "".join("<tr>" + "".join(f'<td style="{style}">{v}</td>' for v in row) + "</tr>"
-                   for row in _rows(columns, decimals))
-    return (f'<table style="border-collapse:collapse;font-variant-numeric:tabular-nums">'
-            f"<tr>{head}</tr>{rows}</table>")
 
 
 @dataclass(frozen=True)

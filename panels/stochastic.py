@@ -8,6 +8,7 @@ from vae import explore, plots
 from .shared import View, keep, kept
 
 K_DEFAULT = 16
+SHOWN = 24  # decodings drawn in the grid; the mean and std use all K
 
 
 def samples_count() -> int:
@@ -23,10 +24,18 @@ def stochastic_ui(view: View) -> None:
         ("VAE", explore.decode(view.vm, view.sampled_z(k)), "a new eps each time, with the current mu and sigma"),
     ):
         std = images.std(axis=0)
-        row = plots.image_row([plots.image_grid(images[:24], cols=8, size=56),
+        row = plots.image_row([plots.image_grid(images[:SHOWN], cols=8, size=56),
                                plots.to_pixels(images.mean(axis=0), 120), plots.to_pixels(std * 2, 120)], gap=24)
         rows.append((f"**{name}**: {note}. Largest per-pixel std: **{std.max():.3f}**", plots.png_data_uri(row)))
     keep("k_samples", st.slider("K (encodings)", 2, 64, k, key="k_samples"))
     for text, row in rows:
         st.markdown(text)
-        st.image(row, caption=f"{k} decodings (first 24) · their per-pixel mean · per-pixel std (white = 0.5)")
+        st.image(row, caption=caption(k))
+
+
+def caption(k: int) -> str:
+    """What the row shows: the grid, then the mean and std over all K (std of [0, 1] pixels is at most 0.5)."""
+    if k <= SHOWN:
+        return f"{k} decodings · their per-pixel mean · their per-pixel std (black 0, white 0.5)"
+    return (f"{k} decodings, the first {SHOWN} shown · per-pixel mean of all {k} · "
+            f"per-pixel std of all {k} (black 0, white 0.5)")

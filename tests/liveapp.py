@@ -96,19 +96,27 @@ def open_app(browser, url: str, width: int = 1600, height: int = 1000):
     page = context.new_page()
     page.goto(url)
     page.wait_for_selector('input[type="range"][aria-label="mu_0"]', timeout=60_000)
-    page.wait_for_selector('[data-testid="stMetricValue"]', timeout=60_000)
-    page.wait_for_selector('svg[aria-label="KL per dimension"]', timeout=60_000)
+    page.get_by_test_id("kl-total").filter(has_text="nats").wait_for(timeout=60_000)
     wait_until_idle(page)
     return page
 
 
 def kl_text(page) -> str:
-    metric = page.locator('[data-testid="stMetric"]', has_text="KL (nats")
-    return metric.locator('[data-testid="stMetricValue"]').inner_text()
+    """The browser's KL total, e.g. "4.324 nats" (Playwright's selectors pierce the component's shadow root)."""
+    return page.get_by_test_id("kl-total").inner_text()
+
+
+def kl_nats(page) -> float:
+    return float(kl_text(page).split()[0])
+
+
+def canvas_pixels(page, test_id: str) -> str:
+    """What a picture shows now, as a data URL of its canvas."""
+    return page.get_by_test_id(test_id).evaluate("canvas => canvas.toDataURL()")
 
 
 def image_src(page, caption_start: str) -> str:
-    """The src of the image whose caption starts with caption_start (a media URL named by content)."""
+    """The src of the st.image whose caption starts with caption_start (a media URL named by content)."""
     return page.evaluate(
         """(start) => [...document.querySelectorAll('[data-testid="stImageContainer"]')]
             .find(c => (c.querySelector('[data-testid="stImageCaption"]')?.innerText || '').startsWith(start))

@@ -2,13 +2,16 @@
 light enough to run a whole class of sessions from one process.
 
 It keeps what a browser keeps: the page's elements by delta path, and the widget values it has
-set; a widget move is sent as the browser sends it, as a rerun of the fragment the widget is in.
+set; a widget move or a commit of the explorer's code is sent as the browser sends it, as a rerun of
+the fragment the widget is in.
 """
 
 import asyncio
+import json
 import time
 from dataclasses import dataclass, field
 
+import numpy as np
 import websockets
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
@@ -23,6 +26,8 @@ class Session:
     widgets: dict = field(default_factory=dict)  # widget id -> WidgetState we have set
     ws: object = None
     errors: list = field(default_factory=list)
+    seq: int = 0  # code commits sent, as the browser counts them
+    received_bytes: int = 0  # every message the server has sent this session
 
     async def connect(self) -> float:
         """Opens the session and runs the page once; returns the seconds that took."""
@@ -48,8 +53,9 @@ class Session:
 
     async def _read_until_finished(self) -> None:
         while True:
-            fwd = ForwardMsg()
-            fwd.ParseFromString(await self.ws.recv())
+            fwd, message = ForwardMsg(), await self.ws.recv()
+            self.received_bytes += len(message)
+            fwd.ParseFromString(message)
             kind = fwd.WhichOneof("type")
             if kind == "delta":
                 path = tuple(fwd.metadata.delta_path)
@@ -59,6 +65,33 @@ class Session:
                         self.errors.append(fwd.delta.new_element.exception.message)
             elif kind == "script_finished":
                 return
+
+    def live(self) -> tuple[dict, str, str]:
+        """The explorer's browser component: the data the server sent it, its widget id, its fragment."""
+        for element, fragment in self.elements.values():
+            if element.WhichOneof("type") == "bidi_component":
+                data = json.loads(element.bidi_component.json)
+                if data.get("mode") == "explorer":
+                    return data, element.bidi_component.id, fragment
+        raise KeyError("no explorer component on the page")
+
+    def kl(self) -> str:
+        """The KL the page's settled code gives, as the browser shows it: the seed's formula, 3 decimals."""
+        code = self.live()[0]["code"]
+        mu, sigma = np.array(code["mu"]), np.array(code["sigma"])
+        return f"{0.5 * np.sum(mu**2 + sigma**2 - 2 * np.log(sigma) - 1):.3f}"
+
+    async def set_code(self, **values: float) -> float:
+        """Commits a settled code as the browser's component does once a move ends (e.g. mu_0=1.5);
+        returns the seconds until the page settled."""
+        data, widget_id, fragment = self.live()
+        code = {name: list(data["code"][name]) for name in ("mu", "sigma")}
+        for key, value in values.items():
+            name, d = key.split("_")
+            code[name][int(d)] = value
+        self.seq += 1
+        self.widgets[widget_id] = WidgetState(id=widget_id, json_value=json.dumps({"code": {**code, "seq": self.seq}}))
+        return await self.rerun(fragment)
 
     def find(self, kind: str, label: str):
         """The first element of a kind (e.g. "slider", "metric") whose label starts with label."""
@@ -71,7 +104,7 @@ class Session:
         return self.find("metric", label)[0].body
 
     async def set_slider(self, label: str, value: float) -> float:
-        """Moves a slider as a browser does; returns the seconds until the page settled."""
+        """Moves a Streamlit slider as a browser does (benchmarks' floor page); returns the seconds until settled."""
         slider, fragment = self.find("slider", label)
         state = WidgetState(id=slider.id)
         state.double_array_value.data.append(value)

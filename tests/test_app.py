@@ -1,10 +1,13 @@
 """The page's logic with streamlit.testing.v1.AppTest, on the shipped models."""
 
+import base64
 import io
-import re
+import json
 
 import numpy as np
 import pytest
+import safetensors.torch
+import torch
 from conftest import ROOT
 from PIL import Image
 from streamlit.testing.v1 import AppTest
@@ -29,38 +32,34 @@ def start(pair_label=None) -> AppTest:
     return at
 
 
+def live_data(at, mode: str = "explorer") -> dict:
+    """What the page sends the browser's core (panels/live.py) on this run."""
+    (data,) = [d for d in (json.loads(e.proto.json) for e in at.get("bidi_component")) if d["mode"] == mode]
+    return data
+
+
+def code(at) -> tuple[np.ndarray, np.ndarray]:
+    """The settled mu and sigma the page holds and sends the browser."""
+    data = live_data(at)
+    return np.array(data["code"]["mu"]), np.array(data["code"]["sigma"])
+
+
 def kl_value(at) -> float:
-    (metric,) = [m for m in at.metric if m.label.startswith("KL")]
-    return float(metric.value)
+    """The seed's formula, ½ Σ (mu² + sigma² − 2 log sigma − 1), on the settled code."""
+    mu, sigma = code(at)
+    return float(0.5 * np.sum(mu**2 + sigma**2 - 2 * np.log(sigma) - 1))
 
 
-def image_named(at, caption_start):
-    """The URL of the image whose caption starts with caption_start (one st.image may hold several)."""
-    (url,) = [u for i in at.image for u, c in zip(i.value, i.captions) if c.startswith(caption_start)]
-    return url
+def set_code(at, **values) -> AppTest:
+    """Sets mu_d / sigma_d in session state, as the contract allows, and reruns."""
+    for key, value in values.items():
+        at.session_state[key] = value
+    return at.run()
 
 
 def read_table(markdown: str) -> dict[str, list[str]]:
     header, _, *rows = [[c.strip() for c in line.strip("|").split("|")] for line in markdown.splitlines()]
     return {name: [row[i] for row in rows] for i, name in enumerate(header)}
-
-
-def read_html_table(html: str) -> dict[str, list[str]]:
-    """The cells of an HTML table by column name."""
-    header, *rows = [re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row) for row in re.findall(r"<tr>(.*?)</tr>", html)]
-    return {name: [row[i] for row in rows] for i, name in enumerate(header)}
-
-
-def readouts_html(at) -> str:
-    """The HTML block below the KL metric: both reconstructions and L_VAE."""
-    (html,) = [h.value for h in at.html if 'class="readouts"' in h.value]
-    return html
-
-
-def code_table(at) -> dict[str, np.ndarray]:
-    """The explorer's table of the code, numbers as shown (3 decimals)."""
-    (table,) = [read_html_table(h.value) for h in at.html if h.value.startswith("<table") and ">dim</th>" in h.value]
-    return {k: np.array(v, dtype=float) for k, v in table.items() if k != "dim"}
 
 
 def test_shipped_pairs_include_digits_and_sprites():
@@ -69,63 +68,62 @@ def test_shipped_pairs_include_digits_and_sprites():
 
 
 @pytest.mark.parametrize("label, ae_name, vae_name", pairs())
-def test_every_pair_renders_with_the_encoders_output(label, ae_name, vae_name):
+def test_every_pair_sends_the_browser_its_encoding_and_weights(label, ae_name, vae_name):
     at = start(label)
     vm = vae.load_pretrained(vae_name)
     image = vae.load_dataset(vm.card.dataset, "test").images[0].numpy()
     mu0, sigma0 = explore.encode(vm, image)
-    for d in range(vm.card.latent_dim):
-        assert at.slider(key=f"mu_{d}").value == pytest.approx(mu0[d], abs=1e-6)
-        assert at.slider(key=f"sigma_{d}").value == pytest.approx(sigma0[d], abs=1e-6)
-    assert kl_value(at) == pytest.approx(explore.kl_nats(mu0, sigma0).sum(), abs=1e-3)
-    readouts = readouts_html(at)
-    assert "AE reconstruction (nats)" in readouts and "VAE reconstruction (nats)" in readouts
-    assert "L<sub>VAE</sub>" in readouts
-    assert any('aria-label="KL per dimension"' in m.value for m in at.markdown)
+    mu, sigma = code(at)
+    np.testing.assert_allclose(mu, mu0, atol=1e-6)
+    np.testing.assert_allclose(sigma, sigma0, atol=1e-6)
+    at.session_state["sent_blobs"] = set()  # as if the page had asked for them again
+    data = live_data(at.run())
+    assert data["dim"] == vm.card.latent_dim and data["shape"] == list(vm.card.image_shape)
+    assert {data["ae"]["weights"], data["vae"]["weights"], data["x"]} == set(data["blobs"])
+    weights = base64.b64decode(data["blobs"][data["vae"]["weights"]]["data"])  # a safetensors file
+    for name, tensor in safetensors.torch.load(weights).items():
+        assert torch.equal(tensor, vm.state_dict()[name]), name
+    np.testing.assert_allclose(data["eps"], explore.eps_for(0, vm.card.latent_dim))
 
 
-def test_sliders_set_the_kl_the_formula_gives():
+def test_weights_and_input_reach_the_browser_once_per_page():
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    first = live_data(at)
+    assert {first["ae"]["weights"], first["vae"]["weights"], first["x"]} == set(first["blobs"])
+    set_code(at, mu_0=1.0)
+    again = live_data(at)
+    assert again["blobs"] == {} and again["vae"]["weights"] == first["vae"]["weights"]
+    assert len(json.dumps(again)) < 5000  # a commit resends ids and a few numbers, not weights
+    at.number_input(key="index").set_value(3).run()
+    assert list(live_data(at)["blobs"]) == [live_data(at)["x"]]  # a new input: only the new image
+
+
+def test_session_state_moves_the_settled_code():
     at = start("digits, D=8")
     rng = np.random.default_rng(3)
     mu, sigma = rng.uniform(-3, 3, 8).round(2), rng.uniform(0.05, 2.5, 8).round(2)
-    for d in range(8):
-        at.slider(key=f"mu_{d}").set_value(float(mu[d]))
-        at.slider(key=f"sigma_{d}").set_value(float(sigma[d]))
-    at.run()
-    expected = 0.5 * np.sum(mu**2 + sigma**2 - 2 * np.log(sigma) - 1)  # the seed's formula
-    assert kl_value(at) == pytest.approx(expected, abs=1e-3)
-    table = code_table(at)
-    np.testing.assert_allclose(table["z = mu + sigma·eps"], mu + sigma * table["eps"], atol=3 * 2.5e-3)
+    set_code(at, **{f"mu_{d}": float(mu[d]) for d in range(8)}, **{f"sigma_{d}": float(sigma[d]) for d in range(8)})
+    np.testing.assert_allclose(code(at)[0], mu)
+    np.testing.assert_allclose(code(at)[1], sigma)
+    assert float(at.query_params["mu_3"]) == mu[3]  # the link follows the settled code
 
 
-def test_resample_changes_eps_and_image_but_not_kl():
-    at = start("digits, D=8")
-    before = (kl_value(at), image_named(at, "VAE: decode z"), code_table(at)["eps"])
-    at.button(key="resample").click().run()
-    after = (kl_value(at), image_named(at, "VAE: decode z"), code_table(at)["eps"])
-    assert after[0] == before[0]
-    assert after[1] != before[1]
-    assert not np.allclose(after[2], before[2])
-    assert image_named(at, "VAE: decode mu") == image_named(start("digits, D=8"), "VAE: decode mu")
-
-
-def test_reset_returns_to_the_encoders_output():
+def test_settled_values_outside_the_range_are_clipped():
     at = start("digits, D=2")
-    original = [at.slider(key=k).value for k in ("mu_0", "sigma_0", "mu_1", "sigma_1")]
-    at.slider(key="mu_0").set_value(3.5).run()
-    at.slider(key="sigma_1").set_value(2.0).run()
-    assert at.slider(key="mu_0").value == 3.5
-    at.button(key="reset").click().run()
-    assert [at.slider(key=k).value for k in ("mu_0", "sigma_0", "mu_1", "sigma_1")] == original
+    set_code(at, mu_0=1e9, sigma_1=-5.0)
+    mu, sigma = code(at)
+    data = live_data(at)
+    assert mu[0] == data["ranges"]["mu"][0][1] and sigma[1] == data["ranges"]["sigma"][1][0]
 
 
-def test_a_new_input_moves_the_sliders_to_its_encoding():
+def test_a_new_input_moves_the_code_to_its_encoding():
     at = start("digits, D=2")
-    at.slider(key="mu_0").set_value(3.5).run()
+    set_code(at, mu_0=3.5)
     at.number_input(key="index").set_value(7).run()
     vm = vae.load_pretrained("digits-vae-z2")
     mu0, _ = explore.encode(vm, vae.load_dataset("digits", "test").images[7].numpy())
-    assert at.slider(key="mu_0").value == pytest.approx(mu0[0], abs=1e-6)
+    assert code(at)[0][0] == pytest.approx(mu0[0], abs=1e-6)
+    assert live_data(at)["caption"] == "test #7 (7)" or live_data(at)["caption"].startswith("test #7")
 
 
 def png_bytes(array) -> bytes:
@@ -141,7 +139,7 @@ def test_bad_upload_shows_an_error_and_the_page_keeps_working():
     assert not at.exception
     assert any("not an image" in e.value for e in at.sidebar.error)
     assert kl_value(at) == kl  # still showing the test image
-    at.slider(key="mu_0").set_value(1.0).run()
+    set_code(at, mu_0=1.0)
     assert not at.exception and kl_value(at) != kl
 
 
@@ -151,11 +149,11 @@ def test_good_upload_becomes_the_input():
     digit[8:32, 18:23] = 0
     at.file_uploader(key="upload").set_value(("one.png", png_bytes(digit), "image/png")).run()
     assert not at.exception and not at.sidebar.error
-    assert image_named(at, "Input: upload: one.png")
+    assert live_data(at)["caption"] == "upload: one.png"
     vm = vae.load_pretrained("digits-vae-z8")
     mu0, sigma0 = explore.encode(vm, vae.image_from_bytes(png_bytes(digit), vm.card)[0].numpy())
-    assert at.slider(key="mu_0").value == pytest.approx(mu0[0], abs=1e-6)
-    assert kl_value(at) == pytest.approx(explore.kl_nats(mu0, sigma0).sum(), abs=1e-3)
+    np.testing.assert_allclose(code(at)[0], mu0, atol=1e-6)
+    np.testing.assert_allclose(code(at)[1], sigma0, atol=1e-6)
 
 
 def test_stochastic_panel_ae_spread_is_exactly_zero():
@@ -165,13 +163,17 @@ def test_stochastic_panel_ae_spread_is_exactly_zero():
     assert notes[1].startswith("**VAE**") and not notes[1].endswith("**0.000**")
 
 
-def test_latent_map_tab_draws_axes_pickers_and_a_picked_point():
+def test_latent_map_is_the_pad_with_axes_pickers_beyond_two_dims():
     at = start("digits, D=8")
     at.session_state["panel"] = "Latent map"
-    at.session_state["picked"] = ("digits", 5)
+    at.session_state["kept_map_y"] = 5
     at.run()
     assert not at.exception
     assert {s.key for s in at.selectbox} >= {"map_x", "map_y"}
-    assert any(m.value.startswith("**Clicked: test #5") for m in at.markdown)
+    pad = live_data(at, "pad")
+    assert pad["dims"] == [0, 5] and pad["ae"]["weights"] != pad["vae"]["weights"]
+    codes = pad["blobs"][pad["vae"]["codes"]]["data"]
+    assert len(codes["points"]) == 2 * len(codes["labels"]) > 100
     at.selectbox(key="pair").set_value("digits, D=2").run()
     assert not at.exception and not {s.key for s in at.selectbox} & {"map_x", "map_y"}
+    assert live_data(at, "pad")["dims"] == [0, 1]

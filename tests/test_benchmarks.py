@@ -15,10 +15,10 @@ def test_quick_benchmarks_run_and_write_every_figure(tmp_path):
                    capture_output=True, text=True, timeout=880)
     results = json.loads((tmp_path / "results.json").read_text())
     figures = results["figures"]
-    for name in ("slider_latency_ms", "resample_latency_ms", "floor_latency_ms", "overhead_ratio", "server_ms",
-                 "server_ms_beside_browser", "floor_nodelay_latency_ms", "overhead_ratio_same_server",
-                 "model_compute_ms", "first_render_s", "memory_mb", "class_students", "class_hammer",
-                 "training_ratio", "rebuild_s"):
+    for name in ("drag_mlp", "drag_conv", "key_to_kl_ms", "floor_key_to_kl_ms", "key_ratio_to_floor",
+                 "key_to_settled_ms", "key_bursts_lost", "bytes_per_commit", "server_ms", "server_ms_beside_browser",
+                 "model_compute_ms", "first_render_s", "memory_mb", "class_students", "class_100_students",
+                 "class_hammer", "training_ratio", "rebuild_s"):
         assert name in figures, name
 
     def numbers(x):
@@ -30,5 +30,6 @@ def test_quick_benchmarks_run_and_write_every_figure(tmp_path):
 
     assert all(math.isfinite(v) for v in numbers(figures))
     assert figures["class_students"]["errors"] == 0 and figures["class_hammer"]["errors"] == 0
+    assert figures["drag_mlp"]["frames_during"] == 0 and figures["drag_mlp"]["events"] > 0
     table = (tmp_path / "results.md").read_text()
-    assert "| slider_latency_ms |" in table and results["machine"]["cores"] >= 1
+    assert "| drag_conv |" in table and results["machine"]["cores"] >= 1

@@ -2,9 +2,23 @@
 
 import re
 
+import numpy as np
 import pytest
 from conftest import IN_CI, ROOT
-from liveapp import chromium_path, image_src, kl_text, launch_chromium, open_app, streamlit_server, wait_until_idle
+from liveapp import (
+    canvas_pixels,
+    chromium_path,
+    image_src,
+    kl_nats,
+    kl_text,
+    launch_chromium,
+    open_app,
+    streamlit_server,
+    wait_until_idle,
+)
+
+import vae
+from vae import explore
 
 pytestmark = pytest.mark.browser
 SHOTS = ROOT / "artifacts"
@@ -51,51 +65,120 @@ def open_tab(page, name):
     page.locator('[data-testid="stButtonGroup"]').get_by_text(name, exact=True).click()
 
 
-def test_page_shows_images_charts_and_sliders(page):
-    for caption in ("Input: test #0", "AE: decode f(y)", "VAE: decode z", "VAE: decode mu alone"):
-        assert image_src(page, caption), caption
+PICTURES = ("input-image", "decode-ae", "decode-vae-z", "decode-vae-mu")
+
+
+def slider_value(page, label: str) -> float:
+    return page.locator(f'input[type="range"][aria-label="{label}"]').evaluate("s => s.valueAsNumber")
+
+
+def encoding(index: int = 0, name: str = "digits-vae-z2"):
+    vm = vae.load_pretrained(name)
+    return explore.encode(vm, vae.load_dataset(vm.card.dataset, "test").images[index].numpy())
+
+
+def sent_frames(page) -> list:
+    """Every websocket frame the page sends the server from now on (Playwright's websocket events)."""
+    frames = []
+    page.on("websocket", lambda ws: ws.on("framesent", lambda payload: frames.append(payload)))
+    return frames
+
+
+def test_page_shows_pictures_sliders_and_kl(page):
+    for test_id in PICTURES:
+        assert page.get_by_test_id(test_id).bounding_box()["width"] >= 160, test_id
     assert image_src(page, "16 decodings")  # the stochastic panel, open first
-    open_tab(page, "Latent map")
-    page.locator(".js-plotly-plot").nth(1).wait_for()  # the two latent maps
-    assert page.locator('svg[aria-label="KL per dimension"] rect').count() == 2
     assert page.locator('input[type="range"][aria-label^="mu_"]').count() == 2
     assert page.locator('input[type="range"][aria-label^="sigma_"]').count() == 2
-    assert re.fullmatch(r"\d+\.\d{3}", kl_text(page))
+    assert re.fullmatch(r"\d+\.\d{3} nats", kl_text(page))
     SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=SHOTS / "explorer.png", full_page=True)
+    page.screenshot(path=SHOTS / "explorer.png")
 
 
-def test_keyboard_on_a_slider_updates_kl_and_the_vae_image(page):
-    kl, image = kl_text(page), image_src(page, "VAE: decode z")
+def test_a_mouse_drag_redraws_on_every_move_and_commits_once_on_release(browser, server):
+    page = open_app(browser, server)  # a fresh page, so its websocket is watched from the start
+    page.reload()
+    frames = sent_frames(page)
+    page.get_by_test_id("kl-total").filter(has_text="nats").wait_for(timeout=60_000)
+    wait_until_idle(page)
+    page.wait_for_timeout(500)
+    before_drag = len(frames)
+    box = page.locator('input[type="range"][aria-label="mu_0"]').bounding_box()
+    x, y = box["x"] + box["width"] * 0.55, box["y"] + box["height"] / 2  # mu > 0: the KL grows all the way
+    page.mouse.move(x, y)
+    page.mouse.down()
+    kl, picture = kl_text(page), canvas_pixels(page, "decode-vae-z")
+    for i in range(1, 16):  # the button held: every move shows a new KL and a new decoding
+        page.mouse.move(x + i * box["width"] * 0.38 / 15, y)
+        now = kl_text(page), canvas_pixels(page, "decode-vae-z")
+        assert now[0] != kl and now[1] != picture, i
+        kl, picture = now
+    assert len(frames) == before_drag  # nothing went to the server while the button was held
+    page.mouse.up()
+    page.wait_for_function("() => location.search.includes('mu_0=')", timeout=15_000)
+    wait_until_idle(page)
+    assert len(frames) >= before_drag + 1
+    mu0, sigma0 = encoding()
+    mu = np.array([slider_value(page, "mu_0"), mu0[1]])
+    expected = 0.5 * np.sum(mu**2 + sigma0**2 - 2 * np.log(sigma0) - 1)  # the seed's formula
+    assert kl_nats(page) == pytest.approx(expected, abs=6e-4)
+    assert float(re.search(r"mu_0=([-0-9.e]+)", page.url).group(1)) == pytest.approx(mu[0])
+    page.context.close()
+
+
+def test_quick_key_presses_lose_no_step(page):
     slider = page.locator('input[type="range"][aria-label="mu_0"]')
     slider.focus()
-    for _ in range(6):  # 6 steps of 0.05: a change the KL's third decimal must show
-        page.keyboard.press("ArrowRight")
-    assert wait_for_change(page, lambda: kl_text(page), kl) != kl
-    assert wait_for_change(page, lambda: image_src(page, "VAE: decode z"), image) != image
+    start = slider_value(page, "mu_0")
+    rng = np.random.default_rng(0)
+    for _ in range(5):  # bursts of 8 presses, 15-60 ms apart, a server round trip or so between bursts
+        for _ in range(8):
+            page.keyboard.press("ArrowRight")
+            page.wait_for_timeout(int(rng.integers(15, 61)))
+        page.wait_for_timeout(int(rng.integers(30, 200)))
+    assert slider_value(page, "mu_0") == pytest.approx(start + 40 * 0.05)
+    page.wait_for_timeout(1500)  # every reply is in: none may pull the slider back
+    wait_until_idle(page)
+    assert slider_value(page, "mu_0") == pytest.approx(start + 40 * 0.05)
+    assert float(re.search(r"mu_0=([-0-9.e]+)", page.url).group(1)) == pytest.approx(start + 2.0)
 
 
-def test_resample_changes_the_image_not_the_kl(page):
-    kl, image = kl_text(page), image_src(page, "VAE: decode z")
+def test_resample_changes_the_picture_not_the_kl_and_reset_restores(page):
+    kl, picture, mu_picture = kl_text(page), canvas_pixels(page, "decode-vae-z"), canvas_pixels(page, "decode-vae-mu")
     page.get_by_role("button", name="Resample eps").click()
-    wait_for_change(page, lambda: image_src(page, "VAE: decode z"), image)
-    assert kl_text(page) == kl
-    assert page.get_by_text("eps seed 1").count() == 1
+    assert canvas_pixels(page, "decode-vae-z") != picture and kl_text(page) == kl
+    assert canvas_pixels(page, "decode-vae-mu") == mu_picture
+    page.get_by_text("eps seed 1").wait_for()
+    page.wait_for_function("() => location.search.includes('seed=1')", timeout=15_000)
+    slider = page.locator('input[type="range"][aria-label="sigma_1"]')
+    slider.focus()
+    for _ in range(10):
+        page.keyboard.press("ArrowRight")
+    assert kl_text(page) != kl
+    page.get_by_role("button", name="Reset").click()
+    assert kl_text(page) == kl and canvas_pixels(page, "decode-vae-mu") == mu_picture
+    wait_until_idle(page)
+    page.wait_for_timeout(500)
+    assert kl_text(page) == kl and "sigma_1=" not in page.url
 
 
-def test_clicking_the_latent_map_decodes_that_point(page):
+def test_dragging_on_the_pad_decodes_with_both_decoders(page):
     open_tab(page, "Latent map")
-    vae_map = page.locator(".js-plotly-plot").nth(1)
-    vae_map.locator("path.point").nth(5).wait_for()
-    vae_map.scroll_into_view_if_needed()
-    point = vae_map.locator("path.point").nth(5)
-    box = point.bounding_box()
-    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    page.get_by_text(re.compile(r"Clicked: test #\d+")).wait_for(timeout=15_000)
-    assert wait_for_change(page, lambda: image_src(page, "AE decoder"), None)
-    assert wait_for_change(page, lambda: image_src(page, "VAE decoder (mu)"), None)
+    plane = page.get_by_test_id("pad-vae")
+    plane.wait_for(timeout=15_000)
+    plane.scroll_into_view_if_needed()
+    box = plane.bounding_box()
+    before = canvas_pixels(page, "pad-decode-ae"), canvas_pixels(page, "pad-decode-vae")
+    page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
+    page.mouse.down()
+    for i in range(1, 6):
+        page.mouse.move(box["x"] + box["width"] * (0.5 + 0.08 * i), box["y"] + box["height"] * (0.5 - 0.06 * i))
+        now = canvas_pixels(page, "pad-decode-ae"), canvas_pixels(page, "pad-decode-vae")
+        assert now[0] != before[0] and now[1] != before[1], i
+        before = now
+    page.mouse.up()
     SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=SHOTS / "explorer-clicked.png", full_page=True)
+    page.screenshot(path=SHOTS / "pad.png")
 
 
 def test_reload_keeps_the_view_from_the_link(page):
@@ -104,12 +187,11 @@ def test_reload_keeps_the_view_from_the_link(page):
     for _ in range(4):
         page.keyboard.press("ArrowLeft")
     page.wait_for_function("() => location.search.includes('mu_1=')", timeout=15_000)
-    page.wait_for_timeout(1500)  # let the last key press settle
     wait_until_idle(page)
-    kl = kl_text(page)
+    kl, value = kl_text(page), slider_value(page, "mu_1")
     page.reload()
-    page.wait_for_selector('[data-testid="stMetricValue"]', timeout=60_000)
-    assert wait_for_change(page, lambda: kl_text(page), None) == kl
+    page.get_by_test_id("kl-total").filter(has_text="nats").wait_for(timeout=60_000)
+    assert kl_text(page) == kl and slider_value(page, "mu_1") == value
 
 
 def test_upload_through_the_file_input(page, tmp_path):
@@ -121,13 +203,13 @@ def test_upload_through_the_file_input(page, tmp_path):
     good, bad = tmp_path / "one.png", tmp_path / "notes.png"
     Image.fromarray(digit).save(good)
     bad.write_bytes(b"these are notes, not a picture")
-    before = image_src(page, "Input:")
+    before = canvas_pixels(page, "input-image")
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(bad))
     page.get_by_text("not an image that can be read").wait_for(timeout=15_000)
-    assert image_src(page, "Input: test #0")  # still the test image, page still working
+    page.get_by_text("Input: test #0").wait_for()  # still the test image, page still working
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(good))
-    assert wait_for_change(page, lambda: image_src(page, "Input: upload: one.png"), None)
-    assert image_src(page, "Input:") != before
+    page.get_by_text("Input: upload: one.png").wait_for(timeout=15_000)
+    assert canvas_pixels(page, "input-image") != before
 
 
 def test_every_panel_draws_in_the_browser(browser, server):

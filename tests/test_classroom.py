@@ -5,12 +5,12 @@ import time
 
 import numpy as np
 import pytest
-from test_app import kl_value, readouts_html, start
+from test_app import code, kl_value, set_code, start
 
 import vae
 from panels.presenter import STEPS
 from panels.training import TrainingQueue, train_pair
-from vae import lessons
+from vae import explore, lessons
 from vae.checkpoints import PRETRAINED_DIR
 
 
@@ -41,7 +41,7 @@ def test_presenter_kl_step_has_live_sliders_and_kl():
     at.session_state["step"] = 4
     at.run()
     before = kl_value(at)
-    at.slider(key="mu_0").set_value(3.0).run()
+    set_code(at, mu_0=3.0)
     assert kl_value(at) > before
 
 
@@ -66,8 +66,7 @@ def test_log_sigma_figures_match_the_analytic_gradients():
 def test_formula_panel_shows_this_inputs_terms():
     at = open_panel(start("digits, D=2"), "The formula")
     (formula,) = [h.value for h in at.html if "formula" in h.value]
-    mu = np.array([at.slider(key=f"mu_{d}").value for d in range(2)])
-    sigma = np.array([at.slider(key=f"sigma_{d}").value for d in range(2)])
+    mu, sigma = code(at)
     assert f"Σ_d mu_d² = {np.sum(mu**2):.4f}" in formula
     assert f"Σ_d sigma_d² = {np.sum(sigma**2):.4f}" in formula
     assert f"{kl_value(at):.2f}" in formula
@@ -76,11 +75,14 @@ def test_formula_panel_shows_this_inputs_terms():
 def test_formula_weighs_the_kl_by_beta_like_the_readout():
     at = start("digits, D=8")
     at.selectbox(key="vae").set_value("digits-vae-z8-b4").run()
-    at.slider(key="mu_0").set_value(2.0).run()
+    set_code(at, mu_0=2.0)
     open_panel(at, "The formula")
     (formula,) = [h.value for h in at.html if "formula" in h.value]
-    readout = readouts_html(at).split("= <b>")[-1].split(" nats</b>")[0]
-    assert "4 × ½ Σ" in formula and f"<b>{readout} nats</b>" in formula
+    vm, x = vae.load_pretrained("digits-vae-z8-b4"), vae.load_dataset("digits", "test").images[0].numpy()
+    mu, sigma = code(at)
+    z = explore.z_from(mu, sigma, explore.eps_for(0, 8))
+    loss = explore.reconstruction_nats(vm, x, z) + 4 * kl_value(at)  # L_VAE = L_AE + beta * KL
+    assert "4 × ½ Σ" in formula and f"<b>{loss:.2f} nats</b>" in formula
 
 
 def test_conversion_panel_compares_the_three_models():
@@ -144,7 +146,7 @@ def test_training_from_the_page_explores_the_new_pair_and_writes_nothing():
     assert any("Trained in this session" in c.value for c in at.sidebar.caption)
     assert at.session_state["trained"]["vae"].card.name.startswith("yours-")
     assert np.isfinite(kl_value(at))
-    at.slider(key="mu_0").set_value(1.0).run()
+    set_code(at, mu_0=1.0)
     assert not at.exception
     assert sorted((p.name, p.stat().st_mtime_ns) for p in PRETRAINED_DIR.rglob("*")) == before
     assert [c.name for c in vae.list_pretrained()] == shipped

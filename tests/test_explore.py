@@ -76,27 +76,6 @@ def test_kl_bar_figure_marks_collapsed_dimensions():
     assert list(bar.y) == [1.0, 0.001, 2.0] and bar.marker.color[1] != bar.marker.color[0]
 
 
-def test_latent_map_figure_has_prior_circles_labels_current_and_cloud():
-    rng = np.random.default_rng(0)
-    points, labels = rng.normal(size=(30, 4)), np.arange(30) % 3
-    fig = plots.latent_map_figure(points, labels, ("a", "b", "c"), dims=(2, 3), ids=np.arange(100, 130),
-                                  current=np.zeros(4), cloud=rng.normal(size=(5, 4)))
-    circles = [s for s in fig.layout.shapes if s.type == "circle"]
-    assert sorted(c.x1 for c in circles) == [1, 2]
-    traces = {t.name: t for t in fig.data}
-    assert set(traces) == {"a", "b", "c", "samples of z", "current z"}
-    np.testing.assert_array_equal(traces["b"].x, points[labels == 1, 2])
-    assert set(traces["a"].customdata) == set(np.arange(100, 130)[labels == 0])
-    assert fig.layout.xaxis.title.text == "z2" and len(traces["samples of z"].x) == 5
-
-
-def test_kl_bars_svg_draws_one_labelled_bar_per_dimension():
-    svg = plots.kl_bars_svg(np.array([0.5, 0.0, 2.0]), collapsed=np.array([False, True, False]))
-    assert svg.startswith("<svg") and svg.count("<rect") == 3
-    assert "z0: 0.5000 nats" in svg and "#bbbbbb" in svg and ">2.00<" in svg
-    assert "nan" not in plots.kl_bars_svg(np.array([np.nan, np.inf]))
-
-
 def test_image_row_places_images_side_by_side():
     row = plots.image_row([np.zeros((4, 3), np.uint8), np.zeros((2, 5), np.uint8)], gap=2)
     assert row.shape == (4, 10) and (row[:, 3:5] == 255).all() and (row[2:, 5:] == 255).all()

@@ -1,4 +1,4 @@
-"""A class at once: many sessions moving sliders on one server, each seeing only its own state.
+"""A class at once: many sessions committing codes on one server, each seeing only its own state.
 
 Sessions speak Streamlit's own websocket protocol (tests/streamlit_client.py), so thirty of them
 fit in one process beside the server. This is the short version; benchmarks/ runs it for a minute.
@@ -22,7 +22,7 @@ SECONDS = 8
 
 
 def expected_kl_text(values) -> dict[float, str]:
-    """What the KL metric must read on the default page (digits, D=2, test #0) for each mu_0."""
+    """What the KL must read on the default page (digits, D=2, test #0) for each mu_0."""
     vm = vae.load_pretrained("digits-vae-z2")
     mu0, sigma0 = explore.encode(vm, vae.load_dataset("digits", "test").images[0].numpy())
     return {v: f"{explore.kl_nats(np.array([v, mu0[1]]), sigma0).sum():.3f}" for v in values}
@@ -35,8 +35,8 @@ async def one_student(url, own_values, expected, deadline, latencies, problems):
         i = 0
         while time.monotonic() < deadline:
             value = own_values[i % len(own_values)]
-            latencies.append(await session.set_slider("mu_0", value))
-            shown = session.metric("KL")
+            latencies.append(await session.set_code(mu_0=value))
+            shown = session.kl()
             if shown != expected[value]:
                 problems.append(f"session saw KL {shown} for its mu_0 = {value}, expected {expected[value]}")
             i += 1
@@ -79,14 +79,12 @@ def test_a_client_that_vanishes_mid_interaction_harms_no_one():
     async def scenario(url):
         quitter = Session(url)
         await quitter.connect()
-        slider, fragment = quitter.find("slider", "mu_0")
-        quitter.widgets.clear()
         await quitter.ws.send(b"\x00garbage that is no BackMsg")  # a confused client, then gone
         await quitter.close()
         stayer = Session(url)
         await stayer.connect()
-        await stayer.set_slider("mu_0", 1.0)
-        return stayer.metric("KL"), stayer.errors
+        await stayer.set_code(mu_0=1.0)
+        return stayer.kl(), stayer.errors
 
     with streamlit_server() as url:
         kl, errors = asyncio.run(scenario(url))
@@ -102,7 +100,8 @@ def test_models_are_shared_read_only():
     from panels.shared import load_model
 
     at = AppTest.from_file(APP, default_timeout=120).run()
-    at.slider(key="mu_0").set_value(2.0).run()
+    at.session_state["mu_0"] = 2.0
+    at.run()
     shared = load_model("digits-vae-z2")
     fresh = vae.load_pretrained("digits-vae-z2")
     assert not shared.training and not any(p.requires_grad for p in shared.parameters())

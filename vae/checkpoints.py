@@ -9,7 +9,7 @@ from pathlib import Path
 
 import torch
 from safetensors import SafetensorError, safe_open
-from safetensors.torch import save_file
+from safetensors.torch import save
 
 from .errors import CheckpointError
 from .models import LatentModel, ModelCard, build_model
@@ -32,11 +32,16 @@ def sha256_of(path: str | Path) -> str:
     return h.hexdigest()
 
 
+def checkpoint_bytes(model: LatentModel) -> bytes:
+    """The model as a safetensors file: what save_checkpoint writes, and what the browser decodes with."""
+    tensors = {k: v.detach().contiguous() for k, v in model.state_dict().items()}
+    return save(tensors, metadata={"format": FORMAT, "card": json.dumps(model.card.to_dict())})
+
+
 def save_checkpoint(model: LatentModel, path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tensors = {k: v.detach().contiguous() for k, v in model.state_dict().items()}
-    save_file(tensors, str(path), metadata={"format": FORMAT, "card": json.dumps(model.card.to_dict())})
+    path.write_bytes(checkpoint_bytes(model))
     return path
 
 

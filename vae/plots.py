@@ -64,60 +64,6 @@ def kl_bar_figure(kl_per_dim: np.ndarray, collapsed: np.ndarray | None = None, l
     })
 
 
-def latent_map_figure(
-    points: np.ndarray,
-    labels: np.ndarray,
-    label_names,
-    dims: tuple[int, int] = (0, 1),
-    ids: np.ndarray | None = None,
-    current: np.ndarray | None = None,
-    cloud: np.ndarray | None = None,
-    title: str = "",
-    height: int = 460,
-) -> go.Figure:
-    """Codes of a split (N, D) seen in two dimensions, coloured by label, with the prior's 1 and 2
-    sigma circles, the current z (D,) as a star and a cloud of samples (K, D) around it.
-    Each data point carries its id (default: its row) as customdata, so a click can say which
-    example it is.
-    """
-    i, j = dims
-    ids = np.arange(len(points)) if ids is None else np.asarray(ids)
-    traces = []
-    for k, name in enumerate(label_names):
-        rows = np.flatnonzero(labels == k)
-        if len(rows) == 0:
-            continue
-        traces.append({
-            "type": "scatter", "mode": "markers", "name": str(name),
-            "x": points[rows, i], "y": points[rows, j], "customdata": ids[rows],
-            "marker": {"size": 7, "color": PALETTE[k % len(PALETTE)], "opacity": 0.75},
-            "hovertemplate": f"label {name}<br>#%{{customdata}}<br>(%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
-        })
-    if cloud is not None and len(cloud):
-        traces.append({
-            "type": "scatter", "mode": "markers", "name": "samples of z", "x": cloud[:, i], "y": cloud[:, j],
-            "marker": {"size": 8, "color": "rgba(0,0,0,0)", "line": {"color": "black", "width": 1.5}},
-            "hovertemplate": "sampled z<br>(%{x:.2f}, %{y:.2f})<extra></extra>",
-        })
-    if current is not None:
-        traces.append({
-            "type": "scatter", "mode": "markers", "name": "current z", "x": [current[i]], "y": [current[j]],
-            "marker": {"size": 18, "symbol": "star", "color": "gold", "line": {"color": "black", "width": 1.5}},
-            "hovertemplate": "current z<br>(%{x:.2f}, %{y:.2f})<extra></extra>",
-        })
-    circles = [
-        {"type": "circle", "x0": -r, "y0": -r, "x1": r, "y1": r, "line": {"color": "#555", "width": 1.5, "dash": dash}}
-        for r, dash in ((1, "solid"), (2, "dash"))
-    ]
-    return figure(traces, {
-        "title": {"text": title, "font": {"size": 16}}, "height": height, "font": FONT, "shapes": circles,
-        "margin": {"l": 50, "r": 10, "t": 40, "b": 40}, "legend": {"itemsizing": "constant"},
-        "xaxis": {"title": {"text": f"z{i}"}, "zeroline": True},
-        "yaxis": {"title": {"text": f"z{j}"}, "scaleanchor": "x", "zeroline": True},
-        "clickmode": "event+select", "dragmode": "pan",
-    })
-
-
 def png_data_uri(image: np.ndarray) -> str:
     """A uint8 or [0, 1] grayscale image as a PNG data URI, for a figure's background."""
     a = np.asarray(image)
@@ -228,32 +174,6 @@ def training_figure(history: dict[str, list], height: int = 320) -> go.Figure:
         "xaxis": {"title": {"text": "epoch"}}, "yaxis": {"title": {"text": "nats per example (batch means)"}},
         "legend": {"orientation": "h", "y": 1.15},
     })
-
-
-def kl_bars_svg(kl_per_dim: np.ndarray, collapsed: np.ndarray | None = None, width: int = 560,
-                height: int = 220) -> str:
-    """KL per dimension as a small inline SVG: redrawn on every slider move, so it costs the
-    browser far less than a Plotly chart would. Collapsed dimensions are grey."""
-    kl = np.nan_to_num(np.asarray(kl_per_dim, dtype=np.float64), nan=0.0, posinf=1e9)
-    top = max(float(kl.max()) if len(kl) else 0.0, 0.1) * 1.15
-    left, bottom, pad = 44, 26, 18
-    plot_w, plot_h = width - left - 8, height - bottom - pad
-    slot = plot_w / max(len(kl), 1)
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
-             f'role="img" aria-label="KL per dimension" style="font: 13px sans-serif">',
-             '<text x="0" y="12" fill="#333">KL per dimension (nats, this input)</text>',
-             f'<line x1="{left}" y1="{pad + plot_h}" x2="{width - 8}" y2="{pad + plot_h}" stroke="#999"/>']
-    for d, value in enumerate(kl):
-        h = plot_h * min(value, top) / top
-        x = left + d * slot + slot * 0.15
-        colour = "#bbbbbb" if collapsed is not None and collapsed[d] else "#d62728"
-        parts += [f'<rect x="{x:.1f}" y="{pad + plot_h - h:.1f}" width="{slot * 0.7:.1f}" height="{h:.1f}" '
-                  f'fill="{colour}"><title>z{d}: {value:.4f} nats</title></rect>',
-                  f'<text x="{x + slot * 0.35:.1f}" y="{pad + plot_h - h - 4:.1f}" text-anchor="middle" '
-                  f'fill="#333">{value:.2f}</text>',
-                  f'<text x="{x + slot * 0.35:.1f}" y="{height - 8}" text-anchor="middle" fill="#666">z{d}</text>']
-    parts.append("</svg>")
-    return "".join(parts)
 
 
 def image_row(images: list[np.ndarray], gap: int = 12) -> np.ndarray:

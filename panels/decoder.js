@@ -1,0 +1,152 @@
+// The browser's half of the backend: the seed's formulas and the decoders, read from the same
+// .safetensors files the backend loads. Pure functions of typed arrays; live.js draws with them.
+// Shapes in comments as in vae/models.py; numbers accumulate in float64, weights stay float32.
+
+// ---- safetensors: an 8-byte little-endian header length, a JSON header, then raw LE data ----
+
+export function readSafetensors(bytes) {
+  // bytes: Uint8Array of a whole file -> { card, tensors: { name: { shape, data: Float32Array } } }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes.byteLength < 8) throw new Error(`too short to be a safetensors file (${bytes.byteLength} bytes)`);
+  const headerLength = Number(view.getBigUint64(0, true));
+  if (8 + headerLength > bytes.byteLength) throw new Error("its header runs past the end of the file");
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)));
+  const start = 8 + headerLength;
+  const tensors = {};
+  for (const [name, info] of Object.entries(header)) {
+    if (name === "__metadata__") continue;
+    const [begin, end] = info.data_offsets;
+    const count = info.shape.reduce((a, b) => a * b, 1);
+    tensors[name] = { shape: info.shape, data: toFloat32(bytes, start + begin, start + end, info.dtype, count, name) };
+  }
+  const card = JSON.parse(header.__metadata__?.card ?? "null");
+  if (!card) throw new Error("its metadata has no model card");
+  return { card, tensors };
+}
+
+function toFloat32(bytes, begin, end, dtype, count, name) {
+  const size = { F32: 4, F16: 2 }[dtype];
+  if (!size) throw new Error(`tensor ${name} has dtype ${dtype}; only F32 and F16 are read`);
+  if (end - begin !== count * size) throw new Error(`tensor ${name} has ${end - begin} bytes for ${count} values`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset + begin, end - begin);
+  const out = new Float32Array(count);
+  for (let i = 0; i < count; i++) {
+    out[i] = size === 4 ? view.getFloat32(4 * i, true) : float16(view.getUint16(2 * i, true));
+  }
+  return out;
+}
+
+function float16(h) {
+  const sign = h & 0x8000 ? -1 : 1, exponent = (h >> 10) & 0x1f, fraction = h & 0x3ff;
+  if (exponent === 0) return sign * 2 ** -14 * (fraction / 1024);
+  if (exponent === 31) return fraction ? NaN : sign * Infinity;
+  return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
+}
+
+// ---- the decoder: z (D,) -> logits (C*H*W,), as vae/models.py builds it -------------------------
+// Both of its decoders are a stack of Linear and ConvTranspose2d(k=4, stride=2, padding=1) layers
+// named decoder.{i}, with a ReLU after every layer but the last (Unflatten only reshapes).
+
+export function makeDecoder(file) {
+  const { card, tensors } = file;
+  const indices = [...new Set(Object.keys(tensors).filter((k) => k.startsWith("decoder."))
+    .map((k) => Number(k.split(".")[1])))].sort((a, b) => a - b);
+  if (!indices.length) throw new Error("it has no decoder tensors");
+  const layers = indices.map((i) => {
+    const weight = tensors[`decoder.${i}.weight`], bias = tensors[`decoder.${i}.bias`];
+    if (!weight || !bias) throw new Error(`decoder layer ${i} lacks its weight or bias`);
+    return weight.shape.length === 2 ? linear(weight, bias) : convTranspose(weight, bias);
+  });
+  const [channels, height, width] = card.image_shape;
+  const decodeLogits = (z) => {
+    let h = Float64Array.from(z);
+    layers.forEach((layer, i) => {
+      h = layer(h);
+      if (i < layers.length - 1) for (let j = 0; j < h.length; j++) if (h[j] < 0) h[j] = 0;  // ReLU
+    });
+    if (h.length !== channels * height * width) throw new Error(`the decoder gives ${h.length} values, not C*H*W`);
+    return h;  // (C*H*W,) logits
+  };
+  return { card, decodeLogits };
+}
+
+function linear(weight, bias) {
+  // weight (out, in); kept transposed (in, out) so that a zero input (after ReLU) skips a whole row
+  const [outs, ins] = weight.shape;
+  const wT = new Float32Array(ins * outs);
+  for (let o = 0; o < outs; o++) for (let i = 0; i < ins; i++) wT[i * outs + o] = weight.data[o * ins + i];
+  return (x) => {  // (in,) -> (out,)
+    const y = Float64Array.from(bias.data);
+    for (let i = 0; i < ins; i++) {
+      const v = x[i];
+      if (v === 0) continue;
+      const row = i * outs;
+      for (let o = 0; o < outs; o++) y[o] += v * wT[row + o];
+    }
+    return y;
+  };
+}
+
+function convTranspose(weight, bias) {
+  // weight (in, out, 4, 4); stride 2, padding 1: (in, H, W) -> (out, 2H, 2W). Computed channels-last,
+  // with the weights kept as (in, ky, kx, out), so that the innermost loop runs over contiguous memory.
+  const [ins, outs, k] = weight.shape;
+  const w = new Float32Array(weight.data.length);
+  for (let i = 0; i < ins; i++) for (let o = 0; o < outs; o++) for (let t = 0; t < k * k; t++) {
+    w[(i * k * k + t) * outs + o] = weight.data[(i * outs + o) * k * k + t];
+  }
+  return (x) => {
+    const side = Math.round(Math.sqrt(x.length / ins));  // square feature maps, as the models use
+    const outSide = 2 * side, plane = outSide * outSide;
+    const y = new Float64Array(plane * outs);  // (2H, 2W, out)
+    for (let at = 0; at < plane; at++) for (let o = 0; o < outs; o++) y[at * outs + o] = bias.data[o];
+    for (let i = 0; i < ins; i++) {
+      for (let iy = 0; iy < side; iy++) {
+        for (let ix = 0; ix < side; ix++) {
+          const v = x[(i * side + iy) * side + ix];
+          if (v === 0) continue;
+          for (let ky = 0; ky < k; ky++) {
+            const oy = 2 * iy - 1 + ky;
+            if (oy < 0 || oy >= outSide) continue;
+            for (let kx = 0; kx < k; kx++) {
+              const ox = 2 * ix - 1 + kx;
+              if (ox < 0 || ox >= outSide) continue;
+              const from = (i * k * k + ky * k + kx) * outs, to = (oy * outSide + ox) * outs;
+              for (let o = 0; o < outs; o++) y[to + o] += v * w[from + o];
+            }
+          }
+        }
+      }
+    }
+    const out = new Float64Array(outs * plane);  // back to (out, 2H, 2W)
+    for (let at = 0; at < plane; at++) for (let o = 0; o < outs; o++) out[o * plane + at] = y[at * outs + o];
+    return out;
+  };
+}
+
+// ---- the seed's formulas ------------------------------------------------------------------------
+
+export const sigmoid = (logit) => 1 / (1 + Math.exp(-logit));
+
+export function reparameterize(mu, sigma, eps) {
+  return mu.map((m, d) => m + sigma[d] * eps[d]);  // z = mu + sigma * eps, (D,)
+}
+
+export function klPerDim(mu, sigma) {
+  // ½ (mu² + sigma² − 2 log sigma − 1) in nats, (D,); in log-sigma form with expm1, as
+  // vae.kl_per_dim, so that sigma near 1 keeps its precision
+  return mu.map((m, d) => {
+    const logSigma = Math.log(sigma[d]);
+    return 0.5 * (m * m + Math.expm1(2 * logSigma) - 2 * logSigma);
+  });
+}
+
+export function reconstructionNats(logits, x) {
+  // BCE of x under sigmoid(logits), summed over pixels, nats: softplus(l) − x·l, stable for any l
+  let total = 0;
+  for (let i = 0; i < logits.length; i++) {
+    const l = logits[i];
+    total += Math.max(l, 0) + Math.log1p(Math.exp(-Math.abs(l))) - x[i] * l;
+  }
+  return total;
+}

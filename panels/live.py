@@ -1,0 +1,199 @@
+"""The explorer's interactive core, in the browser: a components-v2 component (live.js, decoding
+with decoder.js) that owns the mu and sigma sliders, the pictures and the readouts, and redraws
+them on every input event without asking the server.
+
+The server keeps the truth. The component commits the settled code once (on release, or after a
+pause in key presses) into st.session_state["mu_{d}"] / ["sigma_{d}"], and the fragment's rerun
+redraws the open panel and the link. Setting those keys (AppTest, a link) moves the sliders there.
+Weights, the input and test codes go to the browser once per page (see _fresh), not per rerun.
+"""
+
+import base64
+import functools
+import hashlib
+import math
+import weakref
+from dataclasses import fields
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+from vae import explore
+from vae.checkpoints import checkpoint_bytes
+
+from .shared import Encoded, View, active_units_of, split_codes, test_split
+
+MU_RANGE = (-4.0, 4.0)  # about 4 prior standard deviations either side
+SIGMA_RANGE = (0.01, 3.0)
+MU_STEP, SIGMA_STEP = 0.05, 0.01
+PICTURES = ("input", "ae", "vae_z", "vae_mu")
+PAD_POINTS = 1000  # test codes drawn per plane
+
+HERE = Path(__file__).parent
+# decoder.js and live.js make one ES module: a components-v2 module is loaded from a blob URL, so it
+# cannot import a file beside it, and there is no build step to join them
+JS = (HERE / "decoder.js").read_text() + "\n" + (HERE / "live.js").read_text()
+COMPONENT = st.components.v2.component("latent_explorer", css=(HERE / "live.css").read_text(), js=JS)
+
+
+# ---- the settled code: session state is the truth ------------------------------------------------
+
+
+def slider_bounds(value: float, lo: float, hi: float) -> tuple[float, float]:
+    """The prior's range, widened to hold any value the encoder produced."""
+    return min(lo, float(value)), max(hi, float(value))
+
+
+def reset_code(mu0: np.ndarray, sigma0: np.ndarray) -> None:
+    for d, (m, s) in enumerate(zip(mu0, sigma0)):
+        st.session_state[f"mu_{d}"] = float(m)
+        st.session_state[f"sigma_{d}"] = float(s)
+
+
+def start_state(encoding_id: str, mu0: np.ndarray, sigma0: np.ndarray) -> None:
+    """On a new model or input, the code moves to what the encoder says about it."""
+    st.session_state.setdefault("seed", 0)
+    if st.session_state.get("encoded_for") != encoding_id:
+        reset_code(mu0, sigma0)
+        st.session_state.encoded_for = encoding_id
+
+
+def settled_code(mu0: np.ndarray, sigma0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The settled mu and sigma (the encoder's values until moved), clipped to the sliders' ranges."""
+    mu, sigma = np.array(mu0, dtype=float), np.array(sigma0, dtype=float)
+    for name, values, out, (lo, hi) in (("mu", mu0, mu, MU_RANGE), ("sigma", sigma0, sigma, SIGMA_RANGE)):
+        for d in range(len(values)):
+            key = f"{name}_{d}"
+            st.session_state[key] = out[d] = float(np.clip(st.session_state.get(key, values[d]),
+                                                           *slider_bounds(values[d], lo, hi)))
+    return mu, sigma
+
+
+def make_view(enc: Encoded, mu: np.ndarray, sigma: np.ndarray) -> View:
+    seed = st.session_state.seed
+    eps = explore.eps_for(seed, len(mu))
+    encoded = {f.name: getattr(enc, f.name) for f in fields(Encoded)}
+    return View(**encoded, mu=mu, sigma=sigma, seed=seed, eps=eps, z=explore.z_from(mu, sigma, eps))
+
+
+def _on_code(key: str) -> None:
+    """The browser's settled code, committed once per move. Anything not a finite number is ignored;
+    settled_code clips the rest to the sliders' ranges."""
+    code = st.session_state[key]["code"] or {}
+    mu, sigma = code.get("mu"), code.get("sigma")
+    if not (isinstance(mu, list) and isinstance(sigma, list)):
+        return
+    for name, values in (("mu", mu), ("sigma", sigma)):
+        for d, v in enumerate(values):
+            if isinstance(v, (int, float)) and math.isfinite(v) and f"{name}_{d}" in st.session_state:
+                st.session_state[f"{name}_{d}"] = float(v)
+    if isinstance(code.get("seq"), int):
+        st.session_state.code_seq = code["seq"]
+
+
+def _on_resample(key: str) -> None:
+    seed = st.session_state[key]["resample"]
+    if isinstance(seed, int) and 0 <= seed < 2**31:
+        st.session_state.seed = seed
+
+
+def _on_missing(key: str) -> None:
+    """The page lacks blobs it was sent (a rerun it never drew): send them again."""
+    st.session_state.setdefault("sent_blobs", set()).difference_update(st.session_state[key]["missing"] or [])
+
+
+def _callbacks(key: str) -> dict:
+    return {f"on_{event}_change": functools.partial(handler, key)
+            for event, handler in (("code", _on_code), ("resample", _on_resample), ("missing", _on_missing))}
+
+
+# ---- what goes to the browser --------------------------------------------------------------------
+
+
+def live_ui(view: View, pictures=PICTURES, sliders: bool = True, readouts: bool = True, fold: bool = False,
+            large: bool = False, key: str = "live") -> None:
+    """Mounts the core: the chosen pictures, a row of controls per dimension (collapsed ones folded
+    away with fold) and the readouts."""
+    ae, vm = view.ae, view.vm
+    ae_weights, vae_weights, x = _weights(ae), _weights(vm), _floats("x", view.x)
+    active = active_units_of(vm)
+    COMPONENT(key=key, data={
+        "mode": "explorer",
+        "blobs": _fresh(dict([ae_weights, vae_weights, x])),
+        "ae": {"weights": ae_weights[0], "name": ae.card.name},
+        "vae": {"weights": vae_weights[0], "name": vm.card.name, "beta": vm.card.beta},
+        "x": x[0], "shape": list(vm.card.image_shape), "caption": view.caption,
+        "encoding": st.session_state.get("encoded_for"), "dim": view.dim,
+        "ae_z": _list(view.ae_z), "mu0": _list(view.mu0), "sigma0": _list(view.sigma0),
+        "code": {"mu": _list(view.mu), "sigma": _list(view.sigma)}, "seq": st.session_state.get("code_seq", 0),
+        "seed": view.seed, "eps": _list(view.eps), "eps_next": _list(explore.eps_for(view.seed + 1, view.dim)),
+        "ranges": {"mu": [slider_bounds(m, *MU_RANGE) for m in view.mu0],
+                   "sigma": [slider_bounds(s, *SIGMA_RANGE) for s in view.sigma0]},
+        "steps": {"mu": MU_STEP, "sigma": SIGMA_STEP},
+        "collapsed": [not a for a in active.tolist()],
+        "average_kl": vm.card.metrics.get("kl_per_dim_nats", [0.0] * view.dim),
+        "parts": {"pictures": list(pictures), "sliders": sliders, "readouts": readouts, "fold": fold, "large": large},
+    }, **_callbacks(key))
+
+
+def pad_ui(view: View, dims: tuple[int, int], key: str = "pad") -> None:
+    """Two latent planes, the AE's and the VAE's: test codes by label, the prior's circles, and one
+    point to drag; each decoder decodes it live."""
+    ae, vm = view.ae, view.vm
+    data = test_split(vm.card.dataset)
+    shown = np.arange(len(data))[:: max(1, len(data) // PAD_POINTS)]
+    blobs, planes = {}, {}
+    for which, model, base, title in (("ae", ae, view.ae_z, f"AE: z = f(y) ({ae.card.name})"),
+                                      ("vae", vm, view.mu, f"VAE: mu ({vm.card.name})")):
+        weights, codes = _weights(model), _codes_blob(model.card.name, tuple(dims), tuple(shown.tolist()), model)
+        blobs |= dict([weights, codes])
+        planes[which] = {"weights": weights[0], "codes": codes[0], "base": _list(base), "title": title}
+    COMPONENT(key=key, data={
+        "mode": "pad", "blobs": _fresh(blobs), **planes, "dims": list(dims), "shape": list(vm.card.image_shape),
+        "start": [float(view.mu[dims[0]]), float(view.mu[dims[1]])], "sigma": _list(view.sigma),
+        "encoding": st.session_state.get("encoded_for"),
+    }, **_callbacks(key))
+
+
+def _fresh(blobs: dict) -> dict:
+    """The blobs this page has not been sent yet; the others travel as their ids alone."""
+    sent = st.session_state.setdefault("sent_blobs", set())
+    fresh = {k: v for k, v in blobs.items() if k not in sent}
+    sent.update(fresh)
+    return fresh
+
+
+# A blob is (id, {"type": ..., "data": ...}); its id names its content, so a page never holds two
+# versions under one id.
+_WEIGHTS = weakref.WeakKeyDictionary()  # model -> its weights blob, made once per model per server
+
+
+def _weights(model) -> tuple[str, dict]:
+    if model not in _WEIGHTS:
+        data = checkpoint_bytes(model)
+        _WEIGHTS[model] = (f"weights:{model.card.name}:{_digest(data)}",
+                           {"type": "safetensors", "name": model.card.name, "data": base64.b64encode(data).decode()})
+    return _WEIGHTS[model]
+
+
+def _floats(prefix: str, array: np.ndarray) -> tuple[str, dict]:
+    data = np.ascontiguousarray(array, dtype="<f4").tobytes()
+    return f"{prefix}:{_digest(data)}", {"type": "float32", "data": base64.b64encode(data).decode()}
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _codes_blob(name: str, dims: tuple[int, int], shown: tuple[int, ...], _model) -> tuple[str, dict]:
+    """Test codes in two dimensions, (N * 2,) flat, and their labels (N,)."""
+    codes, _ = split_codes(_model)
+    points = np.round(codes[np.asarray(shown)][:, list(dims)], 3).ravel().tolist()
+    labels = test_split(_model.card.dataset).labels[np.asarray(shown)].tolist()
+    return f"codes:{name}:{dims[0]},{dims[1]}", {"type": "json", "data": {"points": points, "labels": labels}}
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def _list(a) -> list[float]:
+    return [float(v) for v in np.asarray(a).ravel()]
