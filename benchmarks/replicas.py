@@ -78,9 +78,9 @@ async def failover_figures(d, sessions: int, seconds: float, kill_at: float) -> 
             while time.monotonic() < deadline:
                 try:
                     value = values[s][i % len(values[s])]
-                    took = await session.set_slider("mu_0", value)
+                    took = await session.set_code(mu_0=value)
                     (after if killed.is_set() else before).append(took)
-                    if session.metric("KL") != expected[value]:
+                    if session.kl() != expected[value]:
                         problems.append(f"session {s} saw another state")
                     i += 1
                     alive = await thought(session, rng.uniform(0.5, 1.5))
@@ -93,8 +93,8 @@ async def failover_figures(d, sessions: int, seconds: float, kill_at: float) -> 
                     problems.extend(session.errors)
                     session = await come_back(d.url, session.cookie, f"mu_0={value}" if value is not None else "")
                     back_after.append(time.monotonic() - killed_at)
-                    if session.replica == victim or (value is not None and session.metric("KL") != expected[value]):
-                        problems.append(f"session {s} came back to {session.replica} with KL {session.metric('KL')}")
+                    if session.replica == victim or (value is not None and session.kl() != expected[value]):
+                        problems.append(f"session {s} came back to {session.replica} with KL {session.kl()}")
             problems.extend(session.errors)
         except Exception as e:
             problems.append(f"{type(e).__name__}: {e}")

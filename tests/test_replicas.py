@@ -239,9 +239,9 @@ async def sticky_sessions(url: str, replicas: set[str], each: int = 2) -> list[s
         for visit in range(2):
             for k in range(3):
                 value = values[(3 * s + k) % len(values)]
-                await session.set_slider("mu_0", value)
-                if session.metric("KL") != expected[value]:
-                    problems.append(f"session {s} saw KL {session.metric('KL')} for its mu_0 = {value}")
+                await session.set_code(mu_0=value)
+                if session.kl() != expected[value]:
+                    problems.append(f"session {s} saw KL {session.kl()} for its mu_0 = {value}")
                 if session.replica != first:
                     problems.append(f"session {s} moved from {first} to {session.replica}")
             await session.close()
@@ -262,25 +262,23 @@ def test_websocket_sessions_spread_over_replicas_and_stay_on_theirs():
 
 # ---- a replica killed under a class, in the browser -----------------------------------------------------
 
-OLD_KL = '[data-testid="stMetricValue"]'  # today's st.metric; drop once the explorer's kl-total lands
-
-
 def kl_total(page):
     """The locator of the page's total KL (its text starts with the number), once drawn."""
-    page.get_by_test_id("kl-total").or_(page.locator(OLD_KL)).first.wait_for(timeout=90_000)
-    new = page.get_by_test_id("kl-total")
-    return new if new.count() else page.locator(OLD_KL).first
+    kl = page.get_by_test_id("kl-total")
+    kl.filter(has_text=re.compile(r"^\s*-?\d")).wait_for(timeout=90_000)
+    return kl
 
 
 def query(page) -> dict:
     return {k: v[0] for k, v in parse_qs(urlsplit(page.url).query).items()}
 
 
-def wait_until(test, timeout: float = 30, what: str = "") -> None:
+def wait_until(test, what: str, page=None, timeout: float = 30) -> None:
+    """Polls test; with a page, Playwright's waiting lets the page's events (its URL) come in."""
     deadline = time.monotonic() + timeout
     while not test():
         assert time.monotonic() < deadline, f"not within {timeout} s: {what}"
-        time.sleep(0.1)
+        page.wait_for_timeout(100) if page else time.sleep(0.1)
 
 
 def replica_now(page) -> str:
@@ -307,7 +305,7 @@ def settle(visit: Visit, wanted: dict) -> None:
     """Waits until the page shows its link's view: the query holds what was asked, and the KL is drawn."""
     kl = kl_total(visit.page)
     wait_until(lambda: all(query(visit.page).get(k) == v for k, v in wanted.items()) and "vae" in query(visit.page),
-               what=f"the link to hold {wanted}: {visit.page.url}")
+               f"the link to hold {wanted}: {visit.page.url}", visit.page)
     visit.link, visit.kl = query(visit.page), kl.inner_text()
 
 
@@ -339,14 +337,14 @@ def test_a_killed_replica_leaves_the_others_untouched_and_its_pages_reload_onto_
         dead = visits[0].replica
         survivor = next(r for r in d.replicas if r != dead)
         os.kill(d.replicas[dead], signal.SIGKILL)
-        wait_until(lambda: not running(d.replicas[dead]), what="the replica to die")
+        wait_until(lambda: not running(d.replicas[dead]), "the replica to die")
 
         for v in [v for v in visits if v.replica == survivor]:  # untouched, and still working
             assert query(v.page) == v.link and kl_total(v.page).inner_text() == v.kl
             v.page.locator('input[type="range"][aria-label="mu_0"]').focus()
             v.page.keyboard.press("ArrowRight")
             expect(kl_total(v.page)).not_to_have_text(v.kl, timeout=30_000)
-            wait_until(lambda v=v: query(v.page).get("mu_0") != v.link["mu_0"], what="the link to follow mu_0")
+            wait_until(lambda v=v: query(v.page).get("mu_0") != v.link["mu_0"], "the link to follow mu_0", v.page)
             assert replica_now(v.page) == survivor
 
         for v in [v for v in visits if v.replica == dead]:  # a reload: the survivor, with the link's view
