@@ -24,7 +24,7 @@ from panels.ladder import ladder_ui, vaes_like
 from panels.latent_map import latent_map_ui
 from panels.log_sigma import log_sigma_ui
 from panels.manifold import manifold_ui
-from panels.presenter import STEPS, presenter_ui
+from panels.presenter import STEPS, choose_pair, nav_ui, presenter_ui
 from panels.prior import prior_ui
 from panels.shared import Encoded, View, load_model, model_problem, shipped_cards, test_split
 from panels.stochastic import stochastic_ui
@@ -48,6 +48,14 @@ PANELS = {  # title -> panel; only the chosen one is drawn on a rerun
     "AE → VAE conversion": conversion_ui,
     "Train your own": training_ui,
 }
+SIDEBAR_PX = 264  # narrower than Streamlit's 300: on a 1024-px projector the four pictures still get 160 px each
+# The explorer's page: little padding, so the pictures, the KL and the first sliders make the first
+# screen of a 1280x720 projector (the header is a transparent strip at the top; its status widget
+# floats over the padding).
+STYLE = """<style>
+[data-testid="stMainBlockContainer"] {padding: 2.75rem 1.5rem 4rem}
+.st-key-page_title h3 {padding: 0 0 .25rem; font-size: 1.6rem}
+</style>"""
 TIMINGS = os.environ.get("EXPLORER_TIMINGS")  # a file: one line per explorer run, "name ms", for benchmarks
 
 
@@ -84,9 +92,11 @@ def model_pairs() -> dict[str, object]:
 
 
 def variant_label(card) -> str:
-    if "converted_from" in card.training or card.training.get("init_from"):
-        return f"beta {card.beta:g}: the AE converted, then retrained"
-    return f"beta {card.beta:g}" + (" (trained alike with the AE)" if card.beta == 1 else "")
+    if card.training.get("init_from"):
+        return f"beta {card.beta:g}: retrained from the AE"
+    if "converted_from" in card.training:
+        return f"beta {card.beta:g}: the AE converted, not retrained"
+    return f"beta {card.beta:g}" + (" (the AE's twin)" if card.beta == 1 else "")
 
 
 def pair_slug(card) -> str:
@@ -148,8 +158,9 @@ def write_link(view: View) -> str:
         params = link.canonical(choices, view.mu0, view.sigma0, view.mu0, view.sigma0)
     else:
         params = link.canonical(choices, view.mu, view.sigma, view.mu0, view.sigma0)
-    if params != st.query_params.to_dict():
-        st.query_params.from_dict(params)
+    # sent on every run, even when st.query_params already holds it: a commit sent while an earlier
+    # rerun was on its way carries the older URL, so the server's copy can differ from the browser's
+    st.query_params.from_dict(params)
     base = (st.context.url or "").split("?")[0]
     return f"{base.rstrip('/')}/?{urlencode(params)}"
 
@@ -182,7 +193,8 @@ def pair_ui():
     vae_name = st.sidebar.selectbox(
         "VAE", list(variants), key="vae",
         format_func=lambda n: variant_label(variants[n]) + (" (unavailable)" if model_problem(n) else ""),
-        help="The beta ladder: VAEs of this size trained with different beta.")
+        help="The beta ladder: VAEs of this size trained with different beta. The AE's twin (beta 1) was trained "
+             "exactly like the AE; 'retrained from the AE' started from the AE's weights, converted.")
     try:
         return load_model(ae_card.name), load_model(vae_name)
     except vae.CheckpointError as e:
@@ -229,10 +241,10 @@ def gallery_images(dataset: str, count: int = 32) -> tuple[list[np.ndarray], lis
 
 
 def gallery_ui(card) -> None:
-    gallery = st.expander("Gallery of test images (type a number into 'Test image #' to use one)",
-                          key="gallery", on_change="rerun")
+    gallery = st.sidebar.expander("Gallery: the first test images", key="gallery", on_change="rerun")
     if gallery.open:  # drawn only when opened: 32 images a first visit need not wait for
         images, captions = gallery_images(card.dataset)
+        gallery.caption("Type a number into 'Test image #' to use one.")
         gallery.image(images, caption=captions, width=64)
 
 
@@ -248,8 +260,8 @@ def explorer(enc: Encoded) -> None:
     with st.container(horizontal=True, vertical_alignment="center"):
         with st.popover("Copy link", icon=":material/link:"):
             share_ui(view)
-        st.caption("Sliders start at the encoder's output; Reset returns them there. The pictures and the KL "
-                   "follow every move in your browser; the panel below follows when you let go.")
+        st.caption("Sliders start at the encoder's output; Reset goes back there. The pictures and the KL follow "
+                   "every move; the panel below follows when you let go.")
     st.session_state.setdefault("panel", next(iter(PANELS)))
     name = st.segmented_control("Panel", list(PANELS), key="panel", required=True, label_visibility="collapsed")
     try:  # only the chosen panel is drawn, so a commit pays for one panel, not eleven
@@ -261,24 +273,35 @@ def explorer(enc: Encoded) -> None:
 # ---- the page ------------------------------------------------------------------------------------------
 
 
+def header_ui() -> None:
+    """The explorer's header: one small title and the lesson in two lines, so the first screen of a
+    projector holds the pictures, the KL and the sliders."""
+    st.html(STYLE)
+    with st.container(key="page_title"):
+        st.markdown("### Autoencoder vs variational autoencoder\n"
+                    "Same trunk, decoder and data; the VAE makes **two changes**. Structure: heads g and h give "
+                    "**mu** and **log sigma**, and z = mu + sigma ⊙ eps with eps ~ N(0, I). Objective: the loss "
+                    "adds **KL(q(z|x) ‖ N(0, I))**. Move the sliders and watch both.")
+
+
 def main() -> None:
-    st.set_page_config(page_title="AE vs VAE: latent explorer", page_icon="🧭", layout="wide")
+    st.set_page_config(page_title="AE vs VAE: latent explorer", page_icon="🧭", layout="wide",
+                       initial_sidebar_state=SIDEBAR_PX)
     network.send_without_delay()  # a rerun's messages are not held back 40 ms
-    st.title("Autoencoder vs variational autoencoder")
     try:
         notices = read_link_choices()
+        choose_pair({label: card.latent_dim for label, card in model_pairs().items()})
         ae, vm = pair_ui()
     except vae.CheckpointError as e:  # the manifest itself is missing or damaged
         st.error(f"The shipped models cannot be listed: {e}", icon=":material/error:")
         st.stop()
-    if not st.session_state.get("presenter"):
-        st.markdown(
-            "Same trunk, same decoder, same data. The VAE makes **two changes**: heads g and h give "
-            "**mu** and **log sigma**, and z = mu + sigma ⊙ eps with eps ~ N(0, I); and the loss adds "
-            "**KL(q(z|x) ‖ N(0, I))**. Move the sliders and watch both."
-        )
+    if st.session_state.get("presenter"):
+        nav_ui()
+    else:
+        header_ui()
     st.sidebar.toggle("Presenter mode", key="presenter",
-                      help="Large type for a projector, and the seed's argument as five guided steps.")
+                      help="For a projector: the lesson as five steps, one screen each, in large type. "
+                           "→ or PageDown: next step; ← or PageUp: back. 'Leave' returns here.")
     x, caption, input_id = input_ui(vm.card)
     mu0, sigma0 = explore.encode(vm, x)
     live.start_state(f"{vm.card.name}/{input_id}", mu0, sigma0)

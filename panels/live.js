@@ -189,8 +189,8 @@ class Explorer {
     box.append(table);
     const folded = data.collapsed.map((c, d) => (c ? `z${d}` : null)).filter(Boolean);
     if (folded.length) {
-      box.append(element("p", { class: "caption" }, `Collapsed: ${folded.join(", ")} (average KL ≈ 0 nats; the decoder ignores them)` +
-        (data.parts.fold ? ", so their sliders are not shown." : ".")));
+      box.append(element("p", { class: "caption" }, (data.parts.fold ? "Not shown, collapsed: " : "Collapsed: ") +
+        `${folded.join(", ")} (average KL ≈ 0 nats; the decoder ignores them).`));
     }
     return box;
   }
@@ -390,7 +390,7 @@ class Pad {
       const sigma = [data.sigma[a], data.sigma[b]];
       const kl = klPerDim(this.point, sigma).reduce((s, v) => s + v, 0);
       p.kl.textContent = `z${a} = ${signed(this.point[0])}, z${b} = ${signed(this.point[1])}. ` +
-        `KL of these 2 dims if mu were here (sigma as set): ${kl.toFixed(2)} nats`;
+        `KL if mu were here: ${kl.toFixed(2)} nats (these 2 dims, sigma as set)`;
     }
     if (eventTime !== undefined) {
       const end = performance.now();

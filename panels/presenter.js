@@ -2,7 +2,7 @@
 // PageUp, a keyboard the arrow keys: each press moves one step, as the trigger "step" (+1 or -1).
 // A key meant for a control (a slider's arrows, a number field, a select) is left to the control.
 //
-// data: {step, steps}: the step shown (1-based) and how many there are; at either end the key is
+// data: {mode: "keys", step, steps}: the step shown (1-based) and how many there are; at either end the key is
 // not taken, so the browser keeps its own use for it.
 
 const FORWARD = new Set(["ArrowRight", "PageDown"]);

@@ -37,10 +37,17 @@ STYLE = """<style>
 [data-testid="stMain"] [data-testid="stImageCaption"],
 [data-testid="stMain"] [data-testid="stCaptionContainer"],
 [data-testid="stMain"] [data-testid="stCaptionContainer"] p {font-size: 1.25rem; line-height: 1.4}
-[data-testid="stMain"] [data-testid="stButton"] button p {font-size: 1.2rem}
+[data-testid="stMain"] [data-testid="stCaptionContainer"],
+[data-testid="stMain"] [data-testid="stImageCaption"] {opacity: .85}
+[data-testid="stMain"] [data-testid="stButton"] button p {font-size: 1.25rem}
 [data-testid="stMain"] .st-key-presenter_nav h3 {font-size: 1.9rem; padding: 0}
 .st-key-presenter_prior [data-testid="stImage"] img {max-height: 30vh; width: auto !important; max-width: 100%}
 </style>"""
+
+
+def signed(v: float) -> str:
+    """+0.39, −5.52: a minus sign as wide as the plus, as the explorer writes it."""
+    return f"{v:+.2f}".replace("-", "−")
 
 
 def step_autoencoder(view: View) -> None:
@@ -49,7 +56,7 @@ def step_autoencoder(view: View) -> None:
     cols = st.columns(3)
     cols[0].image(plots.to_pixels(view.x, BIG_PX), caption=f"x: {view.caption}")
     cols[1].image(plots.to_pixels(explore.decode(view.ae, view.ae_z), BIG_PX), caption="x̂: the AE's reconstruction")
-    cols[2].markdown("**z = f(y)**\n\n" + "\n".join(f"- z{d} = {v:+.2f}" for d, v in enumerate(view.ae_z)))
+    cols[2].markdown("**z = f(y)**\n\n" + "\n".join(f"- z{d} = {signed(v)}" for d, v in enumerate(view.ae_z)))
 
 
 def step_heads(view: View) -> None:
@@ -60,7 +67,7 @@ def step_heads(view: View) -> None:
     cols[0].image(plots.to_pixels(view.x, BIG_PX), caption=f"x: {view.caption}")
     cols[1].image(plots.to_pixels(explore.decode(view.vm, view.mu0), BIG_PX), caption="the VAE decoding mu alone")
     cols[2].markdown("**the encoder says**\n\n" + "\n".join(
-        f"- z{d}: mu = {m:+.2f}, sigma = {s:.2f}" for d, (m, s) in enumerate(zip(view.mu0, view.sigma0))))
+        f"- z{d}: mu = {signed(m)}, sigma = {s:.2f}" for d, (m, s) in enumerate(zip(view.mu0, view.sigma0))))
 
 
 def step_sample(view: View) -> None:
@@ -85,8 +92,8 @@ def step_kl(view: View) -> None:
 def step_prior(view: View) -> None:
     pair = f"{view.vm.card.dataset}, D={view.dim}"
     kept = st.session_state.get("pair_kept")
-    st.markdown(f"This step uses **{pair}**: with {view.dim} latent dimensions the difference the KL term "
-                "makes to sampling shows." + (f" Your **{kept[0]}** returns on the other steps." if kept and kept[0] else ""))
+    st.markdown(f"This step uses **{pair}**, where the difference the KL term makes to sampling shows."
+                + (f" Your **{kept[0]}** returns on the other steps." if kept and kept[0] else ""))
     with st.container(key="presenter_prior"):
         prior_ui(view)
 
@@ -150,7 +157,8 @@ def nav_ui() -> None:
                   icon=":material/arrow_forward:", help="Keys: → or PageDown (a presentation clicker sends these)")
         st.button("Leave", key="presenter_leave", on_click=leave, icon=":material/close:",
                   help="Back to the explorer, with the sidebar")
-        KEYS(key="presenter_keys", data={"step": step, "steps": len(STEPS)}, on_step_change=_on_key, width="content")
+        KEYS(key="presenter_keys", data={"mode": "keys", "step": step, "steps": len(STEPS)}, on_step_change=_on_key,
+             width="content")
 
 
 def presenter_ui(enc: Encoded) -> View:
