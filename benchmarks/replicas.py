@@ -1,0 +1,210 @@
+"""python -m benchmarks.replicas [--quick] [--out DIR]
+
+A class through nginx (python -m deploy.local) on this machine: sessions that each commit a slider
+value about once a second, on one replica and on two, with p50/p95 commit → settled and errors; then
+two replicas with one killed (SIGKILL) mid-run, and how long its sessions waited to be served again.
+Writes replicas.md and replicas.json (beside this file unless --out). Figures, never assertions.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+import numpy as np  # noqa: E402
+import websockets  # noqa: E402
+from test_many_users import expected_kl_text  # noqa: E402
+from test_replicas import StickySession, children_of, deployment  # noqa: E402
+
+from benchmarks.__main__ import class_figures, machine, percentiles  # noqa: E402
+
+DISCONNECTED = (websockets.ConnectionClosed, OSError, asyncio.TimeoutError)
+
+
+async def thought(session, seconds: float) -> bool:
+    """A student's pause; False at once if the connection closes meanwhile (a browser hears it)."""
+    closed = asyncio.ensure_future(session.ws.wait_closed())
+    done, _ = await asyncio.wait({closed}, timeout=seconds)
+    closed.cancel()
+    return not done
+
+
+async def come_back(url: str, cookie: str, query: str, patience: float = 30) -> StickySession:
+    """What a reload does: the same cookie, the link's view; retried until a replica answers."""
+    deadline = time.monotonic() + patience
+    while True:
+        session = StickySession(url, query_string=query, cookie=cookie)
+        try:
+            await session.connect()
+            return session
+        except DISCONNECTED:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.2)
+
+
+async def failover_figures(d, sessions: int, seconds: float, kill_at: float) -> dict:
+    """sessions students on two replicas; kill_at seconds in, one replica is SIGKILLed. Its students
+    come back (same cookie, their link) and go on; every page must show its own KL throughout."""
+    rng = np.random.default_rng(0)
+    values = {s: [round(-3 + 0.05 * ((7 * s + k) % 120), 2) for k in range(6)] for s in range(sessions)}
+    expected = expected_kl_text({v for vs in values.values() for v in vs})
+    victim = next(iter(d.replicas))
+    before, after, problems, back_after, homes = [], [], [], [], []
+    killed = asyncio.Event()
+    killed_at = 0.0
+
+    async def kill():
+        nonlocal killed_at
+        await asyncio.sleep(kill_at)
+        os.kill(d.replicas[victim], signal.SIGKILL)
+        killed_at = time.monotonic()
+        killed.set()
+
+    async def student(s):
+        session = StickySession(d.url)
+        try:
+            await session.connect()
+            homes.append(session.replica)
+            await asyncio.sleep(rng.uniform(0, 1))  # students do not start in step
+            deadline, i, value = time.monotonic() + seconds, 0, None
+            while time.monotonic() < deadline:
+                try:
+                    value = values[s][i % len(values[s])]
+                    took = await session.set_code(mu_0=value)
+                    (after if killed.is_set() else before).append(took)
+                    if session.kl() != expected[value]:
+                        problems.append(f"session {s} saw another state")
+                    i += 1
+                    alive = await thought(session, rng.uniform(0.5, 1.5))
+                except DISCONNECTED:
+                    alive = False
+                if not alive:  # its replica died: the page is reloaded, with mu_0 in its link
+                    if not killed.is_set():
+                        problems.append(f"session {s} lost its connection before any replica was killed")
+                    await killed.wait()
+                    problems.extend(session.errors)
+                    session = await come_back(d.url, session.cookie, f"mu_0={value}" if value is not None else "")
+                    back_after.append(time.monotonic() - killed_at)
+                    if session.replica == victim or (value is not None and session.kl() != expected[value]):
+                        problems.append(f"session {s} came back to {session.replica} with KL {session.kl()}")
+            problems.extend(session.errors)
+        except Exception as e:
+            problems.append(f"{type(e).__name__}: {e}")
+        finally:
+            await session.close()
+
+    await asyncio.gather(kill(), *(student(s) for s in range(sessions)))
+    return {"sessions": sessions, "seconds": seconds, "killed_after_s": kill_at,
+            "on_killed_replica": homes.count(victim), "came_back": len(back_after),
+            "served_again_s": {"p50": round(float(np.median(back_after)), 2) if back_after else None,
+                               "max": round(max(back_after), 2) if back_after else None},
+            "before_kill_ms": percentiles(before) if before else None,
+            "after_kill_ms": percentiles(after) if after else None,
+            "errors": len(problems), "examples": problems[:3]}
+
+
+def runs(quick: bool) -> list[tuple[str, int, int]]:
+    """(name, replicas, sessions): the class on one replica, twice the class on one and on two."""
+    small, large = (4, 8) if quick else (30, 60)
+    return [(f"{small} sessions, 1 replica", 1, small), (f"{large} sessions, 1 replica", 1, large),
+            (f"{large} sessions, 2 replicas", 2, large)]
+
+
+async def warm(d) -> None:
+    """Sessions until every replica has run the page once (loaded its models and caches)."""
+    seen = set()
+    for _ in range(40):
+        session = StickySession(d.url)
+        await session.connect()
+        await session.close()
+        seen.add(session.replica)
+        if seen == set(d.replicas):
+            return
+
+
+def cpu_seconds(pids) -> float:
+    """User + system CPU time of these processes so far (/proc/PID/stat fields 14 and 15)."""
+    ticks = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def measure(quick: bool) -> dict:
+    seconds = 3 if quick else 40
+    figures = {}
+    for name, replicas, sessions in runs(quick):
+        with deployment(replicas) as d:
+            asyncio.run(warm(d))
+            # CPU time per commit does not depend on what else the machine runs, unlike latency
+            groups = {"replicas": list(d.replicas.values()), "nginx": children_of(d.nginx)}
+            start = {group: cpu_seconds(pids) for group, pids in groups.items()}
+            m = asyncio.run(class_figures(d.url, sessions, seconds, think=1.0))
+            cpu = {f"{group}_cpu_ms_per_commit": round((cpu_seconds(pids) - start[group]) * 1000 / m["n"], 1)
+                   for group, pids in groups.items()}
+            figures[name] = {"replicas": replicas, **m, **cpu}
+    with deployment(2) as d:
+        asyncio.run(warm(d))
+        sessions = 4 if quick else 30
+        figures["failover"] = asyncio.run(failover_figures(d, sessions, seconds, kill_at=1.5 if quick else 15))
+    return figures
+
+
+def write_report(results: dict, out: Path, command: str) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "replicas.json").write_text(json.dumps(results, indent=1) + "\n")
+    f = results["figures"]
+    rows = ["# Replicas behind nginx", "", f"Measured by `{command}` on {results['machine']['date']}.", "",
+            "Machine: " + ", ".join(f"{k} {v}" for k, v in results["machine"].items() if k != "date")
+            + ". The sessions' client and nginx share the machine's cores with the replicas; the load average "
+            f"was {results['load_average_1min']['before']} before and {results['load_average_1min']['after']} after.",
+            "",
+            "Each session commits a value of mu_0 about once a second (0.5–1.5 s apart) and checks that the "
+            "page shows the KL of its own value; commit → settled is the time until its rerun finished.", "",
+            "| run | replicas | sessions × seconds | commits | p50 ms | p95 ms | errors | CPU ms per commit: "
+            "replicas, nginx |", "|---|---|---|---|---|---|---|---|"]
+    for name, m in f.items():
+        if name != "failover":
+            rows.append(f"| {name} | {m['replicas']} | {m['sessions']} × {m['seconds']} | {m['n']} | {m['p50']} | "
+                        f"{m['p95']} | {m['errors']} | {m['replicas_cpu_ms_per_commit']}, "
+                        f"{m['nginx_cpu_ms_per_commit']} |")
+    k = f["failover"]
+    rows += ["", f"**Failover.** {k['sessions']} sessions on 2 replicas; after {k['killed_after_s']} s one replica "
+             f"is killed (SIGKILL). Its {k['on_killed_replica']} sessions come back as a reload does (same cookie, "
+             f"their link): served again by the survivor {k['served_again_s']['p50']} s (median) and at most "
+             f"{k['served_again_s']['max']} s after the kill ({k['came_back']} came back). Commit → settled before "
+             f"the kill: {describe(k['before_kill_ms'])}; after, all on one replica: {describe(k['after_kill_ms'])}. "
+             f"Errors: {k['errors']}."]
+    (out / "replicas.md").write_text("\n".join(rows) + "\n")
+
+
+def describe(m: dict | None) -> str:
+    return f"p50 {m['p50']} ms, p95 {m['p95']} ms (n = {m['n']})" if m else "none"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.replicas", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="a few sessions for a few seconds: a smoke test")
+    parser.add_argument("--out", default=str(Path(__file__).parent), help="where replicas.md/json go")
+    args = parser.parse_args(argv)
+    command = "python -m benchmarks.replicas" + (" --quick" if args.quick else "")
+    load = os.getloadavg()[0]  # others' work on the machine skews these figures: say how much there was
+    results = {"machine": machine(), "quick": args.quick, "figures": measure(args.quick),
+               "load_average_1min": {"before": round(load, 2), "after": round(os.getloadavg()[0], 2)}}
+    write_report(results, Path(args.out), command)
+    print((Path(args.out) / "replicas.md").read_text())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

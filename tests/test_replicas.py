@@ -1,0 +1,369 @@
+"""A class on several replicas behind nginx (python -m deploy.local): it comes up and goes away
+cleanly, keeps each browser on its replica, and survives a replica killed mid-lesson.
+
+Which replica served a request is nginx's X-Replica header (deploy/nginx.conf). In the browser, the
+tests read only the URL's query, /_stcore/health, that header, and the explorer's total KL.
+"""
+
+import asyncio
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import websockets
+from conftest import ROOT
+from liveapp import free_port, launch_chromium
+from streamlit_client import Session
+from test_many_users import expected_kl_text
+
+from deploy.local import APP_FLAGS, render, wait_or_kill
+
+# ---- a deployment, and knowing which replica answered ------------------------------------------------
+
+
+@dataclass
+class Deployment:
+    url: str  # nginx, http://127.0.0.1:P
+    proc: subprocess.Popen  # python -m deploy.local
+    replicas: dict  # "127.0.0.1:PORT" -> pid
+    nginx: int  # nginx's master pid
+    log: Path
+
+    def pids(self) -> list[int]:
+        return [*self.replicas.values(), self.nginx]
+
+
+def launch(*args: str, env: dict | None = None) -> tuple[subprocess.Popen, Path]:
+    log = Path(tempfile.mkstemp(prefix="deploy-local-", suffix=".log")[1])
+    with open(log, "w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "deploy.local", *args], cwd=ROOT, stdout=out,
+                                stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
+    return proc, log
+
+
+def started_pids(log_text: str) -> list[int]:
+    """Every pid the launcher's log says it started."""
+    return [int(pid) for pid in re.findall(r"(?:starting on|nginx on) \S+ \(pid (\d+)\)", log_text)]
+
+
+@contextmanager
+def deployment(replicas: int, *args: str, timeout: float = 240):
+    port = free_port()
+    proc, log = launch("--replicas", str(replicas), "--port", str(port), *args)
+    try:
+        deadline = time.monotonic() + timeout
+        while "nginx on" not in log.read_text():
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"deploy.local did not come up:\n{log.read_text()}")
+            time.sleep(0.2)
+        text = log.read_text()
+        yield Deployment(
+            url=f"http://127.0.0.1:{port}", proc=proc, log=log,
+            replicas={addr: int(pid) for addr, pid in re.findall(r"starting on http://(\S+) \(pid (\d+)\)", text)},
+            nginx=int(re.search(r"nginx on \S+ \(pid (\d+)\)", text)[1]),
+        )
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            wait_or_kill(proc, 60)
+        log.unlink(missing_ok=True)
+
+
+def running(pid: int) -> bool:
+    """Whether pid is a live process (a zombie is not: it has stopped, only unreaped)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+
+
+def children_of(pid: int) -> list[int]:
+    """nginx's workers, say: every process whose parent is pid."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                out.append(int(stat.parent.name))
+        except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
+            pass
+    return out
+
+
+def served_by(headers) -> str:
+    """The replica that answered: X-Replica's last address (earlier ones refused, nginx tried on).
+    headers: any mapping; Playwright's has lower-case names."""
+    return (headers.get("X-Replica") or headers["x-replica"]).split(",")[-1].strip()
+
+
+@dataclass
+class StickySession(Session):
+    """A Session through nginx that keeps its replica cookie, as a browser does, and knows which
+    replica each of its connections reached."""
+
+    cookie: str = ""
+    replica: str = ""
+
+    async def connect(self) -> float:
+        host = self.url.split("://", 1)[1]
+        self.ws = await websockets.connect(
+            f"ws://{host}/_stcore/stream", subprotocols=["streamlit"], max_size=2**26, open_timeout=30,
+            additional_headers={"Cookie": f"replica={self.cookie}"} if self.cookie else {})
+        self.cookie = self.cookie or re.search(r"replica=([^;]+)", self.ws.response.headers["Set-Cookie"])[1]
+        self.replica = served_by(self.ws.response.headers)
+        return await self.rerun()
+
+
+# ---- the files -------------------------------------------------------------------------------------
+
+
+def test_compose_runs_the_dockerfile_as_it_is_behind_the_nginx_config():
+    docker = (ROOT / "Dockerfile").read_text()
+    compose = (ROOT / "deploy" / "compose.yaml").read_text()
+    nginx = (ROOT / "deploy" / "nginx.conf").read_text()
+    app = compose.split("\n  app:\n", 1)[1].split("\n\n", 1)[0]  # the app service's block
+    assert "context: .." in app
+    for key in ("command:", "entrypoint:", "healthcheck:", "ports:", "image:"):
+        assert key not in app, f"compose's app overrides the Dockerfile's {key}"
+    port = re.search(r"^EXPOSE (\d+)$", docker, re.M)[1]
+    assert f"--server.port={port}" in docker and f'- "{port}"' in app
+    assert re.search(rf"^\s+server app:{port} max_fails=\d+ fail_timeout=\d+s;", nginx, re.M)
+    assert "./nginx.conf:/etc/nginx/conf.d/default.conf" in compose
+    for flag in APP_FLAGS:  # deploy.local runs the replicas as the image does
+        assert flag in docker, flag
+
+
+def test_the_config_renders_for_loopback_replicas_and_nginx_accepts_it(tmp_path):
+    conf = render((ROOT / "deploy" / "nginx.conf").read_text(), [41001, 41002, 41003], "127.0.0.1:41000")
+    assert "listen 127.0.0.1:41000;" in conf and "app:8501" not in conf
+    assert len(re.findall(r"server 127\.0\.0\.1:4100[123] max_fails=1 fail_timeout=10s;", conf)) == 3
+    (tmp_path / "site.conf").write_text(conf)
+    main = f"pid {tmp_path}/nginx.pid; events {{}} http {{ include {tmp_path}/site.conf; }}"
+    (tmp_path / "main.conf").write_text(main)
+    check = subprocess.run(["nginx", "-t", "-p", str(tmp_path), "-c", str(tmp_path / "main.conf"), "-e", "stderr"],
+                           capture_output=True, text=True)
+    assert check.returncode == 0, check.stderr
+
+
+# ---- the launcher ------------------------------------------------------------------------------------
+
+
+@pytest.mark.timeout(300)
+def test_launcher_comes_up_healthy_and_leaves_nothing_running_after_sigterm(tmp_path):
+    with deployment(2, "--", "--models", str(tmp_path)) as d:
+        assert len(d.replicas) == 2 and all(running(pid) for pid in d.pids())
+        for pid in d.replicas.values():  # what follows `--` goes to the app
+            assert Path(f"/proc/{pid}/cmdline").read_bytes().endswith(f"--\0--models\0{tmp_path}\0".encode())
+        for addr in d.replicas:  # each replica on its own loopback port, and nginx in front of both
+            with urllib.request.urlopen(f"http://{addr}/_stcore/health", timeout=5) as r:
+                assert r.status == 200
+        with urllib.request.urlopen(f"{d.url}/_stcore/health", timeout=5) as r:
+            assert r.status == 200 and served_by(r.headers) in d.replicas
+        workers = children_of(d.nginx)
+        assert workers
+        d.proc.send_signal(signal.SIGTERM)
+        assert d.proc.wait(60) == 0
+        log = d.log.read_text()
+        left = [pid for pid in d.pids() + workers if running(pid)]
+    assert left == [], f"still running after SIGTERM: {left}\n{log}"
+    assert "stopped replica 1" in log
+
+
+def bad_start(*args: str, env: dict | None = None) -> tuple[str, str]:
+    """Runs a launch that must fail; returns its one line on stderr and its log (stdout)."""
+    result = subprocess.run([sys.executable, "-m", "deploy.local", "--replicas", "2", *args], cwd=ROOT,
+                            capture_output=True, text=True, timeout=180, env={**os.environ, **(env or {})})
+    assert result.returncode == 1, result.stdout + result.stderr
+    left = [pid for pid in started_pids(result.stdout) if running(pid)]
+    assert left == [], f"left running: {left}\n{result.stdout}"
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("deploy.local: "), result.stderr
+    return lines[0], result.stdout
+
+
+def test_without_nginx_it_says_so_and_starts_nothing():
+    line, text = bad_start("--port", str(free_port()), env={"PATH": "/usr/bin:/bin", "NGINX": ""})
+    assert "nginx not found on PATH" in line and started_pids(text) == []
+    line, text = bad_start("--port", str(free_port()), "--nginx", "/nonexistent/nginx")
+    assert "nginx not found: /nonexistent/nginx" in line and started_pids(text) == []
+
+
+def test_a_port_in_use_is_refused_before_anything_starts():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        line, text = bad_start("--port", str(port))
+    assert f"port {port} on 127.0.0.1 is in use" in line and started_pids(text) == []
+
+
+def test_a_replica_that_fails_to_start_stops_the_others():
+    line, text = bad_start("--port", str(free_port()), "--app", "/nonexistent/app.py")
+    assert re.search(r"replica \d exited with code \d+ before it was healthy: .*does not exist", line), line
+    assert len(started_pids(text)) == 2  # both were started, both are gone (bad_start checks)
+
+
+def test_a_replica_that_is_not_healthy_in_time_is_stopped():
+    line, text = bad_start("--port", str(free_port()), "--timeout", "0.3")
+    assert re.search(r"replica 1 was not healthy within 0.3 s", line), line
+    assert len(started_pids(text)) == 2
+
+
+# ---- sticky sessions -----------------------------------------------------------------------------
+
+
+async def sticky_sessions(url: str, replicas: set[str], each: int = 2) -> list[str]:
+    """Sessions until each replica holds `each`; every session moves mu_0 over its own values,
+    reconnects as a reload does, and moves again. Returns what went wrong."""
+    values = [round(-2 + 0.25 * k, 2) for k in range(17)]
+    expected = expected_kl_text(values)
+    problems, held = [], {r: 0 for r in replicas}
+    for s in range(40):  # a fresh key lands on either replica with even odds: 40 leave no doubt
+        if min(held.values()) >= each:
+            break
+        session = StickySession(url)
+        await session.connect()
+        first = session.replica
+        held[first] += 1
+        for visit in range(2):
+            for k in range(3):
+                value = values[(3 * s + k) % len(values)]
+                await session.set_code(mu_0=value)
+                if session.kl() != expected[value]:
+                    problems.append(f"session {s} saw KL {session.kl()} for its mu_0 = {value}")
+                if session.replica != first:
+                    problems.append(f"session {s} moved from {first} to {session.replica}")
+            await session.close()
+            if visit == 0:
+                session.elements.clear()
+                await session.connect()  # the same cookie: the same replica
+        problems.extend(session.errors)
+    if min(held.values()) < each:
+        problems.append(f"sessions did not spread over the replicas: {held}")
+    return problems
+
+
+@pytest.mark.timeout(300)
+def test_websocket_sessions_spread_over_replicas_and_stay_on_theirs():
+    with deployment(2) as d:
+        assert asyncio.run(sticky_sessions(d.url, set(d.replicas))) == []
+
+
+# ---- a replica killed under a class, in the browser -----------------------------------------------------
+
+def kl_total(page):
+    """The locator of the page's total KL (its text starts with the number), once drawn."""
+    kl = page.get_by_test_id("kl-total")
+    kl.filter(has_text=re.compile(r"^\s*-?\d")).wait_for(timeout=90_000)
+    return kl
+
+
+def query(page) -> dict:
+    return {k: v[0] for k, v in parse_qs(urlsplit(page.url).query).items()}
+
+
+def wait_until(test, what: str, page=None, timeout: float = 30) -> None:
+    """Polls test; with a page, Playwright's waiting lets the page's events (its URL) come in."""
+    deadline = time.monotonic() + timeout
+    while not test():
+        assert time.monotonic() < deadline, f"not within {timeout} s: {what}"
+        page.wait_for_timeout(100) if page else time.sleep(0.1)
+
+
+def replica_now(page) -> str:
+    """Which replica the page's browser reaches now, with its cookie, through nginx."""
+    base = page.url.split("?")[0].rstrip("/")
+    return served_by(page.context.request.get(f"{base}/_stcore/health").headers)
+
+
+@dataclass
+class Visit:
+    page: object
+    replica: str
+    link: dict  # the query the page settled on
+    kl: str
+
+
+def open_visit(browser, url: str) -> Visit:
+    page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    response = page.goto(url)
+    return Visit(page, served_by(response.headers), {}, "")
+
+
+def settle(visit: Visit, wanted: dict) -> None:
+    """Waits until the page shows its link's view: the query holds what was asked, and the KL is drawn."""
+    kl = kl_total(visit.page)
+    wait_until(lambda: all(query(visit.page).get(k) == v for k, v in wanted.items()) and "vae" in query(visit.page),
+               f"the link to hold {wanted}: {visit.page.url}", visit.page)
+    visit.link, visit.kl = query(visit.page), kl.inner_text()
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(600)
+def test_a_killed_replica_leaves_the_others_untouched_and_its_pages_reload_onto_a_survivor():
+    from playwright.sync_api import expect, sync_playwright
+
+    with deployment(2) as d, sync_playwright() as p:
+        browser = launch_chromium(p)
+        visits, held = [], {r: 0 for r in d.replicas}
+        for i in range(24):  # each visitor its own view; until each replica holds two
+            if min(held.values()) >= 2:
+                break
+            wanted = {"pair": ("digits-z2", "digits-z8")[i % 2], "index": str(3 + i), "seed": str(100 + i),
+                      "mu_0": str(round(-1.5 + 0.35 * (i % 9), 2)), "sigma_1": str(round(0.2 + 0.05 * i, 2))}
+            visit = open_visit(browser, f"{d.url}/?" + "&".join(f"{k}={v}" for k, v in wanted.items()))
+            if held[visit.replica] >= 2:
+                visit.page.context.close()
+                continue
+            held[visit.replica] += 1
+            settle(visit, wanted)
+            visits.append(visit)
+        assert min(held.values()) >= 2, f"browsers did not spread over the replicas: {held}"
+        assert len({v.kl for v in visits}) == len(visits), "each view its own KL, so a mix-up would show"
+        for v in visits:  # sessions stay: the browser's later requests reach the same replica
+            assert replica_now(v.page) == v.replica
+
+        dead = visits[0].replica
+        survivor = next(r for r in d.replicas if r != dead)
+        os.kill(d.replicas[dead], signal.SIGKILL)
+        wait_until(lambda: not running(d.replicas[dead]), "the replica to die")
+
+        for v in [v for v in visits if v.replica == survivor]:  # untouched, and still working
+            assert query(v.page) == v.link and kl_total(v.page).inner_text() == v.kl
+            v.page.locator('input[type="range"][aria-label="mu_0"]').focus()
+            v.page.keyboard.press("ArrowRight")
+            expect(kl_total(v.page)).not_to_have_text(v.kl, timeout=30_000)
+            wait_until(lambda v=v: query(v.page).get("mu_0") != v.link["mu_0"], "the link to follow mu_0", v.page)
+            assert replica_now(v.page) == survivor
+
+        for v in [v for v in visits if v.replica == dead]:  # a reload: the survivor, with the link's view
+            link, kl = v.link, v.kl
+            assert served_by(v.page.reload().headers) == survivor
+            settle(v, link)
+            assert v.link == link and v.kl == kl
+            assert replica_now(v.page) == survivor
+        browser.close()
+
+
+# ---- the benchmark runs ------------------------------------------------------------------------------
+
+
+@pytest.mark.timeout(600)
+def test_quick_replica_benchmark_runs_and_writes_its_figures(tmp_path):
+    subprocess.run([sys.executable, "-m", "benchmarks.replicas", "--quick", "--out", str(tmp_path)], cwd=ROOT,
+                   check=True, capture_output=True, text=True, timeout=580)
+    figures = json.loads((tmp_path / "replicas.json").read_text())["figures"]
+    assert [m["errors"] for m in figures.values()] == [0] * len(figures)
+    assert figures["failover"]["came_back"] == figures["failover"]["on_killed_replica"]
+    assert "| run | replicas |" in (tmp_path / "replicas.md").read_text()
