@@ -20,13 +20,22 @@ from panels import link, live, network
 from panels.conversion import conversion_ui
 from panels.formula import formula_ui
 from panels.interpolation import interpolation_ui
-from panels.ladder import ladder_ui, vaes_like
+from panels.ladder import ladder_ui
 from panels.latent_map import latent_map_ui
 from panels.log_sigma import log_sigma_ui
 from panels.manifold import manifold_ui
 from panels.presenter import STEPS, choose_pair, nav_ui, presenter_ui
 from panels.prior import prior_ui
-from panels.shared import Encoded, View, load_model, model_problem, shipped_cards, test_split
+from panels.shared import (
+    Encoded,
+    View,
+    load_model,
+    model_problem,
+    shipped_cards,
+    test_split,
+    vaes_like,
+    your_models,
+)
 from panels.stochastic import stochastic_ui
 from panels.training import trained_label, training_ui
 from panels.traversals import traversals_ui
@@ -79,16 +88,26 @@ def timed(fn):
 # ---- sidebar: which models, which input -------------------------------------------------------------
 
 
+DATASET_ORDER = ("mnist", "digits", "sprites")  # the pair selector's order; the first pair is the default
+DEFAULT_PAIR = "mnist, D=8"  # readable reconstructions, and prior samples where the VAE's advantage shows
+
+
 def twin_vae(ae_card) -> str:
-    """The name of the beta-1 VAE trained alike with an AE."""
-    return vae.TrainConfig(dataset=ae_card.dataset, kind="vae", latent_dim=ae_card.latent_dim).model_name
+    """The name of the beta-1 VAE trained alike with an AE (the first of its ladder)."""
+    return vaes_like(ae_card)[0].name
 
 
 def model_pairs() -> dict[str, object]:
-    """'digits, D=8' -> the AE's card, for every AE with a beta-1 VAE trained alike."""
+    """'mnist, D=8' -> the AE's card, for every shipped AE with a beta-1 VAE trained alike, the
+    default first; then your pairs (--models), labelled as yours."""
     cards = shipped_cards()
     names = {c.name for c in cards}
-    return {f"{c.dataset}, D={c.latent_dim}": c for c in cards if c.kind == "ae" and twin_vae(c) in names}
+    shipped = {f"{c.dataset}, D={c.latent_dim}": c for c in cards if c.kind == "ae"
+               and vae.TrainConfig(dataset=c.dataset, kind="vae", latent_dim=c.latent_dim).model_name in names}
+    order = sorted(shipped, key=lambda label: (label != DEFAULT_PAIR, DATASET_ORDER.index(shipped[label].dataset)
+                                                if shipped[label].dataset in DATASET_ORDER else len(DATASET_ORDER),
+                                                shipped[label].latent_dim))
+    return {label: shipped[label] for label in order} | {pair.label: pair.ae.card for pair in your_models()[1]}
 
 
 def variant_label(card) -> str:
@@ -100,8 +119,8 @@ def variant_label(card) -> str:
 
 
 def pair_slug(card) -> str:
-    """A pair's name in links: digits-z8."""
-    return f"{card.dataset}-z{card.latent_dim}"
+    """A pair's name in links: mnist-z8, or yours-NAME for a pair of yours (its AE's name)."""
+    return f"yours-{card.name}" if card.name in your_models()[0] else f"{card.dataset}-z{card.latent_dim}"
 
 
 def read_link_choices() -> list[str]:
@@ -113,8 +132,8 @@ def read_link_choices() -> list[str]:
     good, bad = link.read_choices(
         st.query_params.to_dict(),
         pairs={pair_slug(card): label for label, card in pairs.items()}, default_pair=next(iter(pairs), None),
-        variants_of=lambda label: [c.name for c in vaes_like(pairs[label].dataset, pairs[label].latent_dim)],
-        test_size_of=lambda label: len(test_split(pairs[label].dataset)),
+        variants_of=lambda label: [c.name for c in vaes_like(pairs[label])],
+        test_size_of=lambda label: len(test_split(pairs[label])),
         panels=list(PANELS), steps=len(STEPS),
     )
     st.session_state.update(good)
@@ -148,7 +167,7 @@ def write_link(view: View) -> str:
     if view.vm.card.name.startswith("yours-"):
         st.query_params.clear()
         return "(a pair trained in your session cannot travel in a link)"
-    choices = {"pair": pair_slug(view.vm.card), "vae": view.vm.card.name, "seed": view.seed}
+    choices = {"pair": pair_slug(view.ae.card), "vae": view.vm.card.name, "seed": view.seed}
     if st.session_state.get("presenter"):
         choices |= {"presenter": True, "step": st.session_state.get("step", 1)}
     else:
@@ -169,6 +188,10 @@ def pair_ui():
     """The AE and VAE to explore. A model whose file is broken is marked unavailable and the first
     usable pair is chosen instead; the others keep working."""
     pairs = model_pairs()
+    yours = your_models()[2]
+    if yours:  # named one by one; the shipped pairs and your good ones still work
+        st.sidebar.warning("Not every model in --models can be used:\n\n" + "\n".join(f"- {p}" for p in yours),
+                           icon=":material/folder_off:")
     problems = {label: model_problem(card.name) or model_problem(twin_vae(card)) for label, card in pairs.items()}
     trained = st.session_state.get("trained")
     labels = list(pairs) + ([trained_label(trained)] if trained else [])
@@ -187,7 +210,7 @@ def pair_ui():
         st.sidebar.caption("Trained in this session: the 'Train your own' panel.")
         return trained["ae"], trained["vae"]
     ae_card = pairs[label]
-    variants = {c.name: c for c in vaes_like(ae_card.dataset, ae_card.latent_dim)}
+    variants = {c.name: c for c in vaes_like(ae_card)}
     if st.session_state.get("vae") not in variants:
         st.session_state.vae = next(iter(variants))
     vae_name = st.sidebar.selectbox(
@@ -209,7 +232,7 @@ def pick_random(n: int) -> None:
 
 def input_ui(card) -> tuple[np.ndarray, str, str]:
     """The input image (C, H, W), a caption, and an id that changes when the input does."""
-    data = test_split(card.dataset)
+    data = test_split(card)
     st.sidebar.subheader("Input")
     if st.session_state.get("index", 0) >= len(data):
         st.session_state.index = 0
@@ -233,8 +256,8 @@ def input_ui(card) -> tuple[np.ndarray, str, str]:
 
 
 @st.cache_data(show_spinner=False)
-def gallery_images(dataset: str, count: int = 32) -> tuple[list[np.ndarray], list[str]]:
-    data = test_split(dataset)
+def gallery_images(data_id: str, _data, count: int = 32) -> tuple[list[np.ndarray], list[str]]:
+    data = _data
     shown = range(min(count, len(data)))
     return ([plots.to_pixels(data.images[i].numpy(), 64) for i in shown],
             [f"#{i} ({data.label_names[data.labels[i]]})" for i in shown])
@@ -243,7 +266,8 @@ def gallery_images(dataset: str, count: int = 32) -> tuple[list[np.ndarray], lis
 def gallery_ui(card) -> None:
     gallery = st.sidebar.expander("Gallery: the first test images", key="gallery", on_change="rerun")
     if gallery.open:  # drawn only when opened: 32 images a first visit need not wait for
-        images, captions = gallery_images(card.dataset)
+        data = test_split(card)
+        images, captions = gallery_images(f"{card.dataset}:{card.training.get('data_root')}", data)
         gallery.caption("Type a number into 'Test image #' to use one.")
         gallery.image(images, caption=captions, width=64)
 

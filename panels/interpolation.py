@@ -9,7 +9,7 @@ from .shared import View, keep, kept, test_split
 
 
 def interpolation_ui(view: View) -> None:
-    data = test_split(view.vm.card.dataset)
+    data = test_split(view.vm.card)
     c1, c2 = st.columns(2)
     other = keep("interp_to", c1.number_input("…to test image #", 0, len(data) - 1,
                                               min(kept("interp_to", 1), len(data) - 1), key="interp_to"))

@@ -5,12 +5,12 @@ import streamlit as st
 
 from vae import explore, plots
 
-from .shared import View, active_units_of, markdown_table, shipped_cards
+from .shared import View, active_units_of, markdown_table, vaes_like
 
 
 def ladder_ui(view: View) -> None:
     card = view.vm.card
-    ladder = vaes_like(card.dataset, card.latent_dim)
+    ladder = vaes_like(card)
     ae_rec = view.ae.card.metrics["reconstruction_nats"]
     points = [{"name": c.name, "kl": c.metrics["kl_nats"], "reconstruction": c.metrics["reconstruction_nats"]}
               for c in ladder]
@@ -51,10 +51,6 @@ def collapse_ui(view: View) -> None:
     )
 
 
-def vaes_like(dataset: str, latent_dim: int) -> list:
-    """The shipped VAEs of one dataset and size, beta 1 first."""
-    cards = [c for c in shipped_cards() if c.kind == "vae" and c.dataset == dataset and c.latent_dim == latent_dim]
-    return sorted(cards, key=lambda c: (c.beta != 1, c.beta, c.name))
 
 
 

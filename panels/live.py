@@ -141,7 +141,7 @@ def pad_ui(view: View, dims: tuple[int, int], key: str = "pad") -> None:
     """Two latent planes, the AE's and the VAE's: test codes by label, the prior's circles, and one
     point to drag; each decoder decodes it live."""
     ae, vm = view.ae, view.vm
-    data = test_split(vm.card.dataset)
+    data = test_split(vm.card)
     shown = np.arange(len(data))[:: max(1, len(data) // PAD_POINTS)]
     blobs, planes = {}, {}
     for which, model, base, title in (("ae", ae, view.ae_z, f"AE: z = f(y) ({ae.card.name})"),
@@ -187,7 +187,7 @@ def _codes_blob(name: str, dims: tuple[int, int], shown: tuple[int, ...], _model
     """Test codes in two dimensions, (N * 2,) flat, and their labels (N,)."""
     codes, _ = split_codes(_model)
     points = np.round(codes[np.asarray(shown)][:, list(dims)], 3).ravel().tolist()
-    labels = test_split(_model.card.dataset).labels[np.asarray(shown)].tolist()
+    labels = test_split(_model.card).labels[np.asarray(shown)].tolist()
     return f"codes:{name}:{dims[0]},{dims[1]}", {"type": "json", "data": {"points": points, "labels": labels}}
 
 

@@ -14,7 +14,7 @@ def manifold_ui(view: View) -> None:
     if view.dim != 2:
         st.info("The decoded plane needs a 2-D latent space: choose a pair with D=2 in the sidebar.")
         return
-    data = test_split(view.vm.card.dataset)
+    data = test_split(view.vm.card)
     st.caption(f"Each tile decodes one point of a {GRID}×{GRID} grid; the dots are the test split's codes. "
                "The VAE's plane is the prior's ±3σ square and every part of it decodes to something digit-like; "
                "the AE's plane spans its codes, and between its clusters lie images it was never trained to make.")

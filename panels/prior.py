@@ -7,7 +7,7 @@ import vae
 from vae import explore, plots
 from vae.judge import JUDGED_DATASETS, PRIOR_DRAWS, judge_model, recognisable
 
-from .shared import View, test_split
+from .shared import View
 
 BATCH = 48
 CLEAR_LEAD = 0.1  # a difference in "recognisable and varied" the page calls a win (1,000 draws: within ~0.03)
@@ -89,7 +89,7 @@ def judge_problem(dataset: str) -> str | None:
 
 @st.cache_data(show_spinner=False)
 def real_figures(dataset: str) -> dict:
-    return recognisable(test_split(dataset).images.numpy(), dataset)
+    return recognisable(vae.load_dataset(dataset, "test").images.numpy(), dataset)
 
 
 def judged_figures(model) -> dict:

@@ -1,5 +1,7 @@
 """What every panel shares: cached loaders and the View of the current input and code."""
 
+import argparse
+import sys
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -9,17 +11,26 @@ import streamlit as st
 import vae
 from vae import explore
 from vae.checkpoints import pretrained_dir
+from vae.data import dataset_of
 
 
 def load_model(name: str):
-    """A shipped model, loaded once per server and shared read-only by every session.
-    Raises vae.CheckpointError for a file that is missing, damaged or tampered with."""
+    """A shipped model, or one of yours (--models), loaded once per server and shared read-only by
+    every session. Raises vae.CheckpointError for a file that is missing, damaged or tampered with."""
+    path = your_models()[0].get(name)
+    if path is not None:
+        return _load_checkpoint(str(path))
     return _load_model(name, str(pretrained_dir()))
 
 
 @st.cache_resource(show_spinner=False)
 def _load_model(name: str, directory: str):
     return vae.load_pretrained(name, directory)  # a failure is not cached: the next visit tries again
+
+
+@st.cache_resource(show_spinner=False)
+def _load_checkpoint(path: str):
+    return vae.load_checkpoint(path).requires_grad_(False)
 
 
 def shipped_cards() -> list:
@@ -34,6 +45,47 @@ def _shipped_cards(directory: str, stamp: int) -> list:
     return vae.list_pretrained(directory)  # a damaged manifest raises, and is not cached
 
 
+def app_args() -> argparse.Namespace:
+    """`streamlit run app.py -- --models DIR [--data-root DIR]`: your own pairs beside the shipped ones."""
+    parser = argparse.ArgumentParser(prog="app.py", add_help=False)
+    parser.add_argument("--models")
+    parser.add_argument("--data-root")
+    return parser.parse_known_args(sys.argv[1:])[0]
+
+
+def your_models() -> tuple[dict, list, list[str]]:
+    """Your models by name (their files), your pairs (vae.ModelPair), and what could not be used."""
+    args = app_args()
+    if not args.models:
+        return {}, [], []
+    return _your_models(args.models, args.data_root)
+
+
+@st.cache_resource(show_spinner=False)
+def _your_models(folder: str, data_root: str | None):
+    pairs, problems = vae.find_pairs(folder, data_root)
+    shipped, paths, kept = {c.name for c in shipped_cards()}, {}, []
+    for pair in pairs:  # a name is a model's key in every cache, so it must be one model's alone
+        taken = [m for m in (pair.ae, *pair.vaes) if m.card.name in shipped or paths.get(m.card.name, m.path) != m.path]
+        if taken:
+            problems.append(f"{taken[0].path}: its model is named {taken[0].card.name}, like another model here; "
+                            "rename it (python -m vae train ... --name)")
+            continue
+        paths |= {m.card.name: m.path for m in (pair.ae, *pair.vaes)}
+        kept.append(pair)
+    return paths, kept, problems
+
+
+def vaes_like(card) -> list:
+    """The VAEs trained alike with an AE (or like a VAE): its beta ladder, beta 1 first."""
+    for pair in your_models()[1]:
+        if card.name in {m.card.name for m in (pair.ae, *pair.vaes)}:
+            return [m.card for m in pair.vaes]
+    cards = [c for c in shipped_cards()
+             if c.kind == "vae" and c.dataset == card.dataset and c.latent_dim == card.latent_dim]
+    return sorted(cards, key=lambda c: (c.beta != 1, c.beta, c.name))
+
+
 def model_problem(name: str) -> str | None:
     """Why a shipped model cannot be used, or None if it can."""
     try:
@@ -43,9 +95,15 @@ def model_problem(name: str) -> str | None:
     return None
 
 
+def test_split(card) -> vae.Dataset:
+    """The test split of the data a model was trained on: an idx model's from --data-root or its card."""
+    root = (app_args().data_root or card.training.get("data_root")) if card.dataset == "idx" else None
+    return _test_split(card.dataset, root, tuple(card.image_shape), card)
+
+
 @st.cache_resource(show_spinner=False)
-def test_split(dataset: str) -> vae.Dataset:
-    return vae.load_dataset(dataset, "test")
+def _test_split(dataset: str, root: str | None, shape: tuple, _card) -> vae.Dataset:
+    return dataset_of(_card, "test", root)  # a gone folder or another image size raises InputError
 
 
 def split_codes(model):
@@ -56,7 +114,7 @@ def split_codes(model):
 @st.cache_data(show_spinner=False)
 def _split_codes(name: str, _model):
     # keyed by name: shipped names are unique, and a session's own trained models get unique names
-    return explore.split_codes(_model, test_split(_model.card.dataset).images)
+    return explore.split_codes(_model, test_split(_model.card).images)
 
 
 def active_units_of(model) -> np.ndarray:

@@ -49,7 +49,7 @@ def factor_names(model) -> list[str] | None:
     if model.card.dataset != "sprites":
         return None
     mu, _ = split_codes(model)
-    features, owners = sprite_factor_features(test_split(model.card.dataset).factors)
+    features, owners = sprite_factor_features(test_split(model.card).factors)
     alignment = explore.factor_alignment(mu, features)  # (D, K)
     out = []
     for d in range(mu.shape[1]):

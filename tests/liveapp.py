@@ -42,14 +42,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(app: Path = ROOT / "app.py", env: dict | None = None, timeout: float = 60):
-    """Yields the base URL of a running server; stops it (by pid) on exit."""
+def streamlit_server(app: Path = ROOT / "app.py", env: dict | None = None, timeout: float = 60, args=()):
+    """Yields the base URL of a running server (args go to the app, after --); stops it (by pid) on exit."""
     port = free_port()
     log = open(ROOT / f".streamlit-{port}.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(app), f"--server.port={port}",
          "--server.headless=true", "--server.address=127.0.0.1", "--server.fileWatcherType=none",
-         "--browser.gatherUsageStats=false"],
+         "--browser.gatherUsageStats=false", "--", *args],
         cwd=ROOT, env={**os.environ, **(env or {})}, stdout=log, stderr=subprocess.STDOUT,
     )
     url = ServerURL(f"http://127.0.0.1:{port}")

@@ -47,7 +47,7 @@ def browser():
 
 @pytest.fixture
 def page(browser, server):
-    page = open_app(browser, server, height=2800)
+    page = open_app(browser, server + DIGITS_Z2, height=2800)
     yield page
     page.context.close()
 
@@ -66,6 +66,7 @@ def open_tab(page, name):
 
 
 PICTURES = ("input-image", "decode-ae", "decode-vae-z", "decode-vae-mu")
+DIGITS_Z2 = "/?pair=digits-z2"  # two dimensions: every slider and number below is easy to reason about
 
 
 def slider_value(page, label: str) -> float:
@@ -96,7 +97,7 @@ def test_page_shows_pictures_sliders_and_kl(page):
 
 
 def test_a_mouse_drag_redraws_on_every_move_and_commits_once_on_release(browser, server):
-    page = open_app(browser, server)  # a fresh page, so its websocket is watched from the start
+    page = open_app(browser, server + DIGITS_Z2)  # a fresh page, so its websocket is watched from the start
     page.reload()
     frames = sent_frames(page)
     page.get_by_test_id("kl-total").filter(has_text="nats").wait_for(timeout=60_000)

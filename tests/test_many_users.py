@@ -21,11 +21,14 @@ SESSIONS = 30
 SECONDS = 8
 
 
+DEFAULT_VAE = "mnist-vae-z8"  # the default page's VAE (app.DEFAULT_PAIR)
+
+
 def expected_kl_text(values) -> dict[float, str]:
-    """What the KL must read on the default page (digits, D=2, test #0) for each mu_0."""
-    vm = vae.load_pretrained("digits-vae-z2")
-    mu0, sigma0 = explore.encode(vm, vae.load_dataset("digits", "test").images[0].numpy())
-    return {v: f"{explore.kl_nats(np.array([v, mu0[1]]), sigma0).sum():.3f}" for v in values}
+    """What the KL must read on the default page (mnist, D=8, test #0) for each mu_0."""
+    vm = vae.load_pretrained(DEFAULT_VAE)
+    mu0, sigma0 = explore.encode(vm, vae.load_dataset(vm.card.dataset, "test").images[0].numpy())
+    return {v: f"{explore.kl_nats(np.concatenate([[v], mu0[1:]]), sigma0).sum():.3f}" for v in values}
 
 
 async def one_student(url, own_values, expected, deadline, latencies, problems):
