@@ -65,7 +65,8 @@ def read_table(markdown: str) -> dict[str, list[str]]:
 def test_mnist_at_d8_is_the_default_pair_and_mnist_comes_first():
     at = AppTest.from_file(APP, default_timeout=120).run()
     assert at.selectbox(key="pair").value == "mnist, D=8"
-    assert at.selectbox(key="pair").options == ["mnist, D=8", "mnist, D=2", "digits, D=2", "digits, D=8", "sprites, D=6"]
+    assert at.selectbox(key="pair").options == [
+        "mnist, D=8", "mnist, D=2", "digits, D=2", "digits, D=8", "sprites, D=6"]
     assert live_data(at)["shape"] == [1, 28, 28]
 
 
