@@ -134,7 +134,9 @@ class Explorer {
   build(data) {
     const parts = data.parts;
     // classes for live.css: large type (presenter), and whether the readouts are shown
-    const root = element("div", { class: "live" + (parts.large ? " large" : "") + (parts.readouts ? "" : " no-readouts") });
+    const rows = data.collapsed.filter((c) => !(c && parts.fold)).length;
+    const root = element("div", { class: "live" + (parts.large ? " large" : "") + (parts.readouts ? "" : " no-readouts") +
+      (parts.large && rows > 6 ? " dense" : "") });  // dense: eight rows still fit a 720-px projector
     this.pictures = {};
     const row = element("div", { class: "pictures" });
     for (const name of parts.pictures) {

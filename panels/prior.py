@@ -34,12 +34,14 @@ def prior_ui(view: View) -> None:
         images = explore.prior_decodings(model, BATCH, seed)
         with col:
             st.markdown(f"**{name}** ({model.card.name})")
-            st.image(plots.image_grid(images, cols=8, size=56), width="stretch")
+            # side by side, so that the step fits a projector's height
+            grid, figures = st.columns(2) if judged else (st.container(), None)
+            grid.image(plots.image_grid(images, cols=8, size=56), width="stretch")
             if judged:
                 r = recognisable(images, dataset)
-                st.metric(f"{name}: {HEADLINE}", f"{r['recognisable_and_varied']:.2f}", help=DEFINITION)
-                st.caption(f"This batch: {r['confident_share']:.0%} read confidently, {r['digits_covered']} of 10 "
-                           f"digits among them, label entropy {r['label_entropy']:.2f}.")
+                figures.metric(f"{name}: {HEADLINE}", f"{r['recognisable_and_varied']:.2f}", help=DEFINITION)
+                figures.caption(f"This batch: {r['confident_share']:.0%} read confidently, {r['digits_covered']} of "
+                                f"10 digits among them, label entropy {r['label_entropy']:.2f}.")
     if judged:
         verdict_ui(view)
     elif dataset in JUDGED_DATASETS:

@@ -31,7 +31,9 @@ MOUNT = """async ([js, data]) => {
 @pytest.fixture(scope="module")
 def explorer_data():
     """What the page sends on a first visit (digits, D=2, test #0), weights and input included."""
-    return live_data(AppTest.from_file(APP, default_timeout=120).run())
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["pair"] = "digits-z2"
+    return live_data(at.run())
 
 
 @pytest.fixture

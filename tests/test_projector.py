@@ -26,10 +26,10 @@ def test_the_prior_step_takes_a_d8_pair_says_so_and_gives_the_pair_back():
     for _ in range(len(STEPS) - 1):
         at.button(key="step_next").click().run()
         assert not at.exception, at.exception
-    assert at.session_state["pair"] == "digits, D=8"
+    assert at.session_state["pair"] == "mnist, D=8"  # the first D=8 pair: the default
     said = " ".join(m.value for m in at.markdown)
-    assert "This step uses **digits, D=8**" in said and "Your **digits, D=2** returns" in said
-    assert "(digits-vae-z8)" in said  # the prior panel draws the D=8 pair's models
+    assert "This step uses **mnist, D=8**" in said and "Your **digits, D=2** returns" in said
+    assert "(mnist-vae-z8)" in said  # the prior panel draws the D=8 pair's models
     at.button(key="step_back").click().run()
     assert at.session_state["pair"] == "digits, D=2" and at.session_state["vae"] == "digits-vae-z2"
     at.button(key="step_next").click().run()
@@ -127,8 +127,13 @@ def test_every_presenter_step_fits_a_projector_and_the_clicker_moves_it(browser,
     type of 20 px or more; PageDown/ArrowRight forward, PageUp/ArrowLeft back, a slider's arrows its own."""
     context = browser.new_context(viewport={"width": 1280, "height": 720})
     page = context.new_page()
-    page.goto(server + "/?presenter=1&step=1")
     SHOTS.mkdir(exist_ok=True)
+    for step in range(1, len(STEPS) + 1):  # the default pair, MNIST at D=8: eight rows of sliders
+        page.goto(server + f"/?presenter=1&step={step}")
+        wait_for_step(page, step)
+        assert_fits(page, f"step {step}, the default pair")
+        page.screenshot(path=SHOTS / f"presenter-default-step{step}.png")
+    page.goto(server + "/?presenter=1&step=1&pair=digits-z2")  # a D=2 pair, which the prior step changes
     heights = {}
     for step in range(1, len(STEPS) + 1):
         wait_for_step(page, step)
@@ -141,8 +146,8 @@ def test_every_presenter_step_fits_a_projector_and_the_clicker_moves_it(browser,
         if step < len(STEPS):
             press(page, "PageDown" if step % 2 else "ArrowRight")
     said = page.locator('[data-testid="stMarkdownContainer"]').filter(has_text="This step uses").inner_text()
-    assert "digits, D=8" in said and "digits, D=2" in said  # the prior step chose its pair and said so
-    page.wait_for_function("() => location.search.includes('pair=digits-z8')", timeout=15_000)  # and the link
+    assert "mnist, D=8" in said and "digits, D=2" in said  # the prior step chose its pair and said so
+    page.wait_for_function("() => location.search.includes('pair=mnist-z8')", timeout=15_000)  # and the link
     press(page, "PageUp")
     wait_for_step(page, len(STEPS) - 1)
     page.wait_for_function("() => location.search.includes('pair=digits-z2')", timeout=15_000)  # the teacher's pair
