@@ -8,7 +8,7 @@
 const KEY_PAUSE_MS = 40;  // a run of key presses (a held key repeats every ~33 ms) commits once, after it
 const blobs = new Map();  // id -> decoder | Float32Array | object | Error, for the page's life
 const instances = new WeakMap();  // parentElement -> Explorer | Pad
-const timings = (globalThis.__liveTimings ??= []);  // per input event: {wait, work} ms, for benchmarks
+const timings = (globalThis.__liveTimings ??= []);  // per input event, ms: {wait, work, total}, for benchmarks
 
 export default function (component) {
   const { data, parentElement } = component;
@@ -28,7 +28,7 @@ export default function (component) {
 }
 
 function unpack({ type, data, name }) {
-  // safetensors: a whole weights file as base64; float32: little-endian floats as base64
+  // safetensors: a decoder's weights file as base64; float32: little-endian floats as base64; json: as it is
   if (type === "json") return data;
   const bytes = fromBase64(data);
   if (type === "float32") return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);

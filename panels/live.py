@@ -11,8 +11,10 @@ Weights, the input and test codes go to the browser once per page (see _fresh), 
 import base64
 import functools
 import hashlib
+import itertools
 import math
 import weakref
+from collections.abc import Callable
 from dataclasses import fields
 from pathlib import Path
 
@@ -146,7 +148,7 @@ def pad_ui(view: View, dims: tuple[int, int], key: str = "pad") -> None:
     blobs, planes = {}, {}
     for which, model, base, title in (("ae", ae, view.ae_z, f"AE: z = f(y) ({ae.card.name})"),
                                       ("vae", vm, view.mu, f"VAE: mu ({vm.card.name})")):
-        weights, codes = _weights(model), _codes_blob(model.card.name, tuple(dims), tuple(shown.tolist()), model)
+        weights, codes = _weights(model), _codes(model, tuple(dims), shown)
         blobs |= dict([weights, codes])
         planes[which] = {"weights": weights[0], "codes": codes[0], "base": _list(base), "title": title}
     COMPONENT(key=key, data={
@@ -156,39 +158,46 @@ def pad_ui(view: View, dims: tuple[int, int], key: str = "pad") -> None:
     }, **_callbacks(key))
 
 
-def _fresh(blobs: dict) -> dict:
-    """The blobs this page has not been sent yet; the others travel as their ids alone."""
+def _fresh(blobs: dict[str, Callable[[], dict]]) -> dict:
+    """The blobs this page has not been sent yet, made now; the others travel as their ids alone."""
     sent = st.session_state.setdefault("sent_blobs", set())
-    fresh = {k: v for k, v in blobs.items() if k not in sent}
+    fresh = {k: make() for k, make in blobs.items() if k not in sent}
     sent.update(fresh)
     return fresh
 
 
-# A blob is (id, {"type": ..., "data": ...}); its id names its content, so a page never holds two
-# versions under one id.
-_WEIGHTS = weakref.WeakKeyDictionary()  # model -> its weights blob, made once per model per server
+# A blob is (id, a function that makes {"type": ..., "data": ...}); its id names its content, so a
+# page never holds two versions under one id.
+_MODEL_IDS = weakref.WeakKeyDictionary()  # model -> a number no other model in this server ever gets
+_NEXT_ID = itertools.count()
 
 
-def _weights(model) -> tuple[str, dict]:
-    if model not in _WEIGHTS:
-        data = checkpoint_bytes(model, prefix="decoder.")
-        _WEIGHTS[model] = (f"weights:{model.card.name}:{_digest(data)}",
-                           {"type": "safetensors", "name": model.card.name, "data": base64.b64encode(data).decode()})
-    return _WEIGHTS[model]
+def _weights(model) -> tuple[str, Callable[[], dict]]:
+    """The decoder's weights file, made only for a page that lacks it (~5 ms for MNIST) rather than
+    kept for every model in the server's memory."""
+    if model not in _MODEL_IDS:
+        _MODEL_IDS[model] = next(_NEXT_ID)
+
+    def make() -> dict:
+        data = base64.b64encode(checkpoint_bytes(model, prefix="decoder.")).decode()
+        return {"type": "safetensors", "name": model.card.name, "data": data}
+
+    return f"weights:{model.card.name}:{_MODEL_IDS[model]}", make
 
 
-def _floats(prefix: str, array: np.ndarray) -> tuple[str, dict]:
+def _floats(prefix: str, array: np.ndarray) -> tuple[str, Callable[[], dict]]:
     data = np.ascontiguousarray(array, dtype="<f4").tobytes()
-    return f"{prefix}:{_digest(data)}", {"type": "float32", "data": base64.b64encode(data).decode()}
+    return f"{prefix}:{_digest(data)}", lambda: {"type": "float32", "data": base64.b64encode(data).decode()}
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def _codes_blob(name: str, dims: tuple[int, int], shown: tuple[int, ...], _model) -> tuple[str, dict]:
+def _codes(model, dims: tuple[int, int], shown: np.ndarray) -> tuple[str, Callable[[], dict]]:
     """Test codes in two dimensions, (N * 2,) flat, and their labels (N,)."""
-    codes, _ = split_codes(_model)
-    points = np.round(codes[np.asarray(shown)][:, list(dims)], 3).ravel().tolist()
-    labels = test_split(_model.card).labels[np.asarray(shown)].tolist()
-    return f"codes:{name}:{dims[0]},{dims[1]}", {"type": "json", "data": {"points": points, "labels": labels}}
+    def make() -> dict:
+        codes, _ = split_codes(model)
+        points = np.round(codes[shown][:, list(dims)], 3).ravel().tolist()
+        return {"type": "json", "data": {"points": points, "labels": test_split(model.card).labels[shown].tolist()}}
+
+    return f"codes:{model.card.name}:{_MODEL_IDS.get(model, '')}:{dims[0]},{dims[1]}", make
 
 
 def _digest(data: bytes) -> str:
