@@ -55,17 +55,7 @@ def streamlit_server(app: Path = ROOT / "app.py", env: dict | None = None, timeo
     url = ServerURL(f"http://127.0.0.1:{port}")
     url.pid = proc.pid
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit did not start: {Path(log.name).read_text()[-2000:]}")
-            time.sleep(0.2)
+        wait_for_health(url, proc, timeout, Path(log.name))
         yield url
     finally:
         proc.send_signal(signal.SIGTERM)
@@ -76,6 +66,22 @@ def streamlit_server(app: Path = ROOT / "app.py", env: dict | None = None, timeo
             proc.wait()
         log.close()
         Path(log.name).unlink(missing_ok=True)
+
+
+def wait_for_health(url: str, proc: subprocess.Popen, timeout: float, log: Path) -> None:
+    """Until the server at url answers /_stcore/health; RuntimeError with its log's tail if it exits or
+    does not answer in timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"streamlit did not start in {timeout} s: {log.read_text()[-2000:]}")
+        time.sleep(0.2)
 
 
 def rss_mb(pid: int) -> float:

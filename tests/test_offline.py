@@ -17,12 +17,11 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from conftest import ROOT
-from liveapp import chromium_path, free_port, launch_chromium, wait_until_idle
+from liveapp import chromium_path, free_port, launch_chromium, wait_for_health, wait_until_idle
 from test_readme import readme_commands
 
 pytestmark = pytest.mark.browser
@@ -157,18 +156,7 @@ def test_readme_run_command_connects_only_to_loopback(tmp_path):
         proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + HEALTH_TIMEOUT
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            tail = log_file.read_text()[-2000:]
-            assert proc.poll() is None, f"streamlit exited: {tail}"
-            assert time.monotonic() < deadline, f"streamlit not healthy in {HEALTH_TIMEOUT} s: {tail}"
-            time.sleep(0.5)
+        wait_for_health(url, proc, HEALTH_TIMEOUT, log_file)
         # Still reachable from the classroom's LAN: bound to the wildcard address, not to loopback.
         listening = listening_addresses(port)
         assert listening and all(set(a) == {"0"} for a in listening), listening
