@@ -16,6 +16,7 @@ from vae import plots
 
 BUDGET_SECONDS = 60  # wall-clock seconds per pair, by default: the AE's epochs fit in half of it
 LATENT_SIZES = (2, 3, 4, 6, 8, 12, 16)
+TRAIN_DATASETS = ("mnist", "digits")  # an MNIST epoch takes ~1 s here, so the budget buys ~25 of each
 BETAS = (0.1, 0.25, 0.5, 1.0, 2.0, 4.0)
 
 
@@ -58,18 +59,19 @@ def training_queue() -> TrainingQueue:
 
 
 def trained_label(trained: dict) -> str:
-    return f"yours: digits, D={trained['vae'].card.latent_dim}, beta {trained['vae'].card.beta:g}"
+    card = trained["vae"].card
+    return f"yours: {card.dataset}, D={card.latent_dim}, beta {card.beta:g}"
 
 
-def train_pair(latent_dim: int, beta: float, epochs: int, budget: float, on_epoch) -> dict:
-    """An AE and a VAE trained alike on digits; on_epoch(kind, epoch, stats) as they go. The AE
+def train_pair(dataset: str, latent_dim: int, beta: float, epochs: int, budget: float, on_epoch) -> dict:
+    """An AE and a VAE trained alike on dataset; on_epoch(kind, epoch, stats) as they go. The AE
     trains until epochs or half the budget; the VAE then trains for as many epochs as the AE did
     (the rest of the budget is a hard stop, which only a very busy server reaches)."""
     tag = uuid.uuid4().hex[:6]
     pair = {}
     for kind, seconds in (("ae", budget / 2), ("vae", budget)):
-        cfg = vae.TrainConfig(dataset="digits", kind=kind, latent_dim=latent_dim, beta=beta, epochs=epochs,
-                              name=f"yours-{tag}-digits-{kind}-z{latent_dim}")
+        cfg = vae.TrainConfig(dataset=dataset, kind=kind, latent_dim=latent_dim, beta=beta, epochs=epochs,
+                              name=f"yours-{tag}-{dataset}-{kind}-z{latent_dim}")
         model = vae.train(cfg, progress=False, max_seconds=seconds,
                           on_epoch=lambda epoch, stats, kind=kind: on_epoch(kind, epoch, stats))
         model.card.metrics = vae.evaluate(model)
@@ -79,22 +81,25 @@ def train_pair(latent_dim: int, beta: float, epochs: int, budget: float, on_epoc
 
 
 def training_ui(view) -> None:
-    st.markdown("Train your own pair on the digits: an AE and a VAE with the same recipe, the seed's two "
+    st.markdown("Train your own pair on MNIST or the 8×8 digits: an AE and a VAE with the same recipe, the seed's two "
                 f"changes apart. At most {BUDGET_SECONDS} s; one training at a time on this server, "
                 "others wait their turn. The pair stays in your session only.")
     with st.form("train_form"):
-        c1, c2, c3 = st.columns(3)
+        c0, c1, c2, c3 = st.columns(4)
+        here = view.vm.card.dataset
+        dataset = c0.selectbox("Data", TRAIN_DATASETS, TRAIN_DATASETS.index(here) if here in TRAIN_DATASETS else 0,
+                               key="train_data")
         latent_dim = c1.select_slider("Latent size D", LATENT_SIZES, 2, key="train_dim")
         beta = c2.select_slider("beta (VAE)", BETAS, 1.0, key="train_beta")
         epochs = c3.slider("Epochs (each model)", 5, 300, 60, key="train_epochs")
         submitted = st.form_submit_button("Train the pair", icon=":material/model_training:")
     if submitted:
-        run_training(latent_dim, beta, epochs)
+        run_training(dataset, latent_dim, beta, epochs)
     elif "trained" in st.session_state:
         st.success(f"Your pair is in the sidebar: Model pair → '{trained_label(st.session_state.trained)}'.")
 
 
-def run_training(latent_dim: int, beta: float, epochs: int) -> None:
+def run_training(dataset: str, latent_dim: int, beta: float, epochs: int) -> None:
     status = st.empty()
     progress = st.progress(0.0)
     chart = st.empty()
@@ -121,7 +126,7 @@ def run_training(latent_dim: int, beta: float, epochs: int) -> None:
     start = time.perf_counter()
     with training_queue().turn(on_wait):
         status.info("Training…", icon=":material/model_training:")
-        pair = train_pair(latent_dim, beta, epochs, BUDGET_SECONDS, on_epoch)
+        pair = train_pair(dataset, latent_dim, beta, epochs, BUDGET_SECONDS, on_epoch)
     st.session_state.trained = pair
     st.session_state.show_trained = True  # the sidebar switches to it on the rerun below
     progress.progress(1.0, text=f"Done in {time.perf_counter() - start:.1f} s")
