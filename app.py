@@ -104,9 +104,12 @@ def model_pairs() -> dict[str, object]:
     names = {c.name for c in cards}
     shipped = {f"{c.dataset}, D={c.latent_dim}": c for c in cards if c.kind == "ae"
                and vae.TrainConfig(dataset=c.dataset, kind="vae", latent_dim=c.latent_dim).model_name in names}
-    order = sorted(shipped, key=lambda label: (label != DEFAULT_PAIR, DATASET_ORDER.index(shipped[label].dataset)
-                                                if shipped[label].dataset in DATASET_ORDER else len(DATASET_ORDER),
-                                                shipped[label].latent_dim))
+    def rank(label: str) -> tuple:
+        card = shipped[label]
+        dataset = DATASET_ORDER.index(card.dataset) if card.dataset in DATASET_ORDER else len(DATASET_ORDER)
+        return label != DEFAULT_PAIR, dataset, card.latent_dim
+
+    order = sorted(shipped, key=rank)
     return {label: shipped[label] for label in order} | {pair.label: pair.ae.card for pair in your_models()[1]}
 
 
@@ -256,7 +259,8 @@ def input_ui(card) -> tuple[np.ndarray, str, str]:
 
 
 @st.cache_data(show_spinner=False)
-def gallery_images(data_id: str, _data, count: int = 32) -> tuple[list[np.ndarray], list[str]]:
+def gallery_images(data_id: int, _data, count: int = 32) -> tuple[list[np.ndarray], list[str]]:
+    """The first test images of a split, keyed by the cached split's identity (test_split's object)."""
     data = _data
     shown = range(min(count, len(data)))
     return ([plots.to_pixels(data.images[i].numpy(), 64) for i in shown],
@@ -267,7 +271,7 @@ def gallery_ui(card) -> None:
     gallery = st.sidebar.expander("Gallery: the first test images", key="gallery", on_change="rerun")
     if gallery.open:  # drawn only when opened: 32 images a first visit need not wait for
         data = test_split(card)
-        images, captions = gallery_images(f"{card.dataset}:{card.training.get('data_root')}", data)
+        images, captions = gallery_images(id(data), data)
         gallery.caption("Type a number into 'Test image #' to use one.")
         gallery.image(images, caption=captions, width=64)
 

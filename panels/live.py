@@ -175,14 +175,17 @@ _NEXT_ID = itertools.count()
 def _weights(model) -> tuple[str, Callable[[], dict]]:
     """The decoder's weights file, made only for a page that lacks it (~5 ms for MNIST) rather than
     kept for every model in the server's memory."""
-    if model not in _MODEL_IDS:
-        _MODEL_IDS[model] = next(_NEXT_ID)
-
     def make() -> dict:
         data = base64.b64encode(checkpoint_bytes(model, prefix="decoder.")).decode()
         return {"type": "safetensors", "name": model.card.name, "data": data}
 
-    return f"weights:{model.card.name}:{_MODEL_IDS[model]}", make
+    return f"weights:{model.card.name}:{_model_id(model)}", make
+
+
+def _model_id(model) -> int:
+    if model not in _MODEL_IDS:
+        _MODEL_IDS[model] = next(_NEXT_ID)
+    return _MODEL_IDS[model]
 
 
 def _floats(prefix: str, array: np.ndarray) -> tuple[str, Callable[[], dict]]:
@@ -197,7 +200,7 @@ def _codes(model, dims: tuple[int, int], shown: np.ndarray) -> tuple[str, Callab
         points = np.round(codes[shown][:, list(dims)], 3).ravel().tolist()
         return {"type": "json", "data": {"points": points, "labels": test_split(model.card).labels[shown].tolist()}}
 
-    return f"codes:{model.card.name}:{_MODEL_IDS.get(model, '')}:{dims[0]},{dims[1]}", make
+    return f"codes:{model.card.name}:{_model_id(model)}:{dims[0]},{dims[1]}", make
 
 
 def _digest(data: bytes) -> str:
