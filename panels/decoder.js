@@ -58,16 +58,31 @@ export function makeDecoder(file) {
     return weight.shape.length === 2 ? linear(weight, bias) : convTranspose(weight, bias);
   });
   const [channels, height, width] = card.image_shape;
-  const decodeLogits = (z) => {
-    let h = Float64Array.from(z);
+  const decodeBatch = (zs) => {  // one or two z (D,) -> as many logits (C*H*W,), one pass over the weights
+    let hs = zs.map((z) => Float64Array.from(z));
     layers.forEach((layer, i) => {
-      h = layer(h);
-      if (i < layers.length - 1) for (let j = 0; j < h.length; j++) if (h[j] < 0) h[j] = 0;  // ReLU
+      hs = layer(hs);
+      if (i < layers.length - 1) for (const h of hs) for (let j = 0; j < h.length; j++) if (h[j] < 0) h[j] = 0;  // ReLU
     });
-    if (h.length !== channels * height * width) throw new Error(`the decoder gives ${h.length} values, not C*H*W`);
-    return h;  // (C*H*W,) logits
+    if (hs[0].length !== channels * height * width) throw new Error(`the decoder gives ${hs[0].length} values, not C*H*W`);
+    return hs;
   };
-  return { card, decodeLogits };
+  return { card, decodeLogits: (z) => decodeBatch([z])[0], decodePair: (z1, z2) => decodeBatch([z1, z2]) };
+}
+
+function addScaled(y1, v1, y2, v2, w, from, to, n) {
+  // y1[to + o] += v1 * w[from + o] and y2 likewise, for o < n: a pair shares each load of w
+  if (v1 !== 0 && v2 !== 0) {
+    for (let o = 0; o < n; o++) {
+      const wo = w[from + o];
+      y1[to + o] += v1 * wo;
+      y2[to + o] += v2 * wo;
+    }
+  } else if (v1 !== 0) {
+    for (let o = 0; o < n; o++) y1[to + o] += v1 * w[from + o];
+  } else if (v2 !== 0) {
+    for (let o = 0; o < n; o++) y2[to + o] += v2 * w[from + o];
+  }
 }
 
 function linear(weight, bias) {
@@ -75,15 +90,11 @@ function linear(weight, bias) {
   const [outs, ins] = weight.shape;
   const wT = new Float32Array(ins * outs);
   for (let o = 0; o < outs; o++) for (let i = 0; i < ins; i++) wT[i * outs + o] = weight.data[o * ins + i];
-  return (x) => {  // (in,) -> (out,)
-    const y = Float64Array.from(bias.data);
-    for (let i = 0; i < ins; i++) {
-      const v = x[i];
-      if (v === 0) continue;
-      const row = i * outs;
-      for (let o = 0; o < outs; o++) y[o] += v * wT[row + o];
-    }
-    return y;
+  return (xs) => {  // one or two (in,) -> as many (out,)
+    const ys = xs.map(() => Float64Array.from(bias.data));
+    const [x1, x2] = xs, [y1, y2 = y1] = ys;
+    for (let i = 0; i < ins; i++) addScaled(y1, x1[i], y2, x2 ? x2[i] : 0, wT, i * outs, 0, outs);
+    return ys;
   };
 }
 
@@ -95,32 +106,37 @@ function convTranspose(weight, bias) {
   for (let i = 0; i < ins; i++) for (let o = 0; o < outs; o++) for (let t = 0; t < k * k; t++) {
     w[(i * k * k + t) * outs + o] = weight.data[(i * outs + o) * k * k + t];
   }
-  return (x) => {
-    const side = Math.round(Math.sqrt(x.length / ins));  // square feature maps, as the models use
+  return (xs) => {  // one or two (in, H, W) -> as many (out, 2H, 2W)
+    const side = Math.round(Math.sqrt(xs[0].length / ins));  // square feature maps, as the models use
     const outSide = 2 * side, plane = outSide * outSide;
-    const y = new Float64Array(plane * outs);  // (2H, 2W, out)
-    for (let at = 0; at < plane; at++) for (let o = 0; o < outs; o++) y[at * outs + o] = bias.data[o];
+    const ys = xs.map(() => {  // (2H, 2W, out)
+      const y = new Float64Array(plane * outs);
+      for (let at = 0; at < plane; at++) y.set(bias.data, at * outs);
+      return y;
+    });
+    const [x1, x2] = xs, [y1, y2 = y1] = ys;
     for (let i = 0; i < ins; i++) {
       for (let iy = 0; iy < side; iy++) {
         for (let ix = 0; ix < side; ix++) {
-          const v = x[(i * side + iy) * side + ix];
-          if (v === 0) continue;
+          const at = (i * side + iy) * side + ix, v1 = x1[at], v2 = x2 ? x2[at] : 0;
+          if (v1 === 0 && v2 === 0) continue;
           for (let ky = 0; ky < k; ky++) {
             const oy = 2 * iy - 1 + ky;
             if (oy < 0 || oy >= outSide) continue;
             for (let kx = 0; kx < k; kx++) {
               const ox = 2 * ix - 1 + kx;
               if (ox < 0 || ox >= outSide) continue;
-              const from = (i * k * k + ky * k + kx) * outs, to = (oy * outSide + ox) * outs;
-              for (let o = 0; o < outs; o++) y[to + o] += v * w[from + o];
+              addScaled(y1, v1, y2, v2, w, (i * k * k + ky * k + kx) * outs, (oy * outSide + ox) * outs, outs);
             }
           }
         }
       }
     }
-    const out = new Float64Array(outs * plane);  // back to (out, 2H, 2W)
-    for (let at = 0; at < plane; at++) for (let o = 0; o < outs; o++) out[o * plane + at] = y[at * outs + o];
-    return out;
+    return ys.map((y) => {  // back to (out, 2H, 2W)
+      const out = new Float64Array(outs * plane);
+      for (let at = 0; at < plane; at++) for (let o = 0; o < outs; o++) out[o * plane + at] = y[at * outs + o];
+      return out;
+    });
   };
 }
 

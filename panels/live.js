@@ -269,9 +269,14 @@ class Explorer {
     const start = performance.now();
     const { data, mu, sigma, eps } = this;
     const z = reparameterize(mu, sigma, eps);
-    const logitsZ = this.vae.decodeLogits(z);
     const muKey = `${this.data.vae.weights} ${mu}`;  // a sigma move or a resample leaves mu's picture as it is
-    if (this.pictures.vae_mu && muKey !== this.muKey) [this.muKey, this.logitsMu] = [muKey, this.vae.decodeLogits(mu)];
+    let logitsZ;
+    if (this.pictures.vae_mu && muKey !== this.muKey) {  // a mu move: both decodings in one pass over the weights
+      [logitsZ, this.logitsMu] = this.vae.decodePair(z, mu);
+      this.muKey = muKey;
+    } else {
+      logitsZ = this.vae.decodeLogits(z);
+    }
     const logitsMu = this.pictures.vae_mu ? this.logitsMu : null;
     const trouble = [[logitsZ, "z"], [logitsMu, "mu"]].find(([l]) => l && !finite(l));
     this.message(trouble ? `The VAE's decoder (${data.vae.name}) gave values that are not finite for this ${trouble[1]}; ` +

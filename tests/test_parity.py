@@ -46,13 +46,19 @@ def test_browser_decodes_like_torch(page, name):
         # the browser sums in float64 over the float32 weights: torch's forward in float64 on the
         # same weights is its exact reference; float32 torch differs by its own rounding at |z| = 30
         expected = copy.deepcopy(model).double().decode(torch.as_tensor(z)).flatten(1).numpy()
-    got = np.array(page.evaluate("""([weights, zs]) => {
+    got = page.evaluate("""([weights, zs]) => {
         const bytes = Uint8Array.from(atob(weights), (c) => c.charCodeAt(0));
         const model = decoder.makeDecoder(decoder.readSafetensors(bytes));
-        return zs.map((z) => Array.from(model.decodeLogits(z), decoder.sigmoid));
-    }""", [base64.b64encode(checkpoint_bytes(model, prefix="decoder.")).decode(), z.tolist()]))
+        const pixels = (logits) => Array.from(logits, decoder.sigmoid);
+        // each z alone, and each with the next as a pair (a mu move decodes z and mu in one pass)
+        return [zs.map((z) => pixels(model.decodeLogits(z))),
+                zs.map((z, i) => model.decodePair(z, zs[(i + 1) % zs.length]).map(pixels))];
+    }""", [base64.b64encode(checkpoint_bytes(model, prefix="decoder.")).decode(), z.tolist()])
+    got, pairs = np.array(got[0]), np.array(got[1])
     assert got.shape == expected.shape
     np.testing.assert_allclose(got, expected, atol=1e-5, rtol=0)
+    np.testing.assert_array_equal(pairs[:, 0], got)
+    np.testing.assert_array_equal(pairs[:, 1], np.roll(got, -1, axis=0))
     ordinary = np.abs(z).max(axis=1) <= 4  # the sliders' range: within 1e-5 of the float32 model as it runs
     np.testing.assert_allclose(got[ordinary], as_run[ordinary], atol=1e-5, rtol=0)
 
