@@ -1,30 +1,39 @@
-// The explorer's interactive core, in the browser (mounted by panels/live.py, after decoder.js in
-// the same module). Every input event recomputes z, the KL and the decodings here, in the same
-// frame; the server only hears the settled code: once on release, or after a pause in key presses.
+// The explorer's interactive core, in the browser: panels/live.py joins decoder.js, this file and
+// live.css into one module, which loader.js imports once per page. Every input event recomputes z,
+// the KL and the decodings here, in the same frame; the K decodings of the stochastic panel follow;
+// the server only hears the settled code: once on release, or after a pause in key presses.
 //
 // Python sends large things (weights, the input, test codes) once per page as "blobs" keyed by id
 // and later only their ids; a blob this page lacks is asked for again (trigger "missing").
 
 const KEY_PAUSE_MS = 40;  // a run of key presses (a held key repeats every ~33 ms) commits once, after it
 const blobs = new Map();  // id -> decoder | Float32Array | object | Error, for the page's life
-const instances = new WeakMap();  // parentElement -> Explorer | Pad
+const instances = new WeakMap();  // parentElement -> Explorer | Samples | Pad
 const timings = (globalThis.__liveTimings ??= []);  // per input event, ms: {wait, work, total}, for benchmarks
+const settled = (globalThis.__liveSettled ??= []);  // per commit the server has answered: {seq, at}, for benchmarks
+const panelTimings = (globalThis.__samplesTimings ??= []);  // per redraw of the K decodings, ms, for benchmarks
+const followers = new Set();  // panels drawn from the explorer's code as it moves (Samples)
 
 export default function (component) {
-  const { data, parentElement } = component;
+  const { parentElement } = component, data = component.data.live;  // what live.py's _mount sends
   for (const [id, blob] of Object.entries(data.blobs ?? {})) blobs.set(id, unpack(blob));
   let instance = instances.get(parentElement);
   if (!instance) {
-    instance = data.mode === "pad" ? new Pad(parentElement) : new Explorer(parentElement);
+    instance = new { pad: Pad, samples: Samples, explorer: Explorer }[data.mode](parentElement);
     instances.set(parentElement, instance);
+    parentElement.append(element("style", {}, STYLE));  // live.css, joined to this code by live.py
   }
   instance.api = component;
-  const missing = instance.needs(data).filter((id) => !blobs.has(id));
-  if (missing.length) {
-    component.setTriggerValue("missing", missing);
-    return;
-  }
-  instance.update(data);
+  instance.pending = data;
+  render(instance, true);
+}
+
+function render(instance, firstLook) {
+  const data = instance.pending, missing = instance.needs(data).filter((id) => !blobs.has(id));
+  if (!missing.length) return instance.update(data);
+  // components of one rerun share their blobs, each sent once: another may bring them this frame
+  if (firstLook) requestAnimationFrame(() => instance.pending === data && render(instance, false));
+  else instance.api.setTriggerValue("missing", missing);
 }
 
 function unpack({ type, data, name }) {
@@ -33,7 +42,10 @@ function unpack({ type, data, name }) {
   const bytes = fromBase64(data);
   if (type === "float32") return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
   try {
-    return makeDecoder(readSafetensors(bytes));
+    const decoder = makeDecoder(readSafetensors(bytes));
+    const z = new Array(decoder.card.latent_dim).fill(0.5);
+    for (let i = 0; i < 3; i++) decoder.decodePair(z, z);  // the JIT compiles its loops now, not in the first drag
+    return decoder;
   } catch (error) {
     return new Error(`The weights of ${name} cannot be used in the browser: ${error.message}.`);
   }
@@ -121,6 +133,7 @@ class Explorer {
     if (fresh || (!this.dirty && !this.held && data.seq >= this.seq)) {
       this.mu = [...data.code.mu];
       this.sigma = [...data.code.sigma];
+      if (data.seq > 0 && data.seq >= this.seq) settled.push({ seq: data.seq, at: performance.now() });
       this.seq = Math.max(this.seq, data.seq);
     }
     if (fresh || data.seed >= this.seed) {
@@ -234,6 +247,13 @@ class Explorer {
     this.seq += 1;
     this.dirty = false;
     this.api.setStateValue("code", { mu: this.mu, sigma: this.sigma, seq: this.seq });
+    this.announce();
+  }
+
+  announce() {
+    // the code as it is now, for the panels that follow it; "moving" while a hand is on a slider
+    const code = { mu: this.mu, sigma: this.sigma, encoding: this.encoding, moving: this.dirty || this.held };
+    for (const follower of followers) follower.follow(code);
   }
 
   reset() {
@@ -317,7 +337,140 @@ class Explorer {
       timings.push({ wait: start - eventTime, work: end - start, total: end - eventTime });
       if (timings.length > 2000) timings.splice(0, 1000);
     }
+    this.announce();
   }
+}
+
+// ---- K encodings of the same input: the AE's one z against the VAE's mu + sigma * eps_k -----------
+
+const FOLLOW_BUDGET_MS = 12;  // a panel that redraws slower than this follows a moving slider only once it settles
+
+class Samples {
+  constructor(root) {
+    this.root = root;
+    this.layout = null;
+    this.code = null;  // the explorer's latest code, when it is for this panel's input
+    this.cost = Infinity;  // ms the fastest redraw has taken with these weights and this K (the first ones warm up)
+    this.frame = 0;
+    followers.add(this);
+  }
+
+  needs(data) {
+    return [data.vae.weights, ...(data.ae ? [data.ae.weights] : [])];
+  }
+
+  update(data) {
+    const problem = this.needs(data).map((id) => blobs.get(id)).find((b) => b instanceof Error);
+    const layout = JSON.stringify([data.k, data.shown, data.cols, data.tile, data.shape, !!data.ae, data.caption]);
+    if (layout !== this.layout) this.build(data);
+    if (layout !== this.layout || data.vae.weights !== this.data?.vae.weights) this.cost = Infinity;
+    this.layout = layout;
+    this.note.textContent = problem ? problem.message : "";
+    this.note.hidden = !problem;
+    if (problem) return;
+    if (data.encoding !== this.data?.encoding || !this.code) this.code = data.code;
+    this.data = data;
+    this.drawAe();
+    this.drawVae();
+  }
+
+  build(data) {
+    const root = element("div", { class: "live samples" });
+    this.note = element("div", { class: "message", role: "alert" });
+    this.rows = {};
+    for (const which of data.ae ? ["ae", "vae"] : ["vae"]) {
+      const text = element("p", { "data-testid": `samples-${which}-note` });
+      const grid = element("canvas", { "data-testid": `samples-${which}`, role: "img", "aria-label": `${which} decodings` });
+      const pictures = [grid];
+      const row = { text, grid };
+      if (data.stats) {
+        row.mean = element("canvas", { "data-testid": `samples-${which}-mean`, role: "img", "aria-label": "per-pixel mean" });
+        row.std = element("canvas", { "data-testid": `samples-${which}-std`, role: "img", "aria-label": "per-pixel std" });
+        pictures.push(row.mean, row.std);
+      }
+      root.append(text, element("div", { class: "tiles" }, ...pictures), element("p", { class: "caption" }, data.caption));
+      this.rows[which] = row;
+    }
+    root.append(this.note);
+    this.root.querySelector(".live")?.remove();
+    this.root.append(root);
+  }
+
+  follow(code) {
+    if (!this.root.isConnected) return followers.delete(this);
+    if (!this.data || code.encoding !== this.data.encoding) return;
+    this.code = code;
+    if (code.moving && this.cost > FOLLOW_BUDGET_MS) return;  // too slow to keep up with a hand: on release
+    if (!this.frame) this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.drawVae();
+    });
+  }
+
+  drawAe() {
+    // z = f(y) is one point: every one of the K decodings is the same picture
+    const { data } = this;
+    if (!data.ae) return;
+    const image = decoded(blobs.get(data.ae.weights).decodeLogits(data.ae.z));
+    this.drawRow(this.rows.ae, Array(data.k).fill(image), "AE", "z = f(y) is the same every time");
+  }
+
+  drawVae() {
+    const start = performance.now();
+    const { data } = this, { mu, sigma } = this.code, model = blobs.get(data.vae.weights), dim = mu.length;
+    const zs = [];
+    for (let k = 0; k < data.k; k++) zs.push(reparameterize(mu, sigma, data.eps.slice(k * dim, (k + 1) * dim)));
+    const images = [];
+    for (let k = 0; k < zs.length; k += 2) {  // two at a time: a pair shares each pass over the weights
+      const logits = k + 1 < zs.length ? model.decodePair(zs[k], zs[k + 1]) : [model.decodeLogits(zs[k])];
+      images.push(...logits.map(decoded));
+    }
+    this.drawRow(this.rows.vae, images, "VAE", "a new eps each time, with the current mu and sigma");
+    const cost = performance.now() - start;
+    this.cost = Math.min(this.cost, cost);
+    panelTimings.push(cost);
+    if (panelTimings.length > 2000) panelTimings.splice(0, 1000);
+  }
+
+  drawRow(row, images, name, says) {
+    const { data } = this;
+    paintTiles(row.grid, images.slice(0, data.shown), data.cols, data.shape, data.tile);
+    const [mean, std] = meanAndStd(images);
+    if (row.mean) {
+      paintTiles(row.mean, [mean], 1, data.shape, STAT_PX);
+      paintTiles(row.std, [std.map((s) => 2 * s)], 1, data.shape, STAT_PX);  // white is std 0.5, the most [0, 1] allows
+    }
+    row.text.replaceChildren(element("b", {}, name), `: ${says}. Largest per-pixel std: `,
+      element("b", {}, Math.max(...std).toFixed(3)));
+  }
+}
+
+const STAT_PX = 120, GAP_PX = 2;
+
+function paintTiles(canvas, images, cols, shape, size) {
+  // images (C*H*W,) in [0, 1] as a grid of cols columns on light grey, each pixel a square of about size / W
+  const [, height, width] = shape, scale = Math.max(1, Math.floor(size / width));
+  const rows = Math.ceil(images.length / cols), tileW = width * scale, tileH = height * scale;
+  const pad = images.length > 1 ? GAP_PX : 0;
+  Object.assign(canvas, { width: cols * (tileW + pad) + pad, height: rows * (tileH + pad) + pad });
+  const context = canvas.getContext("2d");
+  context.imageSmoothingEnabled = false;  // crisp square pixels, as vae.plots.to_pixels draws them
+  context.fillStyle = "rgb(200, 200, 200)";
+  context.fillRect(0, 0, canvas.width, canvas.height);
+  images.forEach((values, n) => {
+    paint(tile, values, shape);
+    context.drawImage(tile, pad + (n % cols) * (tileW + pad), pad + Math.floor(n / cols) * (tileH + pad), tileW, tileH);
+  });
+}
+
+const tile = document.createElement("canvas");  // one image at its own size, before it is scaled into a grid
+
+function meanAndStd(images) {
+  // per-pixel mean and (population) standard deviation over the images, as numpy's mean and std
+  const n = images.length, mean = new Float64Array(images[0].length), std = new Float64Array(mean.length);
+  for (const image of images) for (let p = 0; p < mean.length; p++) mean[p] += image[p] / n;
+  for (const image of images) for (let p = 0; p < mean.length; p++) std[p] += (image[p] - mean[p]) ** 2 / n;
+  return [mean, std.map(Math.sqrt)];
 }
 
 // ---- the 2-D pad: one z on the AE's plane and the VAE's, both decoded as it moves -----------------

@@ -12,6 +12,7 @@ import base64
 import functools
 import hashlib
 import itertools
+import json
 import math
 import weakref
 from collections.abc import Callable
@@ -33,10 +34,12 @@ PICTURES = ("input", "ae", "vae_z", "vae_mu")
 PAD_POINTS = 1000  # test codes drawn per plane
 
 HERE = Path(__file__).parent
-# decoder.js and live.js make one ES module: a components-v2 module is loaded from a blob URL, so it
-# cannot import a file beside it, and there is no build step to join them
-JS = (HERE / "decoder.js").read_text() + "\n" + (HERE / "live.js").read_text()
-COMPONENT = st.components.v2.component("latent_explorer", css=(HERE / "live.css").read_text(), js=JS)
+# decoder.js, live.js and live.css make one ES module, the component's code: joined here, as there is
+# no build step. Streamlit mounts loader.js, which imports this code once per page, sent as data.
+JS = "\n".join([(HERE / "decoder.js").read_text(), (HERE / "live.js").read_text(),
+                 f"const STYLE = {json.dumps((HERE / 'live.css').read_text())};"])
+CODE_ID = f"code:{hashlib.sha256(JS.encode()).hexdigest()[:16]}"
+COMPONENT = st.components.v2.component("latent_explorer", js=(HERE / "loader.js").read_text())
 
 
 # ---- the settled code: session state is the truth ------------------------------------------------
@@ -120,7 +123,7 @@ def live_ui(view: View, pictures=PICTURES, sliders: bool = True, readouts: bool 
     ae, vm = view.ae, view.vm
     ae_weights, vae_weights, x = _weights(ae), _weights(vm), _floats("x", view.x)
     active = active_units_of(vm)
-    COMPONENT(key=key, data={
+    _mount(key, {
         "mode": "explorer",
         "blobs": _fresh(dict([ae_weights, vae_weights, x])),
         "ae": {"weights": ae_weights[0], "name": ae.card.name},
@@ -136,7 +139,28 @@ def live_ui(view: View, pictures=PICTURES, sliders: bool = True, readouts: bool 
         "collapsed": [not a for a in active.tolist()],
         "average_kl": vm.card.metrics.get("kl_per_dim_nats", [0.0] * view.dim),
         "parts": {"pictures": list(pictures), "sliders": sliders, "readouts": readouts, "fold": fold, "large": large},
-    }, **_callbacks(key))
+    })
+
+
+def samples_ui(view: View, k: int, caption: str, shown: int, cols: int = 8, tile: int = 56, ae_row: bool = True,
+               key: str = "samples") -> None:
+    """K decodings of the same input, drawn in the browser from the explorer's code as it moves: the
+    VAE's z_k = mu + sigma * eps_k (eps fixed per seed, sent here) and, with ae_row, the AE's one z,
+    each with its per-pixel mean and std."""
+    vae_weights = _weights(view.vm)
+    blobs = dict([vae_weights])
+    ae = None
+    if ae_row:
+        ae_weights = _weights(view.ae)
+        blobs |= dict([ae_weights])
+        ae = {"weights": ae_weights[0], "name": view.ae.card.name, "z": _list(view.ae_z)}
+    _mount(key, {
+        "mode": "samples", "blobs": _fresh(blobs), "ae": ae,
+        "vae": {"weights": vae_weights[0], "name": view.vm.card.name},
+        "eps": _list(view.sample_eps(k)), "k": k, "shown": min(shown, k), "cols": cols, "tile": tile,
+        "stats": ae_row, "caption": caption, "shape": list(view.vm.card.image_shape),
+        "code": {"mu": _list(view.mu), "sigma": _list(view.sigma)}, "encoding": st.session_state.get("encoded_for"),
+    })
 
 
 def pad_ui(view: View, dims: tuple[int, int], key: str = "pad") -> None:
@@ -151,11 +175,20 @@ def pad_ui(view: View, dims: tuple[int, int], key: str = "pad") -> None:
         weights, codes = _weights(model), _codes(model, tuple(dims), shown)
         blobs |= dict([weights, codes])
         planes[which] = {"weights": weights[0], "codes": codes[0], "base": _list(base), "title": title}
-    COMPONENT(key=key, data={
+    _mount(key, {
         "mode": "pad", "blobs": _fresh(blobs), **planes, "dims": list(dims), "shape": list(vm.card.image_shape),
         "start": [float(view.mu[dims[0]]), float(view.mu[dims[1]])], "sigma": _list(view.sigma),
         "encoding": st.session_state.get("encoded_for"),
-    }, **_callbacks(key))
+    })
+
+
+def _mount(key: str, data: dict) -> None:
+    """The component, with its code for a page that has not had it yet (loader.js imports it)."""
+    sent = st.session_state.setdefault("sent_blobs", set())
+    module = {"id": CODE_ID} | ({} if CODE_ID in sent else {"text": JS})
+    sent.add(CODE_ID)
+    # two keys: Streamlit looks for a dataframe in every top-level value of data, ~0.1 ms each
+    COMPONENT(key=key, data={"module": module, "live": data}, **_callbacks(key))
 
 
 def _fresh(blobs: dict[str, Callable[[], dict]]) -> dict:

@@ -77,9 +77,8 @@ def step_sample(view: View) -> None:
     with cols[0]:
         live.live_ui(view, pictures=("input", "vae_z"), readouts=False, fold=True, large=True, key="live_step")
     with cols[1]:
-        images = explore.decode(view.vm, view.sampled_z(16))
-        st.image(plots.image_grid(images, cols=4, size=96), caption="16 more draws of z for the same x: "
-                 "same mu, same sigma, new eps", width="stretch")
+        live.samples_ui(view, 16, "16 more draws of z for the same x: same mu, same sigma, new eps", 16, cols=4,
+                        tile=96, ae_row=False, key="samples_step")
 
 
 def step_kl(view: View) -> None:

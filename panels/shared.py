@@ -3,7 +3,7 @@
 import argparse
 import sys
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 import streamlit as st
@@ -47,10 +47,15 @@ def _shipped_cards(directory: str, stamp: int) -> list:
 
 def app_args() -> argparse.Namespace:
     """`streamlit run app.py -- --models DIR [--data-root DIR]`: your own pairs beside the shipped ones."""
+    return _parse_args(tuple(sys.argv[1:]))
+
+
+@lru_cache(maxsize=8)
+def _parse_args(argv: tuple[str, ...]) -> argparse.Namespace:  # parsed once, not on every commit
     parser = argparse.ArgumentParser(prog="app.py", add_help=False)
     parser.add_argument("--models")
     parser.add_argument("--data-root")
-    return parser.parse_known_args(sys.argv[1:])[0]
+    return parser.parse_known_args(argv)[0]
 
 
 def your_models() -> tuple[dict, list, list[str]]:
@@ -198,6 +203,6 @@ class View(Encoded):
         """L_VAE = L_AE + beta * KL for this input, nats (beta as the VAE was trained)."""
         return self.reconstruction_vae + self.vm.card.beta * float(self.kl.sum())
 
-    def sampled_z(self, k: int) -> np.ndarray:
-        """k draws of z = mu + sigma * eps around the current mu and sigma, (k, D); fixed per seed."""
-        return explore.z_from(self.mu, self.sigma, explore.eps_for(self.seed + 10_000, self.dim, k))
+    def sample_eps(self, k: int) -> np.ndarray:
+        """k draws of eps, (k, D), fixed per seed: z_k = mu + sigma * eps_k around the current mu and sigma."""
+        return explore.eps_for(self.seed + 10_000, self.dim, k)

@@ -1,10 +1,9 @@
-"""Deterministic vs stochastic: the same input encoded K times by each model."""
+"""Deterministic vs stochastic: the same input encoded K times by each model, drawn in the browser
+(panels/live.py) so that it follows the sliders as they move."""
 
-import numpy as np
 import streamlit as st
 
-from vae import explore, plots
-
+from . import live
 from .shared import View, keep, kept
 
 K_DEFAULT = 16
@@ -17,20 +16,8 @@ def samples_count() -> int:
 
 
 def stochastic_ui(view: View) -> None:
-    k = samples_count()
-    rows = []  # computed before anything is drawn, so the panel reaches the browser in one go
-    for name, images, note in (
-        ("AE", explore.decode(view.ae, np.repeat(view.ae_z[None], k, axis=0)), "z = f(y) is the same every time"),
-        ("VAE", explore.decode(view.vm, view.sampled_z(k)), "a new eps each time, with the current mu and sigma"),
-    ):
-        std = images.std(axis=0)
-        row = plots.image_row([plots.image_grid(images[:SHOWN], cols=8, size=56),
-                               plots.to_pixels(images.mean(axis=0), 120), plots.to_pixels(std * 2, 120)], gap=24)
-        rows.append((f"**{name}**: {note}. Largest per-pixel std: **{std.max():.3f}**", plots.png_data_uri(row)))
-    keep("k_samples", st.slider("K (encodings)", 2, 64, k, key="k_samples"))
-    for text, row in rows:
-        st.markdown(text)
-        st.image(row, caption=caption(k))
+    k = keep("k_samples", st.slider("K (encodings)", 2, 64, samples_count(), key="k_samples"))
+    live.samples_ui(view, k, caption(k), SHOWN)
 
 
 def caption(k: int) -> str:

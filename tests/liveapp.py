@@ -121,16 +121,6 @@ def canvas_pixels(page, test_id: str) -> str:
     return page.get_by_test_id(test_id).evaluate("canvas => canvas.toDataURL()")
 
 
-def image_src(page, caption_start: str) -> str:
-    """The src of the st.image whose caption starts with caption_start (a media URL named by content)."""
-    return page.evaluate(
-        """(start) => [...document.querySelectorAll('[data-testid="stImageContainer"]')]
-            .find(c => (c.querySelector('[data-testid="stImageCaption"]')?.innerText || '').startsWith(start))
-            ?.querySelector('img')?.src""",
-        caption_start,
-    )
-
-
 def wait_until_idle(page, timeout: float = 30_000) -> None:
     """Until Streamlit reports no script running (the status widget disappears)."""
     page.wait_for_function(

@@ -70,7 +70,7 @@ class Session:
         """The explorer's browser component: the data the server sent it, its widget id, its fragment."""
         for element, fragment in self.elements.values():
             if element.WhichOneof("type") == "bidi_component":
-                data = json.loads(element.bidi_component.json)
+                data = json.loads(element.bidi_component.json)["live"]  # beside it: the component's code
                 if data.get("mode") == "explorer":
                     return data, element.bidi_component.id, fragment
         raise KeyError("no explorer component on the page")

@@ -13,6 +13,7 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 import vae
+from panels import live
 from vae import explore
 
 APP = str(ROOT / "app.py")
@@ -32,10 +33,15 @@ def start(pair_label=None) -> AppTest:
     return at
 
 
-def live_data(at, mode: str = "explorer") -> dict:
-    """What the page sends the browser's core (panels/live.py) on this run."""
-    (data,) = [d for d in (json.loads(e.proto.json) for e in at.get("bidi_component")) if d["mode"] == mode]
+def mounted(at, mode: str = "explorer") -> dict:
+    """What the page sends the browser's core (panels/live.py) on this run: {"module": its code, "live": ...}."""
+    sent = [json.loads(e.proto.json) for e in at.get("bidi_component")]
+    (data,) = [d for d in sent if d.get("live", {}).get("mode") == mode]  # not presenter.js's key listener
     return data
+
+
+def live_data(at, mode: str = "explorer") -> dict:
+    return mounted(at, mode)["live"]
 
 
 def code(at) -> tuple[np.ndarray, np.ndarray]:
@@ -95,14 +101,18 @@ def test_every_pair_sends_the_browser_its_encoding_and_weights(label, ae_name, v
     np.testing.assert_allclose(data["eps"], explore.eps_for(0, vm.card.latent_dim))
 
 
-def test_weights_and_input_reach_the_browser_once_per_page():
+def test_weights_input_and_code_reach_the_browser_once_per_page():
     at = AppTest.from_file(APP, default_timeout=120).run()
     first = live_data(at)
     assert {first["ae"]["weights"], first["vae"]["weights"], first["x"]} == set(first["blobs"])
+    assert mounted(at)["module"] == {"id": live.CODE_ID, "text": live.JS}  # the component's code, with its first mount
+    assert mounted(at, "samples")["module"] == {"id": live.CODE_ID} and live_data(at, "samples")["blobs"] == {}
+    assert all(len(e.proto.js_content) < 1500 for e in at.get("bidi_component"))  # what Streamlit mounts: loader.js
     set_code(at, mu_0=1.0)
     again = live_data(at)
     assert again["blobs"] == {} and again["vae"]["weights"] == first["vae"]["weights"]
-    assert len(json.dumps(again)) < 5000  # a commit resends ids and a few numbers, not weights
+    assert mounted(at)["module"] == {"id": live.CODE_ID}
+    assert len(json.dumps(mounted(at))) < 5000  # a commit resends ids and a few numbers, not weights nor code
     at.number_input(key="index").set_value(3).run()
     assert list(live_data(at)["blobs"]) == [live_data(at)["x"]]  # a new input: only the new image
 
@@ -165,11 +175,21 @@ def test_good_upload_becomes_the_input():
     np.testing.assert_allclose(code(at)[1], sigma0, atol=1e-6)
 
 
-def test_stochastic_panel_ae_spread_is_exactly_zero():
+def test_stochastic_panel_sends_k_draws_of_eps_per_seed_and_the_settled_code():
     at = start("digits, D=8")
-    notes = [m.value for m in at.markdown if "Largest per-pixel std" in m.value]
-    assert notes[0].startswith("**AE**") and notes[0].endswith("**0.000**")
-    assert notes[1].startswith("**VAE**") and not notes[1].endswith("**0.000**")
+    samples = live_data(at, "samples")
+    assert samples["k"] == 16 and samples["shown"] == 16 and samples["ae"]["weights"] != samples["vae"]["weights"]
+    np.testing.assert_array_equal(np.array(samples["eps"]).reshape(16, 8), explore.eps_for(10_000, 8, 16))
+    assert samples["code"] == live_data(at)["code"] and samples["ae"]["z"] == live_data(at)["ae_z"]
+    at.slider(key="k_samples").set_value(40).run()
+    samples = live_data(at, "samples")
+    assert (samples["k"], samples["shown"], len(samples["eps"])) == (40, 24, 40 * 8)
+    assert samples["caption"].startswith("40 decodings, the first 24 shown")
+    at.session_state["seed"] = 3
+    set_code(at, sigma_0=0.5)
+    samples = live_data(at, "samples")
+    np.testing.assert_array_equal(np.array(samples["eps"]).reshape(40, 8), explore.eps_for(10_003, 8, 40))
+    assert samples["code"]["sigma"][0] == 0.5
 
 
 def test_latent_map_is_the_pad_with_axes_pickers_beyond_two_dims():

@@ -15,7 +15,7 @@ def test_quick_benchmarks_run_and_write_every_figure(tmp_path):
                    capture_output=True, text=True, timeout=880)
     results = json.loads((tmp_path / "results.json").read_text())
     figures = results["figures"]
-    for name in ("drag_mlp", "drag_conv", "key_to_kl_ms", "floor_key_to_kl_ms", "key_ratio_to_floor",
+    for name in ("drag_mlp", "drag_mnist", "drag_conv", "key_to_kl_ms", "floor_key_to_kl_ms", "key_ratio_to_floor",
                  "key_to_settled_ms", "key_bursts_lost", "bytes_per_commit", "server_ms", "server_ms_beside_browser",
                  "model_compute_ms", "first_render_s", "memory_mb", "class_students", "class_100_students",
                  "class_hammer", "training_ratio", "rebuild_s"):

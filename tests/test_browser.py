@@ -8,7 +8,6 @@ from conftest import IN_CI, ROOT
 from liveapp import (
     canvas_pixels,
     chromium_path,
-    image_src,
     kl_nats,
     kl_text,
     launch_chromium,
@@ -88,7 +87,7 @@ def sent_frames(page) -> list:
 def test_page_shows_pictures_sliders_and_kl(page):
     for test_id in PICTURES:
         assert page.get_by_test_id(test_id).bounding_box()["width"] >= 160, test_id
-    assert image_src(page, "16 decodings")  # the stochastic panel, open first
+    assert page.get_by_test_id("samples-vae").bounding_box()["width"] >= 400  # the stochastic panel, open first
     assert page.locator('input[type="range"][aria-label^="mu_"]').count() == 2
     assert page.locator('input[type="range"][aria-label^="sigma_"]').count() == 2
     assert re.fullmatch(r"\d+\.\d{3} nats", kl_text(page))
@@ -124,6 +123,52 @@ def test_a_mouse_drag_redraws_on_every_move_and_commits_once_on_release(browser,
     expected = 0.5 * np.sum(mu**2 + sigma0**2 - 2 * np.log(sigma0) - 1)  # the seed's formula
     assert kl_nats(page) == pytest.approx(expected, abs=6e-4)
     assert float(re.search(r"mu_0=([-0-9.e]+)", page.url).group(1)) == pytest.approx(mu[0])
+    page.context.close()
+
+
+def next_frame(page) -> None:
+    """Until the page has drawn a frame: what was asked for in requestAnimationFrame has been drawn."""
+    page.evaluate("() => new Promise((done) => requestAnimationFrame(() => done()))")
+
+
+def largest_std(page, which: str) -> float:
+    return float(page.get_by_test_id(f"samples-{which}-note").inner_text().rsplit(" ", 1)[1])
+
+
+def torch_largest_std(mu, sigma, seed: int = 0, k: int = 16) -> float:
+    """The stochastic panel's figure from torch: K decodings of mu + sigma * eps_k, largest per-pixel std."""
+    images = explore.decode(vae.load_pretrained("digits-vae-z2"), mu + sigma * explore.eps_for(seed + 10_000, 2, k))
+    return float(images.std(axis=0).max())
+
+
+def test_the_k_decodings_follow_a_sigma_drag_in_the_browser_as_torch_draws_them(browser, server):
+    page = open_app(browser, server + DIGITS_Z2)
+    page.reload()
+    frames = sent_frames(page)
+    page.get_by_test_id("samples-vae").wait_for(timeout=60_000)
+    wait_until_idle(page)
+    mu0, sigma0 = encoding()
+    assert largest_std(page, "ae") == 0  # the AE's one z: K identical decodings
+    assert largest_std(page, "vae") == pytest.approx(torch_largest_std(mu0, sigma0), abs=6e-4)
+    ae, vae_grid, std = canvas_pixels(page, "samples-ae"), canvas_pixels(page, "samples-vae"), largest_std(page, "vae")
+    before_drag = len(frames)
+    slider = page.locator('input[type="range"][aria-label="sigma_0"]')
+    box = slider.bounding_box()
+    x, y = box["x"] + box["width"] * 0.3, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for i in range(1, 8):  # the button held: the VAE's K decodings follow sigma, the AE's stay
+        page.mouse.move(x + i * box["width"] * 0.08, y)
+        next_frame(page)
+        now = canvas_pixels(page, "samples-vae"), largest_std(page, "vae")
+        assert now[0] != vae_grid and now[1] != std and canvas_pixels(page, "samples-ae") == ae, i
+        vae_grid, std = now
+    assert len(frames) == before_drag
+    page.mouse.up()
+    page.wait_for_function("() => location.search.includes('sigma_0=')", timeout=15_000)
+    wait_until_idle(page)
+    sigma = np.array([slider_value(page, "sigma_0"), sigma0[1]])
+    assert largest_std(page, "vae") == pytest.approx(torch_largest_std(mu0, sigma), abs=6e-4)
     page.context.close()
 
 

@@ -7,33 +7,42 @@ import copy
 
 import pytest
 import torch
+from conftest import ROOT
 from streamlit.testing.v1 import AppTest
-from test_app import APP, live_data
+from test_app import APP, mounted
 from test_browser import browser  # noqa: F401  (the module's Chromium)
 
 import vae
-from panels.live import JS
+from panels.live import CODE_ID, JS
 from vae.checkpoints import checkpoint_bytes
 
 pytestmark = pytest.mark.browser
 
 MOUNT = """async ([js, data]) => {
     window.live ??= (await import(URL.createObjectURL(new Blob([js], {type: "text/javascript"})))).default;
+    window.mount(data);
+}"""
+MOUNT_API = """() => {
     window.calls ??= [];
     const host = document.getElementById("host");
     host.shadowRoot ?? host.attachShadow({mode: "open"});
-    window.live({data, parentElement: host.shadowRoot,
-                 setStateValue: (name, value) => window.calls.push(["state", name, value]),
-                 setTriggerValue: (name, value) => window.calls.push(["trigger", name, value])});
+    window.mount = (data) => window.live({data, parentElement: host.shadowRoot,  // data as live.py's _mount sends it
+        setStateValue: (name, value) => window.calls.push(["state", name, value]),
+        setTriggerValue: (name, value) => window.calls.push(["trigger", name, value])});
 }"""
 
 
 @pytest.fixture(scope="module")
-def explorer_data():
-    """What the page sends on a first visit (digits, D=2, test #0), weights and input included."""
+def first_visit():
+    """What the page sends on a first visit (digits, D=2, test #0): the code, weights and input included."""
     at = AppTest.from_file(APP, default_timeout=120)
     at.query_params["pair"] = "digits-z2"
-    return live_data(at.run())
+    return mounted(at.run())
+
+
+@pytest.fixture(scope="module")
+def explorer_data(first_visit):
+    return first_visit["live"]
 
 
 @pytest.fixture
@@ -44,8 +53,10 @@ def page(browser):  # noqa: F811
     page.close()
 
 
-def mount(page, data):
-    page.evaluate(MOUNT, [JS, data])
+def mount(page, data, js=JS, module=None):
+    """Mounts the component's code (or, with js=loader.js, what Streamlit mounts) with the explorer's data."""
+    page.evaluate(MOUNT_API)
+    page.evaluate(MOUNT, [js, {"module": module or {"id": CODE_ID}, "live": data}])
 
 
 def shown(page, test_id="kl-total"):
@@ -90,11 +101,24 @@ def test_a_decoder_that_gives_non_finite_values_says_so(page, explorer_data):
 def test_blobs_the_page_lacks_are_asked_for_again(page, explorer_data):
     data = {**explorer_data, "blobs": {}}  # a rerun's data whose first visit this page never drew
     mount(page, data)
+    page.wait_for_function("window.calls.length > 0")  # after a frame's look for another component's
     (call,) = page.evaluate("window.calls")
     assert call[:2] == ["trigger", "missing"]
     assert set(call[2]) == {data["ae"]["weights"], data["vae"]["weights"], data["x"]}
     mount(page, explorer_data)  # the server sends them again
     assert shown(page).endswith("nats")
+
+
+def test_the_loader_imports_the_code_sent_once_and_asks_for_it_when_missing(page, first_visit):
+    loader = (ROOT / "panels" / "loader.js").read_text()
+    mount(page, first_visit["live"], js=loader)  # a rerun whose first visit this page never drew: no code
+    page.wait_for_function("window.calls.length > 0")
+    assert page.evaluate("window.calls") == [["trigger", "missing", [CODE_ID]]]
+    assert page.get_by_test_id("kl-total").count() == 0
+    page.evaluate("(data) => window.mount(data)", first_visit)  # the server sends the code again
+    page.get_by_test_id("kl-total").filter(has_text="nats").wait_for(timeout=5000)
+    page.evaluate("(data) => window.mount(data)", {**first_visit, "module": {"id": CODE_ID}})  # later mounts: ids
+    assert shown(page).endswith("nats") and len(page.evaluate("window.calls")) == 1
 
 
 def test_a_late_reply_never_moves_a_slider_being_moved(page, explorer_data):

@@ -2,6 +2,8 @@
 math of its own. Single inputs are (C, H, W) images and (D,) codes; batches add a leading N.
 """
 
+import functools
+
 import numpy as np
 import torch
 
@@ -43,10 +45,13 @@ def kl_nats(mu: np.ndarray, sigma: np.ndarray) -> np.ndarray:
     return kl_per_dim(torch.from_numpy(mu), torch.from_numpy(np.log(sigma))).numpy()
 
 
+@functools.lru_cache(maxsize=1024)
 def eps_for(seed: int, latent_dim: int, k: int | None = None) -> np.ndarray:
-    """eps ~ N(0, I) from a seed: (D,), or (k, D) for k draws."""
+    """eps ~ N(0, I) from a seed: (D,), or (k, D) for k draws. Read-only: kept for later calls."""
     shape = (latent_dim,) if k is None else (k, latent_dim)
-    return seeded_eps(seed, shape).numpy().astype(np.float64)
+    eps = seeded_eps(seed, shape).numpy().astype(np.float64)
+    eps.flags.writeable = False
+    return eps
 
 
 def split_codes(model: LatentModel, images) -> tuple[np.ndarray, np.ndarray | None]:
@@ -57,7 +62,7 @@ def split_codes(model: LatentModel, images) -> tuple[np.ndarray, np.ndarray | No
 
 def z_from(mu: np.ndarray, sigma: np.ndarray, eps: np.ndarray) -> np.ndarray:
     """z = mu + sigma * eps (the seed's reparameterization) for values a person set; any shape."""
-    mu, sigma, eps = (torch.from_numpy(np.asarray(a, dtype=np.float64)) for a in (mu, sigma, eps))
+    mu, sigma, eps = (torch.from_numpy(np.array(a, dtype=np.float64)) for a in (mu, sigma, eps))
     return reparameterize(mu, sigma.log(), eps).numpy()
 
 
