@@ -120,14 +120,14 @@ function convTranspose(weight, bias) {
         for (let ix = 0; ix < side; ix++) {
           const at = (i * side + iy) * side + ix, v1 = x1[at], v2 = x2 ? x2[at] : 0;
           if (v1 === 0 && v2 === 0) continue;
+          // the kernel's columns kx0..kx1 land on outputs ox = 2 ix - 1 + kx inside the map: one run of
+          // (kx1 - kx0) * out values, contiguous in both w and y
+          const kx0 = Math.max(0, 1 - 2 * ix), kx1 = Math.min(k, outSide + 1 - 2 * ix);
           for (let ky = 0; ky < k; ky++) {
             const oy = 2 * iy - 1 + ky;
             if (oy < 0 || oy >= outSide) continue;
-            for (let kx = 0; kx < k; kx++) {
-              const ox = 2 * ix - 1 + kx;
-              if (ox < 0 || ox >= outSide) continue;
-              addScaled(y1, v1, y2, v2, w, (i * k * k + ky * k + kx) * outs, (oy * outSide + ox) * outs, outs);
-            }
+            addScaled(y1, v1, y2, v2, w, (i * k * k + ky * k + kx0) * outs, (oy * outSide + 2 * ix - 1 + kx0) * outs,
+              (kx1 - kx0) * outs);
           }
         }
       }
