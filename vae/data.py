@@ -130,7 +130,7 @@ def render_sprites(factors: np.ndarray, size: int = SPRITE_SIZE, supersample: in
 
     Each pixel is the covered fraction of a supersample x supersample grid, so edges are smooth.
     """
-    chunk = 256  # keeps the (n, s, s) intermediates small and in cache
+    chunk = 64  # keeps the (n, s, s) intermediates small and in cache
     if len(factors) > chunk:
         parts = [render_sprites(factors[i : i + chunk], size, supersample) for i in range(0, len(factors), chunk)]
         return np.concatenate(parts)

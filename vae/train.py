@@ -119,7 +119,7 @@ def train(cfg: TrainConfig, progress: bool = True, on_epoch=None, max_seconds: f
 
 
 @torch.inference_mode()
-def encode_all(model: LatentModel, images: torch.Tensor, batch_size: int = 1024):
+def encode_all(model: LatentModel, images: torch.Tensor, batch_size: int = 256):
     """The encoder's output for every image: (mu (N, D), log_sigma (N, D) or None)."""
     parts = [model.encode(images[i : i + batch_size]) for i in range(0, len(images), batch_size)]
     mu = torch.cat([p.mu for p in parts])
