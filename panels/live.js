@@ -7,6 +7,7 @@
 // and later only their ids; a blob this page lacks is asked for again (trigger "missing").
 
 const KEY_PAUSE_MS = 40;  // a run of key presses (a held key repeats every ~33 ms) commits once, after it
+const UNANSWERED_MS = 5000;  // a commit the server has not answered by then: it may have restarted or died
 const blobs = new Map();  // id -> decoder | Float32Array | object | Error, for the page's life
 const instances = new WeakMap();  // parentElement -> Explorer | Samples | Pad
 const timings = (globalThis.__liveTimings ??= []);  // per input event, ms: {wait, work, total}, for benchmarks
@@ -136,6 +137,7 @@ class Explorer {
       if (data.seq > 0 && data.seq >= this.seq) settled.push({ seq: data.seq, at: performance.now() });
       this.seq = Math.max(this.seq, data.seq);
     }
+    if (data.seq >= this.seq) this.answered();
     if (fresh || data.seed >= this.seed) {
       [this.seed, this.eps, this.epsNext] = [data.seed, data.eps, data.eps_next];
     }
@@ -158,7 +160,12 @@ class Explorer {
       row.append(box);
     }
     this.note = element("div", { class: "message", role: "alert" });
-    root.append(row, this.note);
+    const reload = element("button", { type: "button" }, "Reload");
+    reload.addEventListener("click", () => location.reload());
+    this.unanswered = element("div", { class: "message", role: "alert", "data-testid": "unanswered", hidden: "" },
+      `The server has not answered your last move for ${UNANSWERED_MS / 1000} s: it may have restarted. ` +
+      "Reload the page; its link keeps this view. ", reload);
+    root.append(row, element("div", { class: "notes" }, this.note, this.unanswered));
     const body = element("div", { class: "body" });
     if (parts.sliders) body.append(this.buildSliders(data));
     if (parts.readouts) body.append(this.buildReadouts(data));
@@ -248,6 +255,15 @@ class Explorer {
     this.dirty = false;
     this.api.setStateValue("code", { mu: this.mu, sigma: this.sigma, seq: this.seq });
     this.announce();
+    clearTimeout(this.waiting);
+    this.waiting = setTimeout(() => { this.unanswered.hidden = false; }, UNANSWERED_MS);
+  }
+
+  answered() {
+    // the server has heard the last commit (a failed-over page never hears it: Streamlit drops the
+    // fragment reruns a new server never ran, so the page says so rather than silently stop following)
+    clearTimeout(this.waiting);
+    this.unanswered.hidden = true;
   }
 
   announce() {

@@ -121,6 +121,22 @@ def test_the_loader_imports_the_code_sent_once_and_asks_for_it_when_missing(page
     assert shown(page).endswith("nats") and len(page.evaluate("window.calls")) == 1
 
 
+def test_a_commit_the_server_never_answers_says_so_and_offers_a_reload(page, explorer_data):
+    mount(page, explorer_data)
+    page.locator('input[aria-label="mu_0"]').evaluate(
+        "s => { s.value = 1.5; s.dispatchEvent(new Event('input')); s.dispatchEvent(new Event('change')) }")
+    page.wait_for_function("window.calls.some((call) => call[1] === 'code')")  # committed after the key pause
+    notice = page.get_by_test_id("unanswered")
+    assert notice.is_hidden()
+    notice.wait_for(state="visible", timeout=10_000)  # 5 s without an answer: a replica may have died
+    assert "may have restarted" in notice.inner_text() and notice.get_by_role("button", name="Reload").is_visible()
+    answer = copy.deepcopy(explorer_data)
+    answer["blobs"], answer["code"]["mu"][0] = {}, 1.5
+    answer["seq"] = page.evaluate("window.calls.filter((call) => call[1] === 'code').at(-1)[2].seq")
+    mount(page, answer)  # a late answer after all
+    assert notice.is_hidden()
+
+
 def test_a_late_reply_never_moves_a_slider_being_moved(page, explorer_data):
     mount(page, explorer_data)
     slider = page.locator('input[aria-label="mu_0"]')

@@ -311,7 +311,7 @@ def settle(visit: Visit, wanted: dict) -> None:
 
 @pytest.mark.browser
 @pytest.mark.timeout(600)
-def test_a_killed_replica_leaves_the_others_untouched_and_its_pages_reload_onto_a_survivor():
+def test_a_killed_replica_leaves_the_others_untouched_and_its_pages_say_so_and_reload_onto_a_survivor():
     from playwright.sync_api import expect, sync_playwright
 
     with deployment(2) as d, sync_playwright() as p:
@@ -347,9 +347,15 @@ def test_a_killed_replica_leaves_the_others_untouched_and_its_pages_reload_onto_
             wait_until(lambda v=v: query(v.page).get("mu_0") != v.link["mu_0"], "the link to follow mu_0", v.page)
             assert replica_now(v.page) == survivor
 
-        for v in [v for v in visits if v.replica == dead]:  # a reload: the survivor, with the link's view
-            link, kl = v.link, v.kl
-            assert served_by(v.page.reload().headers) == survivor
+        for v in [v for v in visits if v.replica == dead]:  # its moves go unanswered, and the page says so;
+            link, kl = v.link, v.kl                           # its Reload: the survivor, with the link's view
+            v.page.locator('input[type="range"][aria-label="mu_0"]').focus()
+            v.page.keyboard.press("ArrowRight")
+            notice = v.page.get_by_test_id("unanswered")
+            notice.wait_for(state="visible", timeout=60_000)
+            with v.page.expect_navigation() as reloaded:
+                notice.get_by_role("button", name="Reload").click()
+            assert served_by(reloaded.value.headers) == survivor
             settle(v, link)
             assert v.link == link and v.kl == kl
             assert replica_now(v.page) == survivor
