@@ -64,7 +64,7 @@ def shown(page, test_id="kl-total"):
 
 
 def message(page):
-    return page.locator(".message").inner_text()
+    return page.locator(".message:not([data-testid])").inner_text()  # not the unanswered-commit notice
 
 
 def test_it_draws_the_encoders_code_and_commits_nothing_by_itself(page, explorer_data):
