@@ -73,15 +73,19 @@ function paint(canvas, values, shape) {
   const [channels, height, width] = shape;
   if (canvas.width !== width) Object.assign(canvas, { width, height });
   const context = canvas.getContext("2d"), image = context.createImageData(width, height);
-  const plane = height * width;
+  const plane = height * width, rgba = image.data;  // read once: each .data is a call into the browser
   for (let p = 0; p < plane; p++) {
-    for (let c = 0; c < 3; c++) image.data[4 * p + c] = Math.round(255 * values[(channels === 3 ? c : 0) * plane + p]);
-    image.data[4 * p + 3] = 255;
+    for (let c = 0; c < 3; c++) rgba[4 * p + c] = Math.round(255 * values[(channels === 3 ? c : 0) * plane + p]);
+    rgba[4 * p + 3] = 255;
   }
   context.putImageData(image, 0, 0);
 }
 
-const decoded = (logits) => Float64Array.from(logits, sigmoid);  // x_hat in [0, 1]
+function decoded(logits) {  // x_hat in [0, 1]
+  const pixels = new Float64Array(logits.length);
+  for (let i = 0; i < logits.length; i++) pixels[i] = sigmoid(logits[i]);
+  return pixels;
+}
 
 function finite(values) {
   for (const v of values) if (!Number.isFinite(v)) return false;
