@@ -461,7 +461,7 @@ def main(argv=None) -> int:
     figures |= server_figures(quick)
     if not args.no_rebuild:
         figures["rebuild_s"] = rebuild_seconds(quick)
-    command = "python -m benchmarks" + (" --quick" if quick else "")
+    command = "python -m benchmarks" + (" --quick" if quick else "") + (" --no-rebuild" if args.no_rebuild else "")
     results = {"machine": machine(), "quick": quick, "figures": figures}
     write_report(results, Path(args.out), command)
     print((Path(args.out) / "results.md").read_text())

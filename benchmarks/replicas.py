@@ -112,8 +112,8 @@ async def failover_figures(d, sessions: int, seconds: float, kill_at: float) -> 
 
 
 def runs(quick: bool) -> list[tuple[str, int, int]]:
-    """(name, replicas, sessions): the class on one replica, twice the class on one and on two."""
-    small, large = (4, 8) if quick else (30, 60)
+    """(name, replicas, sessions): a class on one replica, and a hall (100) on one and on two."""
+    small, large = (4, 8) if quick else (30, 100)
     return [(f"{small} sessions, 1 replica", 1, small), (f"{large} sessions, 1 replica", 1, large),
             (f"{large} sessions, 2 replicas", 2, large)]
 
