@@ -17,7 +17,7 @@ const followers = new Set();  // panels drawn from the explorer's code as it mov
 
 export default function (component) {
   const { parentElement } = component, data = component.data.live;  // what live.py's _mount sends
-  for (const [id, blob] of Object.entries(data.blobs ?? {})) blobs.set(id, unpack(blob));
+  for (const [id, blob] of Object.entries(data.blobs ?? {})) if (!blobs.has(id)) blobs.set(id, unpack(blob));  // ids name content
   let instance = instances.get(parentElement);
   if (!instance) {
     instance = new { pad: Pad, samples: Samples, explorer: Explorer }[data.mode](parentElement);
@@ -128,6 +128,7 @@ class Explorer {
     const layout = JSON.stringify([data.dim, data.parts, data.collapsed, data.ranges]);
     if (layout !== this.layout) this.build(data);
     this.layout = layout;
+    if (data.seq >= this.seq) this.answered();
     this.message(problem ? problem.message : "");
     if (problem) return;
     this.data = data;
@@ -139,9 +140,9 @@ class Explorer {
       this.mu = [...data.code.mu];
       this.sigma = [...data.code.sigma];
       if (data.seq > 0 && data.seq >= this.seq) settled.push({ seq: data.seq, at: performance.now() });
+      if (settled.length > 2000) settled.splice(0, 1000);
       this.seq = Math.max(this.seq, data.seq);
     }
-    if (data.seq >= this.seq) this.answered();
     if (fresh || data.seed >= this.seed) {
       [this.seed, this.eps, this.epsNext] = [data.seed, data.eps, data.eps_next];
     }
@@ -381,7 +382,8 @@ class Samples {
 
   update(data) {
     const problem = this.needs(data).map((id) => blobs.get(id)).find((b) => b instanceof Error);
-    const layout = JSON.stringify([data.k, data.shown, data.cols, data.tile, data.shape, !!data.ae, data.caption]);
+    const layout = JSON.stringify([data.k, data.shown, data.cols, data.tile, data.shape, !!data.ae, data.caption,
+      data.large]);
     if (layout !== this.layout) this.build(data);
     if (layout !== this.layout || data.vae.weights !== this.data?.vae.weights) this.cost = Infinity;
     this.layout = layout;
@@ -394,8 +396,13 @@ class Samples {
     this.drawVae();
   }
 
+  drawn(code) {  // this code, with these eps, is what the VAE's row shows now
+    const last = this.lastDrawn;
+    return last && last.data === this.data && ["mu", "sigma"].every((k) => last[k].every((v, d) => v === code[k][d]));
+  }
+
   build(data) {
-    const root = element("div", { class: "live samples" });
+    const root = element("div", { class: "live samples" + (data.large ? " large" : "") });
     this.note = element("div", { class: "message", role: "alert" });
     this.rows = {};
     for (const which of data.ae ? ["ae", "vae"] : ["vae"]) {
@@ -418,7 +425,7 @@ class Samples {
 
   follow(code) {
     if (!this.root.isConnected) return followers.delete(this);
-    if (!this.data || code.encoding !== this.data.encoding) return;
+    if (!this.data || code.encoding !== this.data.encoding || this.drawn(code)) return;
     this.code = code;
     if (code.moving && this.cost > FOLLOW_BUDGET_MS) return;  // too slow to keep up with a hand: on release
     if (!this.frame) this.frame = requestAnimationFrame(() => {
@@ -440,12 +447,16 @@ class Samples {
     const { data } = this, { mu, sigma } = this.code, model = blobs.get(data.vae.weights), dim = mu.length;
     const zs = [];
     for (let k = 0; k < data.k; k++) zs.push(reparameterize(mu, sigma, data.eps.slice(k * dim, (k + 1) * dim)));
-    const images = [];
+    const logits = [];
     for (let k = 0; k < zs.length; k += 2) {  // two at a time: a pair shares each pass over the weights
-      const logits = k + 1 < zs.length ? model.decodePair(zs[k], zs[k + 1]) : [model.decodeLogits(zs[k])];
-      images.push(...logits.map(decoded));
+      logits.push(...(k + 1 < zs.length ? model.decodePair(zs[k], zs[k + 1]) : [model.decodeLogits(zs[k])]));
     }
-    this.drawRow(this.rows.vae, images, "VAE", "a new eps each time, with the current mu and sigma");
+    this.lastDrawn = { data, mu: [...mu], sigma: [...sigma] };
+    const broken = !logits.every(finite);
+    this.note.textContent = broken ? `The VAE's decoder (${data.vae.name}) gave values that are not finite for ` +
+      "some of these z; they are not drawn. Move the sliders back or press Reset." : "";
+    this.note.hidden = !broken;
+    if (!broken) this.drawRow(this.rows.vae, logits.map(decoded), "VAE", "a new eps each time, with the current mu and sigma");
     const cost = performance.now() - start;
     this.cost = Math.min(this.cost, cost);
     panelTimings.push(cost);
@@ -486,10 +497,11 @@ function paintTiles(canvas, images, cols, shape, size) {
 const tile = document.createElement("canvas");  // one image at its own size, before it is scaled into a grid
 
 function meanAndStd(images) {
-  // per-pixel mean and (population) standard deviation over the images, as numpy's mean and std
-  const n = images.length, mean = new Float64Array(images[0].length), std = new Float64Array(mean.length);
-  for (const image of images) for (let p = 0; p < mean.length; p++) mean[p] += image[p] / n;
-  for (const image of images) for (let p = 0; p < mean.length; p++) std[p] += (image[p] - mean[p]) ** 2 / n;
+  // per-pixel mean and (population) standard deviation over the images, as numpy's mean and std; the
+  // mean as a running update, so that identical images (the AE's) give exactly their value and std 0
+  const mean = new Float64Array(images[0].length), std = new Float64Array(mean.length);
+  images.forEach((image, k) => { for (let p = 0; p < mean.length; p++) mean[p] += (image[p] - mean[p]) / (k + 1); });
+  for (const image of images) for (let p = 0; p < mean.length; p++) std[p] += (image[p] - mean[p]) ** 2 / images.length;
   return [mean, std.map(Math.sqrt)];
 }
 

@@ -143,7 +143,7 @@ def live_ui(view: View, pictures=PICTURES, sliders: bool = True, readouts: bool 
 
 
 def samples_ui(view: View, k: int, caption: str, shown: int, cols: int = 8, tile: int = 56, ae_row: bool = True,
-               key: str = "samples") -> None:
+               large: bool = False, key: str = "samples") -> None:
     """K decodings of the same input, drawn in the browser from the explorer's code as it moves: the
     VAE's z_k = mu + sigma * eps_k (eps fixed per seed, sent here) and, with ae_row, the AE's one z,
     each with its per-pixel mean and std."""
@@ -158,7 +158,7 @@ def samples_ui(view: View, k: int, caption: str, shown: int, cols: int = 8, tile
         "mode": "samples", "blobs": _fresh(blobs), "ae": ae,
         "vae": {"weights": vae_weights[0], "name": view.vm.card.name},
         "eps": _list(view.sample_eps(k)), "k": k, "shown": min(shown, k), "cols": cols, "tile": tile,
-        "stats": ae_row, "caption": caption, "shape": list(view.vm.card.image_shape),
+        "stats": ae_row, "caption": caption, "large": large, "shape": list(view.vm.card.image_shape),
         "code": {"mu": _list(view.mu), "sigma": _list(view.sigma)}, "encoding": st.session_state.get("encoded_for"),
     })
 

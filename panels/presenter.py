@@ -78,7 +78,7 @@ def step_sample(view: View) -> None:
         live.live_ui(view, pictures=("input", "vae_z"), readouts=False, fold=True, large=True, key="live_step")
     with cols[1]:
         live.samples_ui(view, 16, "16 more draws of z for the same x: same mu, same sigma, new eps", 16, cols=4,
-                        tile=96, ae_row=False, key="samples_step")
+                        tile=96, ae_row=False, large=True, key="samples_step")
 
 
 def step_kl(view: View) -> None:

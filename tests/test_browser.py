@@ -142,19 +142,27 @@ def torch_largest_std(mu, sigma, seed: int = 0, k: int = 16) -> float:
 
 
 def test_the_k_decodings_follow_a_sigma_drag_in_the_browser_as_torch_draws_them(browser, server):
-    page = open_app(browser, server + DIGITS_Z2)
+    page = open_app(browser, server + DIGITS_Z2, width=1920)  # wide: the explorer's readouts beside its pictures
     page.reload()
     frames = sent_frames(page)
     page.get_by_test_id("samples-vae").wait_for(timeout=60_000)
     wait_until_idle(page)
+    for which in ("ae", "vae"):  # each row reads down: its sentence, then its grid, mean and std
+        note, grid = (page.get_by_test_id(f"samples-{which}{part}").bounding_box() for part in ("-note", ""))
+        assert note["y"] + note["height"] <= grid["y"] and abs(note["x"] - grid["x"]) < 2, which
     mu0, sigma0 = encoding()
-    assert largest_std(page, "ae") == 0  # the AE's one z: K identical decodings
+    assert page.get_by_test_id("samples-ae-note").inner_text().endswith("std: 0.000")  # the AE's one z
+    assert page.get_by_test_id("samples-ae-std").evaluate("""(canvas) => canvas.getContext("2d")
+        .getImageData(0, 0, canvas.width, canvas.height).data.every((v, i) => i % 4 === 3 || v === 0)""")  # exactly 0
     assert largest_std(page, "vae") == pytest.approx(torch_largest_std(mu0, sigma0), abs=6e-4)
-    ae, vae_grid, std = canvas_pixels(page, "samples-ae"), canvas_pixels(page, "samples-vae"), largest_std(page, "vae")
-    before_drag = len(frames)
     slider = page.locator('input[type="range"][aria-label="sigma_0"]')
     box = slider.bounding_box()
     x, y = box["x"] + box["width"] * 0.3, box["y"] + box["height"] / 2
+    page.mouse.click(x - 20, y)  # a first move and release: the panel has timed a warm redraw (it follows a
+    page.wait_for_function("() => location.search.includes('sigma_0=')", timeout=15_000)  # hand within 12 ms)
+    wait_until_idle(page)
+    ae, vae_grid, std = canvas_pixels(page, "samples-ae"), canvas_pixels(page, "samples-vae"), largest_std(page, "vae")
+    before_drag = len(frames)
     page.mouse.move(x, y)
     page.mouse.down()
     for i in range(1, 8):  # the button held: the VAE's K decodings follow sigma, the AE's stay

@@ -99,6 +99,8 @@ def wait_for_step(page, step: int) -> None:
     page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=60_000)
     if list(STEPS)[step - 1] in ("Sample z", "Add the KL term"):
         page.locator('input[type="range"][aria-label^="mu_"]').first.wait_for(timeout=30_000)
+    if list(STEPS)[step - 1] == "Sample z":  # its 16 more draws, decoded in the browser
+        page.get_by_test_id("samples-vae-note").filter(has_text="Largest per-pixel std").wait_for(timeout=30_000)
     page.wait_for_function("() => [...document.querySelectorAll('img')].every(i => i.complete)", timeout=30_000)
     height, still = None, 0
     while still < 3:  # the same height three times, 200 ms apart
