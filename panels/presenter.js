@@ -1,6 +1,7 @@
 // Presenter mode's keys (mounted by panels/presenter.py). A presentation clicker sends PageDown and
 // PageUp, a keyboard the arrow keys: each press moves one step, as the trigger "step" (+1 or -1).
-// A key meant for a control (a slider's arrows, a number field, a select) is left to the control.
+// A key meant for a control (a slider's arrows, a number field, a select) is left to the control; but
+// a clicker's PageDown and PageUp step even from a slider the teacher last dragged.
 //
 // data: {mode: "keys", step, steps}: the step shown (1-based) and how many there are; at either end the key is
 // not taken, so the browser keeps its own use for it.
@@ -12,6 +13,7 @@ const keys = (globalThis.__presenterKeys ??= { listener: null, send: null, data:
 
 function ownedByAControl(event) {
   const target = event.composedPath()[0];  // inside a shadow root (the explorer's sliders) too
+  if (event.key.startsWith("Page") && target instanceof HTMLInputElement && target.type === "range") return false;
   return target instanceof Element && (OWN_KEYS.has(target.tagName) || target.isContentEditable ||
     target.closest('[role="slider"], [role="combobox"], [role="listbox"], [role="spinbutton"]') !== null);
 }

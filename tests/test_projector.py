@@ -126,7 +126,8 @@ def assert_fits(page, what: str) -> dict:
 @pytest.mark.browser
 def test_every_presenter_step_fits_a_projector_and_the_clicker_moves_it(browser, server):  # noqa: F811
     """At 1280×720 on the default pair: each step without scrolling, no sidebar, no page title,
-    type of 20 px or more; PageDown/ArrowRight forward, PageUp/ArrowLeft back, a slider's arrows its own."""
+    type of 20 px or more; PageDown/ArrowRight forward, PageUp/ArrowLeft back, a slider's arrows its own
+    (a clicker's PageUp/PageDown step even from a focused slider)."""
     context = browser.new_context(viewport={"width": 1280, "height": 720})
     page = context.new_page()
     SHOTS.mkdir(exist_ok=True)
@@ -156,11 +157,10 @@ def test_every_presenter_step_fits_a_projector_and_the_clicker_moves_it(browser,
     slider = page.locator('input[type="range"][aria-label="mu_0"]')
     slider.focus()
     page.keyboard.press("ArrowLeft")  # a focused slider keeps its arrow keys
-    page.keyboard.press("PageUp")
     page.wait_for_timeout(800)
     wait_until_idle(page)
     assert step_title(page).startswith(f"Step {len(STEPS) - 1} ")
-    press(page, "ArrowLeft")
+    page.keyboard.press("PageUp")  # but a clicker's key steps, even from the slider last touched
     wait_for_step(page, len(STEPS) - 2)
     page.get_by_role("button", name="Leave").click()
     page.get_by_test_id("kl-total").filter(has_text="nats").wait_for(timeout=30_000)
