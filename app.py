@@ -285,13 +285,13 @@ def explorer(enc: Encoded) -> None:
     # the sliders, pictures and readouts live in the browser (panels/live.py); a commit reruns this
     view = live.make_view(enc, *live.settled_code(enc.mu0, enc.sigma0))
     live.live_ui(view)
+    st.session_state.setdefault("panel", next(iter(PANELS)))  # before the link, so the first run's link has it
     with st.container(horizontal=True, vertical_alignment="center"):
         with st.popover("Copy link", icon=":material/link:"):
             share_ui(view)
         st.caption("Sliders start at the encoder's output; Reset goes back there. The pictures and the KL follow "
                    "every move, and so do the K decodings (Deterministic vs stochastic) where they redraw within a "
                    "frame; other panels follow when you let go.")
-    st.session_state.setdefault("panel", next(iter(PANELS)))
     name = st.segmented_control("Panel", list(PANELS), key="panel", required=True, label_visibility="collapsed")
     try:  # only the chosen panel is drawn, so a commit pays for one panel, not eleven
         PANELS[name](view)
