@@ -74,8 +74,3 @@ def test_kl_bar_figure_marks_collapsed_dimensions():
     assert isinstance(fig, go.Figure)
     bar = fig.data[0]
     assert list(bar.y) == [1.0, 0.001, 2.0] and bar.marker.color[1] != bar.marker.color[0]
-
-
-def test_image_row_places_images_side_by_side():
-    row = plots.image_row([np.zeros((4, 3), np.uint8), np.zeros((2, 5), np.uint8)], gap=2)
-    assert row.shape == (4, 10) and (row[:, 3:5] == 255).all() and (row[2:, 5:] == 255).all()

@@ -174,14 +174,3 @@ def training_figure(history: dict[str, list], height: int = 320) -> go.Figure:
         "xaxis": {"title": {"text": "epoch"}}, "yaxis": {"title": {"text": "nats per example (batch means)"}},
         "legend": {"orientation": "h", "y": 1.15},
     })
-
-
-def image_row(images: list[np.ndarray], gap: int = 12) -> np.ndarray:
-    """uint8 images of any sizes side by side on a light background, tops aligned, as one image."""
-    height = max(im.shape[0] for im in images)
-    row = np.full((height, sum(im.shape[1] for im in images) + gap * (len(images) - 1)), 255, dtype=np.uint8)
-    x = 0
-    for im in images:
-        row[: im.shape[0], x : x + im.shape[1]] = im
-        x += im.shape[1] + gap
-    return row
