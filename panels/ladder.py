@@ -49,8 +49,3 @@ def collapse_ui(view: View) -> None:
         "in reconstruction.",
         icon=":material/info:",
     )
-
-
-
-
-

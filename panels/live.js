@@ -92,6 +92,9 @@ function finite(values) {
   return true;
 }
 
+const notFinite = (name, what) => `The VAE's decoder (${name}) gave values that are not finite for ${what}, ` +
+  "so it is not drawn. Move the sliders back or press Reset.";
+
 function figure(testId, caption) {
   const canvas = element("canvas", { "data-testid": testId, role: "img", "aria-label": caption });
   return { box: element("figure", {}, canvas, element("figcaption", {}, caption)), canvas };
@@ -155,7 +158,7 @@ class Explorer {
     const parts = data.parts;
     // classes for live.css: large type (presenter), and whether the readouts are shown
     const rows = data.collapsed.filter((c) => !(c && parts.fold)).length;
-    const root = element("div", { class: "live" + (parts.large ? " large" : "") + (parts.readouts ? "" : " no-readouts") +
+    const root = element("div", { class: "live explorer" + (parts.large ? " large" : "") + (parts.readouts ? "" : " no-readouts") +
       (parts.large && rows > 6 ? " dense" : "") });  // dense: eight rows still fit a 720-px projector
     this.pictures = {};
     const row = element("div", { class: "pictures" });
@@ -320,8 +323,7 @@ class Explorer {
     }
     const logitsMu = this.pictures.vae_mu ? this.logitsMu : null;
     const trouble = [[logitsZ, "z"], [logitsMu, "mu"]].find(([l]) => l && !finite(l));
-    this.message(trouble ? `The VAE's decoder (${data.vae.name}) gave values that are not finite for this ${trouble[1]}; ` +
-      "its picture is not drawn. Move the sliders back or press Reset." : "");
+    this.message(trouble ? notFinite(data.vae.name, `this ${trouble[1]}`) : "");
     if (!trouble) {
       if (this.pictures.vae_z) paint(this.pictures.vae_z, decoded(logitsZ), data.shape);
       if (logitsMu) paint(this.pictures.vae_mu, decoded(logitsMu), data.shape);
@@ -440,9 +442,10 @@ class Samples {
   }
 
   drawAe() {
-    // z = f(y) is one point: every one of the K decodings is the same picture
-    const { data } = this;
-    if (!data.ae) return;
+    // z = f(y) is one point: every one of the K decodings is the same picture; redrawn only when it changes
+    const { data } = this, shows = data.ae && `${this.layout} ${data.ae.weights} ${data.ae.z}`;
+    if (!data.ae || shows === this.aeShows) return;
+    this.aeShows = shows;
     const image = decoded(blobs.get(data.ae.weights).decodeLogits(data.ae.z));
     this.drawRow(this.rows.ae, Array(data.k).fill(image), "AE", "z = f(y) is the same every time");
   }
@@ -458,8 +461,7 @@ class Samples {
     }
     this.lastDrawn = { data, mu: [...mu], sigma: [...sigma] };
     const broken = !logits.every(finite);
-    this.note.textContent = broken ? `The VAE's decoder (${data.vae.name}) gave values that are not finite for ` +
-      "some of these z; they are not drawn. Move the sliders back or press Reset." : "";
+    this.note.textContent = broken ? notFinite(data.vae.name, "some of the K draws of z") : "";
     this.note.hidden = !broken;
     if (!broken) this.drawRow(this.rows.vae, logits.map(decoded), "VAE", "a new eps each time, with the current mu and sigma");
     const cost = performance.now() - start;

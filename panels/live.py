@@ -184,9 +184,8 @@ def pad_ui(view: View, dims: tuple[int, int], key: str = "pad") -> None:
 
 def _mount(key: str, data: dict) -> None:
     """The component, with its code for a page that has not had it yet (loader.js imports it)."""
-    sent = st.session_state.setdefault("sent_blobs", set())
-    module = {"id": CODE_ID} | ({} if CODE_ID in sent else {"text": JS})
-    sent.add(CODE_ID)
+    fresh = _fresh({CODE_ID: lambda: JS})  # the code is sent as a blob is: once per page
+    module = {"id": CODE_ID, "text": fresh[CODE_ID]} if fresh else {"id": CODE_ID}
     # two keys: Streamlit looks for a dataframe in every top-level value of data, ~0.1 ms each
     COMPONENT(key=key, data={"module": module, "live": data}, **_callbacks(key))
 
