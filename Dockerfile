@@ -20,7 +20,7 @@ COPY .streamlit/ .streamlit/
 COPY vae/ vae/
 COPY panels/ panels/
 COPY pretrained/ pretrained/
-COPY app.py .
+COPY app.py page.py ./
 
 USER 10001
 EXPOSE 8501

@@ -1,7 +1,7 @@
 """The latent map: the AE's plane and the VAE's side by side, with one z to drag across both.
 
 Each plane shows its model's test codes by label and the prior's 1 and 2 sigma circles; the
-point is decoded live by each decoder in the browser (panels/live.js)."""
+point is decoded live by each decoder in the browser (panels/live/map.js)."""
 
 import numpy as np
 import streamlit as st
@@ -24,5 +24,6 @@ def latent_map_ui(view: View) -> None:
             return
     others = "" if view.dim == 2 else " Other dimensions: the AE's z and the VAE's mu for this input."
     st.caption("Dots: test codes by label. Dashed: the prior N(0, I) at 1 and 2 sigma, where samples come from. "
-               "Drag the point: the same z goes to both decoders. Where do the circles fall on each plane?" + others)
-    live.pad_ui(view, dims)
+               "Each plane's point starts at its model's code for this input; drag it and that model decodes it. "
+               "Drag each into the circles: what does each decoder make there?" + others)
+    live.map_ui(view, dims)

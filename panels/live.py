@@ -1,45 +1,138 @@
-"""The explorer's interactive core, in the browser: a components-v2 component (live.js, decoding
-with decoder.js) that owns the mu and sigma sliders, the pictures and the readouts, and redraws
-them on every input event without asking the server.
+"""The explorer's interactive core, in the browser: a components-v2 component (panels/live/, ES
+modules) that owns the mu and sigma sliders, the pictures and the readouts, and redraws them on every
+input event without asking the server.
 
 The server keeps the truth. The component commits the settled code once (on release, or after a
 pause in key presses) into st.session_state["mu_{d}"] / ["sigma_{d}"], and the fragment's rerun
 redraws the open panel and the link. Setting those keys (AppTest, a link) moves the sliders there.
-Weights, the input and test codes go to the browser once per page (see _fresh), not per rerun.
+
+The websocket carries state only: each mode's data below (a TypedDict here, a JSDoc @typedef of
+the same name and fields in its module). Code, weights, the input and test codes are files the
+browser fetches over HTTP and caches (panels/files.py).
 """
 
-import base64
 import functools
-import hashlib
-import itertools
 import json
 import math
-import weakref
-from collections.abc import Callable
 from dataclasses import fields
-from pathlib import Path
+from typing import Literal, TypedDict
 
 import numpy as np
 import streamlit as st
 
 from vae import explore
-from vae.checkpoints import checkpoint_bytes
 
+from . import files
 from .shared import Encoded, View, active_units_of, split_codes, test_split
 
 MU_RANGE = (-4.0, 4.0)  # about 4 prior standard deviations either side
 SIGMA_RANGE = (0.01, 3.0)
 MU_STEP, SIGMA_STEP = 0.05, 0.01
 PICTURES = ("input", "ae", "vae_z", "vae_mu")
-PAD_POINTS = 1000  # test codes drawn per plane
+MAP_POINTS = 1000  # test codes drawn per plane
+# What Streamlit mounts: it imports the component's code, a file the browser caches, and hands over.
+LOADER = """// panels/live.py's loader: the code itself is panels/live/, served by panels/files.py
+export default function (component) {
+  return import(new URL(component.data.code, location.href)).then((code) => code.default(component), (error) => {
+    const says = `The explorer's code could not be loaded (${error.message}). Reload the page.`;
+    component.parentElement.textContent = says;
+  });
+}
+"""
+COMPONENT = st.components.v2.component("latent_explorer", js=LOADER)
 
-HERE = Path(__file__).parent
-# decoder.js, live.js and live.css make one ES module, the component's code: joined here, as there is
-# no build step. Streamlit mounts loader.js, which imports this code once per page, sent as data.
-JS = "\n".join([(HERE / "decoder.js").read_text(), (HERE / "live.js").read_text(),
-                 f"const STYLE = {json.dumps((HERE / 'live.css').read_text())};"])
-CODE_ID = f"code:{hashlib.sha256(JS.encode()).hexdigest()[:16]}"
-COMPONENT = st.components.v2.component("latent_explorer", js=(HERE / "loader.js").read_text())
+
+# ---- each mode's data: what the browser is sent, field by field -----------------------------------
+
+
+class ModelRef(TypedDict):
+    weights: str  # URL of the model's safetensors file
+    name: str
+
+
+class VaeRef(ModelRef):
+    beta: float
+
+
+class PlaneRef(ModelRef):
+    codes: str  # URL of the test codes in the plane's two dimensions: {"points": (N * 2,), "labels": (N,)}
+
+
+class Parts(TypedDict):
+    pictures: list[str]  # of PICTURES, in order
+    sliders: bool
+    readouts: bool
+    fold: bool  # collapsed dimensions left out
+    large: bool  # presenter type
+
+
+class Ranges(TypedDict):
+    mu: list[list[float]]  # (D, 2) each slider's [min, max]
+    sigma: list[list[float]]
+
+
+class Steps(TypedDict):
+    mu: float
+    sigma: float
+
+
+class ExplorerData(TypedDict):
+    mode: Literal["explorer"]
+    server: str  # the server process that drew it (files.SERVER_ID)
+    ae: ModelRef
+    vae: VaeRef
+    x: str  # URL of the input, (C * H * W,) float32
+    shape: list[int]  # (C, H, W)
+    caption: str
+    encoding: str  # names the model and input: a new one moves the sliders to the encoder's output
+    ae_z: list[float]  # (D,)
+    mu0: list[float]  # (D,) the encoder's output
+    sigma0: list[float]
+    mu: list[float]  # (D,) the settled code
+    sigma: list[float]
+    seq: int  # the last commit the server has heard
+    seed: int  # of eps
+    eps: list[float]  # (D,)
+    eps_next: list[float]  # (D,) the next seed's, drawn at once by Resample eps
+    ranges: Ranges
+    steps: Steps
+    collapsed: list[bool]  # (D,)
+    average_kl: list[float]  # (D,) nats, over the test split
+    parts: Parts
+
+
+class SamplesData(TypedDict):
+    mode: Literal["samples"]
+    server: str
+    ae: ModelRef | None  # the AE's row, if shown
+    vae: ModelRef
+    encoding: str
+    ae_z: list[float]
+    mu: list[float]
+    sigma: list[float]
+    eps_draws: str  # URL of (K, D) float32: eps_k, fixed per seed
+    k: int
+    shown: int  # decodings drawn in the grid; the mean and std use all K
+    cols: int
+    tile: int  # px
+    stats: bool  # per-pixel mean and std beside the grid
+    caption: str
+    large: bool
+    shape: list[int]
+
+
+class MapData(TypedDict):
+    mode: Literal["map"]
+    server: str
+    ae: PlaneRef
+    vae: PlaneRef
+    encoding: str
+    dims: list[int]  # the planes' two dimensions
+    ae_z: list[float]  # (D,) the AE's plane starts at its own code
+    mu: list[float]  # (D,) the VAE's plane starts at mu
+    sigma: list[float]
+    label_names: list[str]
+    shape: list[int]
 
 
 # ---- the settled code: session state is the truth ------------------------------------------------
@@ -103,14 +196,9 @@ def _on_resample(key: str) -> None:
         st.session_state.seed = seed
 
 
-def _on_missing(key: str) -> None:
-    """The page lacks blobs it was sent (a rerun it never drew): send them again."""
-    st.session_state.setdefault("sent_blobs", set()).difference_update(st.session_state[key]["missing"] or [])
-
-
 def _callbacks(key: str) -> dict:
     return {f"on_{event}_change": functools.partial(handler, key)
-            for event, handler in (("code", _on_code), ("resample", _on_resample), ("missing", _on_missing))}
+            for event, handler in (("code", _on_code), ("resample", _on_resample))}
 
 
 # ---- what goes to the browser --------------------------------------------------------------------
@@ -121,122 +209,71 @@ def live_ui(view: View, pictures=PICTURES, sliders: bool = True, readouts: bool 
     """Mounts the core: the chosen pictures, a row of controls per dimension (collapsed ones folded
     away with fold) and the readouts."""
     ae, vm = view.ae, view.vm
-    ae_weights, vae_weights, x = _weights(ae), _weights(vm), _floats("x", view.x)
-    active = active_units_of(vm)
-    _mount(key, {
-        "mode": "explorer",
-        "blobs": _fresh(dict([ae_weights, vae_weights, x])),
-        "ae": {"weights": ae_weights[0], "name": ae.card.name},
-        "vae": {"weights": vae_weights[0], "name": vm.card.name, "beta": vm.card.beta},
-        "x": x[0], "shape": list(vm.card.image_shape), "caption": view.caption,
-        "encoding": st.session_state.get("encoded_for"), "dim": view.dim,
+    data: ExplorerData = {
+        "mode": "explorer", "server": files.SERVER_ID,
+        "ae": {"weights": files.weights_url(ae), "name": ae.card.name},
+        "vae": {"weights": files.weights_url(vm), "name": vm.card.name, "beta": vm.card.beta},
+        "x": files.publish_floats(view.x), "shape": list(vm.card.image_shape), "caption": view.caption,
+        "encoding": st.session_state.get("encoded_for", ""),
         "ae_z": _list(view.ae_z), "mu0": _list(view.mu0), "sigma0": _list(view.sigma0),
-        "code": {"mu": _list(view.mu), "sigma": _list(view.sigma)}, "seq": st.session_state.get("code_seq", 0),
+        "mu": _list(view.mu), "sigma": _list(view.sigma), "seq": st.session_state.get("code_seq", 0),
         "seed": view.seed, "eps": _list(view.eps), "eps_next": _list(explore.eps_for(view.seed + 1, view.dim)),
-        "ranges": {"mu": [slider_bounds(m, *MU_RANGE) for m in view.mu0],
-                   "sigma": [slider_bounds(s, *SIGMA_RANGE) for s in view.sigma0]},
+        "ranges": {"mu": [list(slider_bounds(m, *MU_RANGE)) for m in view.mu0],
+                   "sigma": [list(slider_bounds(s, *SIGMA_RANGE)) for s in view.sigma0]},
         "steps": {"mu": MU_STEP, "sigma": SIGMA_STEP},
-        "collapsed": [not a for a in active.tolist()],
+        "collapsed": [not a for a in active_units_of(vm).tolist()],
         "average_kl": vm.card.metrics.get("kl_per_dim_nats", [0.0] * view.dim),
         "parts": {"pictures": list(pictures), "sliders": sliders, "readouts": readouts, "fold": fold, "large": large},
-    })
+    }
+    _mount(key, data)
 
 
 def samples_ui(view: View, k: int, caption: str, shown: int, cols: int = 8, tile: int = 56, ae_row: bool = True,
                large: bool = False, key: str = "samples") -> None:
     """K decodings of the same input, drawn in the browser from the explorer's code as it moves: the
-    VAE's z_k = mu + sigma * eps_k (eps fixed per seed, sent here) and, with ae_row, the AE's one z,
-    each with its per-pixel mean and std."""
-    vae_weights = _weights(view.vm)
-    blobs = dict([vae_weights])
-    ae = None
-    if ae_row:
-        ae_weights = _weights(view.ae)
-        blobs |= dict([ae_weights])
-        ae = {"weights": ae_weights[0], "name": view.ae.card.name, "z": _list(view.ae_z)}
-    _mount(key, {
-        "mode": "samples", "blobs": _fresh(blobs), "ae": ae,
-        "vae": {"weights": vae_weights[0], "name": view.vm.card.name},
-        "eps": _list(view.sample_eps(k)), "k": k, "shown": min(shown, k), "cols": cols, "tile": tile,
-        "stats": ae_row, "caption": caption, "large": large, "shape": list(view.vm.card.image_shape),
-        "code": {"mu": _list(view.mu), "sigma": _list(view.sigma)}, "encoding": st.session_state.get("encoded_for"),
-    })
+    VAE's z_k = mu + sigma * eps_k (eps fixed per seed) and, with ae_row, the AE's one z, each with
+    its per-pixel mean and std."""
+    data: SamplesData = {
+        "mode": "samples", "server": files.SERVER_ID,
+        "ae": {"weights": files.weights_url(view.ae), "name": view.ae.card.name} if ae_row else None,
+        "vae": {"weights": files.weights_url(view.vm), "name": view.vm.card.name},
+        "encoding": st.session_state.get("encoded_for", ""),
+        "ae_z": _list(view.ae_z), "mu": _list(view.mu), "sigma": _list(view.sigma),
+        "eps_draws": files.publish_floats(view.sample_eps(k)), "k": k, "shown": min(shown, k), "cols": cols,
+        "tile": tile, "stats": ae_row, "caption": caption, "large": large, "shape": list(view.vm.card.image_shape),
+    }
+    _mount(key, data)
 
 
-def pad_ui(view: View, dims: tuple[int, int], key: str = "pad") -> None:
-    """Two latent planes, the AE's and the VAE's: test codes by label, the prior's circles, and one
-    point to drag; each decoder decodes it live."""
+def map_ui(view: View, dims: tuple[int, int], key: str = "map") -> None:
+    """Two latent planes, the AE's and the VAE's: test codes by label, the prior's circles, and on
+    each the point its model gives this input, to drag; each decoder decodes its own point live."""
     ae, vm = view.ae, view.vm
-    data = test_split(vm.card)
-    shown = np.arange(len(data))[:: max(1, len(data) // PAD_POINTS)]
-    blobs, planes = {}, {}
-    for which, model, base, title in (("ae", ae, view.ae_z, f"AE: z = f(y) ({ae.card.name})"),
-                                      ("vae", vm, view.mu, f"VAE: mu ({vm.card.name})")):
-        weights, codes = _weights(model), _codes(model, tuple(dims), shown)
-        blobs |= dict([weights, codes])
-        planes[which] = {"weights": weights[0], "codes": codes[0], "base": _list(base), "title": title}
-    _mount(key, {
-        "mode": "pad", "blobs": _fresh(blobs), **planes, "dims": list(dims), "shape": list(vm.card.image_shape),
-        "start": [float(view.mu[dims[0]]), float(view.mu[dims[1]])], "sigma": _list(view.sigma),
-        "encoding": st.session_state.get("encoded_for"),
-    })
+    data: MapData = {
+        "mode": "map", "server": files.SERVER_ID,
+        "ae": {"weights": files.weights_url(ae), "name": ae.card.name, "codes": _codes_url(ae, dims)},
+        "vae": {"weights": files.weights_url(vm), "name": vm.card.name, "codes": _codes_url(vm, dims)},
+        "encoding": st.session_state.get("encoded_for", ""), "dims": list(dims),
+        "ae_z": _list(view.ae_z), "mu": _list(view.mu), "sigma": _list(view.sigma),
+        "label_names": list(test_split(vm.card).label_names), "shape": list(vm.card.image_shape),
+    }
+    _mount(key, data)
 
 
 def _mount(key: str, data: dict) -> None:
-    """The component, with its code for a page that has not had it yet (loader.js imports it)."""
-    fresh = _fresh({CODE_ID: lambda: JS})  # the code is sent as a blob is: once per page
-    module = {"id": CODE_ID, "text": fresh[CODE_ID]} if fresh else {"id": CODE_ID}
+    """The component with its state; the loader imports the code (a cached file) from data["code"]."""
     # two keys: Streamlit looks for a dataframe in every top-level value of data, ~0.1 ms each
-    COMPONENT(key=key, data={"module": module, "live": data}, **_callbacks(key))
+    COMPONENT(key=key, data={"code": files.code_url(), "live": data}, **_callbacks(key))
 
 
-def _fresh(blobs: dict[str, Callable[[], dict]]) -> dict:
-    """The blobs this page has not been sent yet, made now; the others travel as their ids alone."""
-    sent = st.session_state.setdefault("sent_blobs", set())
-    fresh = {k: make() for k, make in blobs.items() if k not in sent}
-    sent.update(fresh)
-    return fresh
-
-
-# A blob is (id, a function that makes {"type": ..., "data": ...}); its id names its content, so a
-# page never holds two versions under one id.
-_MODEL_IDS = weakref.WeakKeyDictionary()  # model -> a number no other model in this server ever gets
-_NEXT_ID = itertools.count()
-
-
-def _weights(model) -> tuple[str, Callable[[], dict]]:
-    """The decoder's weights file, made only for a page that lacks it (~5 ms for MNIST) rather than
-    kept for every model in the server's memory."""
-    def make() -> dict:
-        data = base64.b64encode(checkpoint_bytes(model, prefix="decoder.")).decode()
-        return {"type": "safetensors", "name": model.card.name, "data": data}
-
-    return f"weights:{model.card.name}:{_model_id(model)}", make
-
-
-def _model_id(model) -> int:
-    if model not in _MODEL_IDS:
-        _MODEL_IDS[model] = next(_NEXT_ID)
-    return _MODEL_IDS[model]
-
-
-def _floats(prefix: str, array: np.ndarray) -> tuple[str, Callable[[], dict]]:
-    data = np.ascontiguousarray(array, dtype="<f4").tobytes()
-    return f"{prefix}:{_digest(data)}", lambda: {"type": "float32", "data": base64.b64encode(data).decode()}
-
-
-def _codes(model, dims: tuple[int, int], shown: np.ndarray) -> tuple[str, Callable[[], dict]]:
-    """Test codes in two dimensions, (N * 2,) flat, and their labels (N,)."""
-    def make() -> dict:
-        codes, _ = split_codes(model)
-        points = np.round(codes[shown][:, list(dims)], 3).ravel().tolist()
-        return {"type": "json", "data": {"points": points, "labels": test_split(model.card).labels[shown].tolist()}}
-
-    return f"codes:{model.card.name}:{_model_id(model)}:{dims[0]},{dims[1]}", make
-
-
-def _digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()[:16]
+def _codes_url(model, dims: tuple[int, int]) -> str:
+    """Test codes in two dimensions, (N * 2,) flat, and their labels (N,), for MAP_POINTS test images.
+    Published on every mount, as every file a page is sent, so that it is kept while pages use it."""
+    codes, _ = split_codes(model)
+    data = test_split(model.card)
+    shown = np.arange(len(data))[:: max(1, len(data) // MAP_POINTS)]
+    points = np.round(codes[shown][:, list(dims)], 3).ravel().tolist()
+    return files.publish(json.dumps({"points": points, "labels": data.labels[shown].tolist()}).encode(), "json")
 
 
 def _list(a) -> list[float]:

@@ -121,6 +121,17 @@ def canvas_pixels(page, test_id: str) -> str:
     return page.get_by_test_id(test_id).evaluate("canvas => canvas.toDataURL()")
 
 
+def answers(page) -> int:
+    """How many of its commits the explorer has heard answered (live/explorer.js keeps the list)."""
+    return page.evaluate("(globalThis.__liveSettled ?? []).length")
+
+
+def wait_for_answer(page, before: int, timeout: float = 15_000) -> None:
+    """Until the server has answered a commit made after answers() was before, and its rerun is over."""
+    page.wait_for_function(f"(globalThis.__liveSettled ?? []).length > {before}", timeout=timeout)
+    wait_until_idle(page)
+
+
 def wait_until_idle(page, timeout: float = 30_000) -> None:
     """Until Streamlit reports no script running (the status widget disappears)."""
     page.wait_for_function(

@@ -1,20 +1,18 @@
 """The page's logic with streamlit.testing.v1.AppTest, on the shipped models."""
 
-import base64
 import io
 import json
 
 import numpy as np
 import pytest
-import safetensors.torch
-import torch
 from conftest import ROOT
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 import vae
-from panels import live
+from panels import files
 from vae import explore
+from vae.checkpoints import pretrained_dir
 
 APP = str(ROOT / "app.py")
 
@@ -34,7 +32,7 @@ def start(pair_label=None) -> AppTest:
 
 
 def mounted(at, mode: str = "explorer") -> dict:
-    """What the page sends the browser's core (panels/live.py) on this run: {"module": its code, "live": ...}."""
+    """What the page sends the browser's core (panels/live.py) on this run: {"code": its URL, "live": ...}."""
     sent = [json.loads(e.proto.json) for e in at.get("bidi_component")]
     (data,) = [d for d in sent if d.get("live", {}).get("mode") == mode]  # not presenter.js's key listener
     return data
@@ -47,7 +45,19 @@ def live_data(at, mode: str = "explorer") -> dict:
 def code(at) -> tuple[np.ndarray, np.ndarray]:
     """The settled mu and sigma the page holds and sends the browser."""
     data = live_data(at)
-    return np.array(data["code"]["mu"]), np.array(data["code"]["sigma"])
+    return np.array(data["mu"]), np.array(data["sigma"])
+
+
+def fetched(url: str) -> bytes:
+    """What the browser gets for a file's URL (panels/files.py serves these bytes)."""
+    assert url.startswith("/files/"), url
+    data = files.file_bytes(url.removeprefix("/files/"))
+    assert data is not None, f"{url} is not published"
+    return data
+
+
+def floats(url: str) -> np.ndarray:
+    return np.frombuffer(fetched(url), dtype="<f4")
 
 
 def kl_value(at) -> float:
@@ -82,7 +92,7 @@ def test_shipped_pairs_include_digits_and_sprites():
 
 
 @pytest.mark.parametrize("label, ae_name, vae_name", pairs())
-def test_every_pair_sends_the_browser_its_encoding_and_weights(label, ae_name, vae_name):
+def test_every_pair_sends_the_browser_its_encoding_and_the_urls_of_its_files(label, ae_name, vae_name):
     at = start(label)
     vm = vae.load_pretrained(vae_name)
     image = vae.load_dataset(vm.card.dataset, "test").images[0].numpy()
@@ -90,31 +100,27 @@ def test_every_pair_sends_the_browser_its_encoding_and_weights(label, ae_name, v
     mu, sigma = code(at)
     np.testing.assert_allclose(mu, mu0, atol=1e-6)
     np.testing.assert_allclose(sigma, sigma0, atol=1e-6)
-    at.session_state["sent_blobs"] = set()  # as if the page had asked for them again
-    data = live_data(at.run())
-    assert data["dim"] == vm.card.latent_dim and data["shape"] == list(vm.card.image_shape)
-    assert {data["ae"]["weights"], data["vae"]["weights"], data["x"]} == set(data["blobs"])
-    weights = safetensors.torch.load(base64.b64decode(data["blobs"][data["vae"]["weights"]]["data"]))
-    assert set(weights) == {k for k in vm.state_dict() if k.startswith("decoder.")}  # the decoder alone
-    for name, tensor in weights.items():
-        assert torch.equal(tensor, vm.state_dict()[name]), name
+    data = live_data(at)
+    assert len(data["mu0"]) == vm.card.latent_dim and data["shape"] == list(vm.card.image_shape)
+    for model, name in ((data["ae"], ae_name), (data["vae"], vae_name)):  # the whole file: encoder and decoder
+        assert fetched(model["weights"]) == (pretrained_dir() / f"{name}.safetensors").read_bytes()
+        assert model["weights"] == f"/files/{vae.load_pretrained(name).source[1][:32]}.safetensors"
+    np.testing.assert_array_equal(floats(data["x"]), image.ravel())
     np.testing.assert_allclose(data["eps"], explore.eps_for(0, vm.card.latent_dim))
 
 
-def test_weights_input_and_code_reach_the_browser_once_per_page():
+def test_the_websocket_carries_state_and_the_files_travel_by_url():
     at = AppTest.from_file(APP, default_timeout=120).run()
-    first = live_data(at)
-    assert {first["ae"]["weights"], first["vae"]["weights"], first["x"]} == set(first["blobs"])
-    assert mounted(at)["module"] == {"id": live.CODE_ID, "text": live.JS}  # the component's code, with its first mount
-    assert mounted(at, "samples")["module"] == {"id": live.CODE_ID} and live_data(at, "samples")["blobs"] == {}
-    assert all(len(e.proto.js_content) < 1500 for e in at.get("bidi_component"))  # what Streamlit mounts: loader.js
+    first = mounted(at)
+    assert first["code"] == files.code_url() and mounted(at, "samples")["code"] == first["code"]
+    assert all(len(e.proto.js_content) < 1500 for e in at.get("bidi_component"))  # what Streamlit mounts: the loader
+    assert len(json.dumps(first)) < 5000  # MNIST at D=8: state and URLs, not weights nor code
     set_code(at, mu_0=1.0)
     again = live_data(at)
-    assert again["blobs"] == {} and again["vae"]["weights"] == first["vae"]["weights"]
-    assert mounted(at)["module"] == {"id": live.CODE_ID}
-    assert len(json.dumps(mounted(at))) < 5000  # a commit resends ids and a few numbers, not weights nor code
+    assert again["vae"]["weights"] == first["live"]["vae"]["weights"] and again["mu"][0] == 1.0
     at.number_input(key="index").set_value(3).run()
-    assert list(live_data(at)["blobs"]) == [live_data(at)["x"]]  # a new input: only the new image
+    assert live_data(at)["x"] != first["live"]["x"]  # a new input: a new file
+    assert live_data(at)["vae"] == first["live"]["vae"]
 
 
 def test_session_state_moves_the_settled_code():
@@ -179,31 +185,35 @@ def test_stochastic_panel_sends_k_draws_of_eps_per_seed_and_the_settled_code():
     at = start("digits, D=8")
     samples = live_data(at, "samples")
     assert samples["k"] == 16 and samples["shown"] == 16 and samples["ae"]["weights"] != samples["vae"]["weights"]
-    np.testing.assert_array_equal(np.array(samples["eps"]).reshape(16, 8), explore.eps_for(10_000, 8, 16))
-    assert samples["code"] == live_data(at)["code"] and samples["ae"]["z"] == live_data(at)["ae_z"]
+    np.testing.assert_array_equal(floats(samples["eps_draws"]).reshape(16, 8), explore.eps_for(10_000, 8, 16))
+    explorer = live_data(at)
+    assert (samples["mu"], samples["sigma"], samples["ae_z"]) == (explorer["mu"], explorer["sigma"], explorer["ae_z"])
     at.slider(key="k_samples").set_value(40).run()
     samples = live_data(at, "samples")
-    assert (samples["k"], samples["shown"], len(samples["eps"])) == (40, 24, 40 * 8)
+    assert (samples["k"], samples["shown"], len(floats(samples["eps_draws"]))) == (40, 24, 40 * 8)
     assert samples["caption"].startswith("40 decodings, the first 24 shown")
     at.session_state["seed"] = 3
     set_code(at, sigma_0=0.5)
     samples = live_data(at, "samples")
-    np.testing.assert_array_equal(np.array(samples["eps"]).reshape(40, 8), explore.eps_for(10_003, 8, 40))
-    assert samples["code"]["sigma"][0] == 0.5
+    np.testing.assert_array_equal(floats(samples["eps_draws"]).reshape(40, 8), explore.eps_for(10_003, 8, 40))
+    assert samples["sigma"][0] == 0.5
 
 
-def test_latent_map_is_the_pad_with_axes_pickers_beyond_two_dims():
+def test_latent_map_has_axes_pickers_beyond_two_dims_and_starts_each_plane_at_its_own_code():
     at = start("digits, D=8")
     at.session_state["panel"] = "Latent map"
     at.session_state["kept_map_y"] = 5
     at.run()
     assert not at.exception
     assert {s.key for s in at.selectbox} >= {"map_x", "map_y"}
-    pad = live_data(at, "pad")
+    latent_map = live_data(at, "map")
     busiest = int(np.argmax(vae.load_pretrained("digits-vae-z8").card.metrics["kl_per_dim_nats"]))
-    assert pad["dims"] == [busiest, 5] and pad["ae"]["weights"] != pad["vae"]["weights"]
-    codes = pad["blobs"][pad["vae"]["codes"]]["data"]
+    assert latent_map["dims"] == [busiest, 5] and latent_map["ae"]["weights"] != latent_map["vae"]["weights"]
+    explorer = live_data(at)
+    assert (latent_map["ae_z"], latent_map["mu"]) == (explorer["ae_z"], explorer["mu"])  # each plane's own start
+    codes = json.loads(fetched(latent_map["vae"]["codes"]))
     assert len(codes["points"]) == 2 * len(codes["labels"]) > 100
+    assert latent_map["label_names"] == list("0123456789")
     at.selectbox(key="pair").set_value("digits, D=2").run()
     assert not at.exception and not {s.key for s in at.selectbox} & {"map_x", "map_y"}
-    assert live_data(at, "pad")["dims"] == [0, 1]
+    assert live_data(at, "map")["dims"] == [0, 1]

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from conftest import IN_CI, ROOT
 from liveapp import (
+    answers,
     canvas_pixels,
     chromium_path,
     kl_nats,
@@ -13,6 +14,7 @@ from liveapp import (
     launch_chromium,
     open_app,
     streamlit_server,
+    wait_for_answer,
     wait_until_idle,
 )
 
@@ -114,9 +116,9 @@ def test_a_mouse_drag_redraws_on_every_move_and_commits_once_on_release(browser,
         assert now[0] != kl and now[1] != picture, i
         kl, picture = now
     assert len(frames) == before_drag  # nothing went to the server while the button was held
+    heard = answers(page)
     page.mouse.up()
-    page.wait_for_function("() => location.search.includes('mu_0=')", timeout=15_000)
-    wait_until_idle(page)
+    wait_for_answer(page, heard)
     assert len(frames) >= before_drag + 1
     mu0, sigma0 = encoding()
     mu = np.array([slider_value(page, "mu_0"), mu0[1]])
@@ -158,9 +160,9 @@ def test_the_k_decodings_follow_a_sigma_drag_in_the_browser_as_torch_draws_them(
     slider = page.locator('input[type="range"][aria-label="sigma_0"]')
     box = slider.bounding_box()
     x, y = box["x"] + box["width"] * 0.3, box["y"] + box["height"] / 2
+    heard = answers(page)
     page.mouse.click(x - 20, y)  # a first move and release: the panel has timed a warm redraw (it follows a
-    page.wait_for_function("() => location.search.includes('sigma_0=')", timeout=15_000)  # hand within 12 ms)
-    wait_until_idle(page)
+    wait_for_answer(page, heard)  # hand within 12 ms)
     ae, vae_grid, std = canvas_pixels(page, "samples-ae"), canvas_pixels(page, "samples-vae"), largest_std(page, "vae")
     before_drag = len(frames)
     page.mouse.move(x, y)
@@ -172,9 +174,9 @@ def test_the_k_decodings_follow_a_sigma_drag_in_the_browser_as_torch_draws_them(
         assert now[0] != vae_grid and now[1] != std and canvas_pixels(page, "samples-ae") == ae, i
         vae_grid, std = now
     assert len(frames) == before_drag
+    heard = answers(page)
     page.mouse.up()
-    page.wait_for_function("() => location.search.includes('sigma_0=')", timeout=15_000)
-    wait_until_idle(page)
+    wait_for_answer(page, heard)
     sigma = np.array([slider_value(page, "sigma_0"), sigma0[1]])
     assert largest_std(page, "vae") == pytest.approx(torch_largest_std(mu0, sigma), abs=6e-4)
     page.context.close()
@@ -216,23 +218,30 @@ def test_resample_changes_the_picture_not_the_kl_and_reset_restores(page):
     assert kl_text(page) == kl
 
 
-def test_dragging_on_the_pad_decodes_with_both_decoders(page):
+def test_each_latent_plane_starts_at_its_own_code_and_decodes_its_own_point(page):
     open_tab(page, "Latent map")
-    plane = page.get_by_test_id("pad-vae")
+    plane = page.get_by_test_id("map-vae")
     plane.wait_for(timeout=15_000)
     plane.scroll_into_view_if_needed()
+    # the AE's plane starts at the AE's own z: its decoder shows the AE's reconstruction of this input
+    assert canvas_pixels(page, "map-decode-ae") == canvas_pixels(page, "decode-ae")
+    assert canvas_pixels(page, "map-decode-vae") == canvas_pixels(page, "decode-vae-mu")
+    assert "KL if mu were here" not in page.get_by_test_id("map-ae-text").inner_text()  # an AE has no KL term
+    assert "KL if mu were here" in page.get_by_test_id("map-vae-text").inner_text()
+    assert page.get_by_test_id("map-legend").inner_text().split() == ["Test", "codes", "by", "label:", *"0123456789"]
     box = plane.bounding_box()
-    before = canvas_pixels(page, "pad-decode-ae"), canvas_pixels(page, "pad-decode-vae")
+    ae = canvas_pixels(page, "map-decode-ae")
+    before = canvas_pixels(page, "map-decode-vae")
     page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
     page.mouse.down()
     for i in range(1, 6):
         page.mouse.move(box["x"] + box["width"] * (0.5 + 0.08 * i), box["y"] + box["height"] * (0.5 - 0.06 * i))
-        now = canvas_pixels(page, "pad-decode-ae"), canvas_pixels(page, "pad-decode-vae")
-        assert now[0] != before[0] and now[1] != before[1], i
+        now = canvas_pixels(page, "map-decode-vae")
+        assert now != before and canvas_pixels(page, "map-decode-ae") == ae, i  # the AE's point stays
         before = now
     page.mouse.up()
     SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=SHOTS / "pad.png")
+    page.screenshot(path=SHOTS / "map.png")
 
 
 def test_reload_keeps_the_view_from_the_link(page):
@@ -290,6 +299,9 @@ def test_a_commit_sent_while_a_rerun_is_on_its_way_still_reaches_the_link(page):
         slider.focus()
         for _ in range(10):
             page.keyboard.press("ArrowRight")
+        heard = answers(page)
         page.get_by_role("button", name="Reset").click()
-        page.wait_for_function("() => !location.search.includes('sigma_1=')", timeout=15_000)
+        wait_for_answer(page, heard)
+        page.wait_for_timeout(300)  # any rerun still on its way writes its URL now
         wait_until_idle(page)
+        assert "sigma_1=" not in page.url  # the server's link ends at the reset code too

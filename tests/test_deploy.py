@@ -28,9 +28,10 @@ def test_dockerfile_installs_like_the_readme_and_runs_as_no_root():
 
 def test_dockerfile_copies_everything_the_app_imports():
     docker = (ROOT / "Dockerfile").read_text()
-    local = {line.split()[1].split(".")[0] for line in (ROOT / "app.py").read_text().splitlines()
+    lines = [line.strip() for script in ("app.py", "page.py") for line in (ROOT / script).read_text().splitlines()]
+    local = {line.split()[1].split(".")[0] for line in lines
              if line.startswith(("import ", "from ")) and (ROOT / line.split()[1].split(".")[0]).is_dir()}
     assert local == {"panels", "vae"}
     for package in sorted(local) + ["pretrained", ".streamlit"]:
         assert f"COPY {package}/ {package}/" in docker, package
-    assert "COPY app.py ." in docker
+    assert "COPY app.py page.py ./" in docker

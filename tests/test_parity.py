@@ -1,33 +1,30 @@
-"""The browser's decoder and KL (panels/decoder.js), run in Chromium, against torch's own forward
-pass and vae.kl_per_dim: every shipped decoder, on fixed and extreme z."""
+"""The browser's networks and formulas (panels/live/model.js), run by node as the browser runs them,
+against torch's own forward pass and vae.kl_per_dim: every shipped model's encoder and decoder, on test
+images and on fixed and extreme z. model.js is free of the DOM, so node imports it as it is."""
 
-import base64
 import copy
 import json
+import shutil
+import subprocess
 
 import numpy as np
 import pytest
 import torch
-from conftest import ROOT
-from test_browser import browser  # noqa: F401  (the module's Chromium)
+from conftest import IN_CI, ROOT
 
 import vae
-from vae.checkpoints import checkpoint_bytes
-
-pytestmark = pytest.mark.browser
-DECODER_JS = (ROOT / "panels" / "decoder.js").read_text()
+from vae.checkpoints import pretrained_dir
 
 
-@pytest.fixture(scope="module")
-def page(browser):  # noqa: F811
-    page = browser.new_page()
-    page.set_content("<html><body></body></html>")
-    # decoder.js is an ES module: its exports are handed to the page through a global
-    page.add_script_tag(type="module", content=DECODER_JS + "\nwindow.decoder = {readSafetensors, makeDecoder, "
-                        "klPerDim, reconstructionNats, sigmoid};")
-    page.wait_for_function("() => window.decoder !== undefined")
-    yield page
-    page.close()
+def node(request: dict):
+    if shutil.which("node") is None:
+        if IN_CI:
+            pytest.fail("node is missing: it comes with the machine (Node.js 20)")
+        pytest.skip("node is missing")
+    done = subprocess.run(["node", str(ROOT / "tests" / "js" / "run.mjs")], input=json.dumps(request),
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
 
 
 def fixed_z(latent_dim: int) -> np.ndarray:
@@ -38,56 +35,63 @@ def fixed_z(latent_dim: int) -> np.ndarray:
 
 
 @pytest.mark.parametrize("name", [c.name for c in vae.list_pretrained()])
-def test_browser_decodes_like_torch(page, name):
+def test_the_browser_encodes_and_decodes_like_torch(name):
     model = vae.load_pretrained(name)
+    x = vae.load_dataset(model.card.dataset, "test").images[:6]
     z = fixed_z(model.card.latent_dim)
+    got = node({"module": "model.js", "call": "forward", "file": str(pretrained_dir() / f"{name}.safetensors"),
+                "x": x.flatten(1).tolist(), "z": z.tolist()})
+    # the browser sums in float64 over the float32 weights: torch's forward in float64 on the same
+    # weights is its exact reference; float32 torch differs by its own rounding at |z| = 30
+    exact = copy.deepcopy(model).double()
     with torch.no_grad():
+        encoded = exact.encode(x.double())
+        decoded = exact.decode(torch.as_tensor(z)).flatten(1).numpy()
         as_run = model.decode(torch.as_tensor(z, dtype=torch.float32)).flatten(1).numpy()
-        # the browser sums in float64 over the float32 weights: torch's forward in float64 on the
-        # same weights is its exact reference; float32 torch differs by its own rounding at |z| = 30
-        expected = copy.deepcopy(model).double().decode(torch.as_tensor(z)).flatten(1).numpy()
-    got = page.evaluate("""([weights, zs]) => {
-        const bytes = Uint8Array.from(atob(weights), (c) => c.charCodeAt(0));
-        const model = decoder.makeDecoder(decoder.readSafetensors(bytes));
-        const pixels = (logits) => Array.from(logits, decoder.sigmoid);
-        // each z alone, and each with the next as a pair (a mu move decodes z and mu in one pass)
-        return [zs.map((z) => pixels(model.decodeLogits(z))),
-                zs.map((z, i) => model.decodePair(z, zs[(i + 1) % zs.length]).map(pixels))];
-    }""", [base64.b64encode(checkpoint_bytes(model, prefix="decoder.")).decode(), z.tolist()])
-    got, pairs = np.array(got[0]), np.array(got[1])
-    assert got.shape == expected.shape
-    np.testing.assert_allclose(got, expected, atol=1e-5, rtol=0)
-    np.testing.assert_array_equal(pairs[:, 0], got)
-    np.testing.assert_array_equal(pairs[:, 1], np.roll(got, -1, axis=0))
+        encoded_as_run = model.encode(x)
+    np.testing.assert_allclose(got["mu"], encoded.mu.numpy(), atol=1e-5, rtol=0)
+    np.testing.assert_allclose(got["mu"], encoded_as_run.mu.numpy(), atol=1e-5, rtol=0)
+    if model.card.kind == "vae":
+        np.testing.assert_allclose(got["logSigma"], encoded.log_sigma.numpy(), atol=1e-5, rtol=0)
+    else:
+        assert got["logSigma"] == [None] * len(x)
+    pixels, pairs = np.array(got["decoded"]), np.array(got["pairs"])
+    np.testing.assert_allclose(pixels, decoded, atol=1e-5, rtol=0)
+    np.testing.assert_array_equal(pairs[:, 0], pixels)
+    np.testing.assert_array_equal(pairs[:, 1], np.roll(pixels, -1, axis=0))
     ordinary = np.abs(z).max(axis=1) <= 4  # the sliders' range: within 1e-5 of the float32 model as it runs
-    np.testing.assert_allclose(got[ordinary], as_run[ordinary], atol=1e-5, rtol=0)
+    np.testing.assert_allclose(pixels[ordinary], as_run[ordinary], atol=1e-5, rtol=0)
 
 
-def test_browser_kl_matches_kl_per_dim(page):
+def test_the_browsers_kl_is_kl_per_dim():
     rng = np.random.default_rng(0)
     mu = np.concatenate([rng.uniform(-4, 4, 40), [0.0, 1e-8, -1e3, 1e3]])
     sigma = np.concatenate([rng.uniform(0.01, 3, 40), [1.0, 1 + 1e-7, 1e-6, 50.0]])
-    got = np.array(page.evaluate("([mu, sigma]) => decoder.klPerDim(mu, sigma)", [mu.tolist(), sigma.tolist()]))
+    got = np.array(node({"module": "model.js", "call": "klPerDim", "args": [mu.tolist(), sigma.tolist()]}))
     expected = vae.kl_per_dim(torch.from_numpy(mu), torch.from_numpy(np.log(sigma))).numpy()
     np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-300)
+    reference = torch.distributions.kl_divergence(  # an independent reference, not a copy of the formula
+        torch.distributions.Normal(torch.from_numpy(mu[:40]), torch.from_numpy(sigma[:40])),
+        torch.distributions.Normal(0.0, 1.0)).numpy()
+    np.testing.assert_allclose(got[:40], reference, rtol=1e-9)
 
 
-def test_browser_reconstruction_is_bce_summed_over_pixels(page):
+def test_the_browsers_reconstruction_is_bce_summed_over_pixels():
     rng = np.random.default_rng(1)
     logits, x = rng.normal(scale=8, size=64), rng.uniform(size=64)
-    got = page.evaluate("([l, x]) => decoder.reconstructionNats(l, x)", [logits.tolist(), x.tolist()])
+    got = node({"module": "model.js", "call": "reconstructionNats", "args": [logits.tolist(), x.tolist()]})
     expected = torch.nn.functional.binary_cross_entropy_with_logits(
         torch.from_numpy(logits), torch.from_numpy(x), reduction="sum").item()
     assert got == pytest.approx(expected, rel=1e-9)
 
 
-def test_a_broken_weights_file_is_refused_with_its_reason(page):
-    reasons = page.evaluate("""(header) => [new Uint8Array(4), (() => {
-            const text = new TextEncoder().encode(header), bytes = new Uint8Array(8 + text.length);
-            new DataView(bytes.buffer).setBigUint64(0, BigInt(text.length), true);
-            bytes.set(text, 8);
-            return bytes;
-        })()].map((bytes) => { try { decoder.makeDecoder(decoder.readSafetensors(bytes)); return "read"; }
-                               catch (e) { return e.message; } })""",
-                            json.dumps({"__metadata__": {"card": "{}"}}))
-    assert reasons == ["too short to be a safetensors file (4 bytes)", "it has no decoder tensors"]
+def test_a_broken_weights_file_is_refused_with_its_reason():
+    text = json.dumps({"__metadata__": {"card": "{}"}}).encode()
+    header_only = len(text).to_bytes(8, "little") + text
+
+    def reason(data: bytes) -> str:
+        return node({"module": "model.js", "call": "readError", "args": [data.hex()]})
+
+    assert reason(bytes(4)) == "too short to be a safetensors file (4 bytes)"
+    assert reason(header_only) == "it has no decoder tensors"
+    assert reason((10**6).to_bytes(8, "little") + b"{}") == "its header runs past the end of the file"

@@ -86,6 +86,7 @@ def load_checkpoint(path: str | Path) -> LatentModel:
         raise CheckpointError(path, f"model card is malformed ({e})") from None
     _check_tensors(path, model, tensors)
     model.load_state_dict(tensors)
+    model.source = (path.resolve(), sha256_of(path))  # the file it came from: what a browser is served
     return model.eval().requires_grad_(False)
 
 

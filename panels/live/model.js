@@ -1,6 +1,7 @@
-// The browser's half of the backend: the seed's formulas and the decoders, read from the same
-// .safetensors files the backend loads. Pure functions of typed arrays; live.js draws with them.
-// Shapes in comments as in vae/models.py; numbers accumulate in float64, weights stay float32.
+// The browser's half of vae/models.py and vae/objective.py: the encoders and decoders, read from the
+// same .safetensors files the backend loads, and the seed's formulas. Pure functions of typed arrays,
+// free of the DOM (node imports this file in the parity tests). Shapes in comments as in
+// vae/models.py; numbers accumulate in float64, weights stay float32.
 
 // ---- safetensors: an 8-byte little-endian header length, a JSON header, then raw LE data ----
 
@@ -43,31 +44,66 @@ function float16(h) {
   return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
 }
 
-// ---- the decoder: z (D,) -> logits (C*H*W,), as vae/models.py builds it -------------------------
-// Both of its decoders are a stack of Linear and ConvTranspose2d(k=4, stride=2, padding=1) layers
-// named decoder.{i}, with a ReLU after every layer but the last (Unflatten only reshapes).
+// ---- the networks, as vae/models.py builds them ----------------------------------------------------
+// trunk.{i}: Linear or Conv2d(k=4, stride=2, padding=1) layers, each followed by a ReLU (Flatten only
+// reshapes); heads f (AE) or g and h (VAE): Linear. decoder.{i}: Linear or ConvTranspose2d(k=4,
+// stride=2, padding=1) layers, with a ReLU after every layer but the last (Unflatten only reshapes).
 
-export function makeDecoder(file) {
-  const { card, tensors } = file;
-  const indices = [...new Set(Object.keys(tensors).filter((k) => k.startsWith("decoder."))
+function layers(tensors, prefix, fourD) {
+  // the numbered layers under prefix, in order; a 4-D weight is a convolution of kind fourD
+  const indices = [...new Set(Object.keys(tensors).filter((k) => k.startsWith(`${prefix}.`))
     .map((k) => Number(k.split(".")[1])))].sort((a, b) => a - b);
-  if (!indices.length) throw new Error("it has no decoder tensors");
-  const layers = indices.map((i) => {
-    const weight = tensors[`decoder.${i}.weight`], bias = tensors[`decoder.${i}.bias`];
-    if (!weight || !bias) throw new Error(`decoder layer ${i} lacks its weight or bias`);
-    return weight.shape.length === 2 ? linear(weight, bias) : convTranspose(weight, bias);
+  if (!indices.length) throw new Error(`it has no ${prefix} tensors`);
+  return indices.map((i) => {
+    const weight = tensors[`${prefix}.${i}.weight`], bias = tensors[`${prefix}.${i}.bias`];
+    if (!weight || !bias) throw new Error(`${prefix} layer ${i} lacks its weight or bias`);
+    return weight.shape.length === 2 ? linear(weight, bias) : fourD(weight, bias);
+  });
+}
+
+function relu(h) {
+  for (let j = 0; j < h.length; j++) if (h[j] < 0) h[j] = 0;
+  return h;
+}
+
+export function makeEncoder(file) {
+  // x (C*H*W,) in [0, 1] -> { mu (D,), logSigma (D,) or null for an AE }, as model.encode(x)
+  const { card, tensors } = file;
+  const trunk = layers(tensors, "trunk", conv);
+  const heads = card.kind === "ae" ? ["f"] : ["g", "h"];
+  const [first, second] = heads.map((name) => {
+    if (!tensors[`${name}.weight`] || !tensors[`${name}.bias`]) throw new Error(`it lacks head ${name}`);
+    return linear(tensors[`${name}.weight`], tensors[`${name}.bias`]);
   });
   const [channels, height, width] = card.image_shape;
-  const decodeBatch = (zs) => {  // one or two z (D,) -> as many logits (C*H*W,), one pass over the weights
+  return (x) => {
+    if (x.length !== channels * height * width) throw new Error(`the input has ${x.length} values, not C*H*W`);
+    let h = Float64Array.from(x);
+    for (const layer of trunk) h = relu(layer([h])[0]);  // y: the trunk's output
+    return { mu: Array.from(first([h])[0]), logSigma: second ? Array.from(second([h])[0]) : null };
+  };
+}
+
+export function makeDecoder(file) {
+  // z (D,) -> logits (C*H*W,); decodePair decodes two z in one pass over the weights
+  const { card, tensors } = file;
+  const decoder = layers(tensors, "decoder", convTranspose);
+  const [channels, height, width] = card.image_shape;
+  const decodeBatch = (zs) => {  // one or two z (D,) -> as many logits (C*H*W,)
     let hs = zs.map((z) => Float64Array.from(z));
-    layers.forEach((layer, i) => {
+    decoder.forEach((layer, i) => {
       hs = layer(hs);
-      if (i < layers.length - 1) for (const h of hs) for (let j = 0; j < h.length; j++) if (h[j] < 0) h[j] = 0;  // ReLU
+      if (i < decoder.length - 1) hs.forEach(relu);
     });
     if (hs[0].length !== channels * height * width) throw new Error(`the decoder gives ${hs[0].length} values, not C*H*W`);
     return hs;
   };
   return { card, decodeLogits: (z) => decodeBatch([z])[0], decodePair: (z1, z2) => decodeBatch([z1, z2]) };
+}
+
+export function makeModel(file) {
+  // a model file -> { card, encode, decodeLogits, decodePair }: both halves of the network
+  return { ...makeDecoder(file), encode: makeEncoder(file) };
 }
 
 function addScaled(y1, v1, y2, v2, w, from, to, n) {
@@ -95,6 +131,41 @@ function linear(weight, bias) {
     const [x1, x2] = xs, [y1, y2 = y1] = ys;
     for (let i = 0; i < ins; i++) addScaled(y1, x1[i], y2, x2 ? x2[i] : 0, wT, i * outs, 0, outs);
     return ys;
+  };
+}
+
+function conv(weight, bias) {
+  // weight (out, in, 4, 4); stride 2, padding 1: (in, H, W) -> (out, H/2, W/2). Computed channels-last
+  // with the weights kept as (in, ky, kx, out): the innermost loop adds a contiguous run of outputs.
+  const [outs, ins, k] = weight.shape;
+  const w = new Float32Array(weight.data.length);
+  for (let o = 0; o < outs; o++) for (let i = 0; i < ins; i++) for (let t = 0; t < k * k; t++) {
+    w[(i * k * k + t) * outs + o] = weight.data[(o * ins + i) * k * k + t];
+  }
+  return ([x]) => {  // one (in, H, W) -> one (out, H/2, W/2)
+    const side = Math.round(Math.sqrt(x.length / ins)), outSide = side / 2, plane = outSide * outSide;
+    const y = new Float64Array(plane * outs);  // (H/2, W/2, out)
+    for (let at = 0; at < plane; at++) y.set(bias.data, at * outs);
+    for (let oy = 0; oy < outSide; oy++) {
+      for (let ox = 0; ox < outSide; ox++) {
+        const to = (oy * outSide + ox) * outs;
+        for (let ky = 0; ky < k; ky++) {
+          const iy = 2 * oy - 1 + ky;
+          if (iy < 0 || iy >= side) continue;
+          for (let kx = 0; kx < k; kx++) {
+            const ix = 2 * ox - 1 + kx;
+            if (ix < 0 || ix >= side) continue;
+            for (let i = 0; i < ins; i++) {
+              const v = x[(i * side + iy) * side + ix];
+              if (v !== 0) addScaled(y, v, y, 0, w, (i * k * k + ky * k + kx) * outs, to, outs);
+            }
+          }
+        }
+      }
+    }
+    const out = new Float64Array(outs * plane);  // back to (out, H/2, W/2)
+    for (let at = 0; at < plane; at++) for (let o = 0; o < outs; o++) out[o * plane + at] = y[at * outs + o];
+    return [out];
   };
 }
 

@@ -1,0 +1,345 @@
+"""The page: what a plain autoencoder and a variational autoencoder make of the same input.
+
+app.py runs main() on every rerun. The page is an outline: the sidebar picks models and input, the
+explorer fragment holds the sliders, images and readouts, and below them one panel from panels/ at
+a time. Numbers come from vae.explore, figures from vae.plots.
+"""
+
+import functools
+import hashlib
+import os
+import time
+from urllib.parse import urlencode
+
+import numpy as np
+import streamlit as st
+import torch
+
+import vae
+from panels import link, live, network
+from panels.conversion import conversion_ui
+from panels.formula import formula_ui
+from panels.interpolation import interpolation_ui
+from panels.ladder import ladder_ui
+from panels.latent_map import latent_map_ui
+from panels.log_sigma import log_sigma_ui
+from panels.manifold import manifold_ui
+from panels.presenter import STEPS, choose_pair, nav_ui, presenter_ui
+from panels.prior import prior_ui
+from panels.shared import (
+    Encoded,
+    View,
+    load_model,
+    model_problem,
+    shipped_cards,
+    test_split,
+    vaes_like,
+    your_models,
+)
+from panels.stochastic import stochastic_ui
+from panels.training import trained_label, training_ui
+from panels.traversals import traversals_ui
+from vae import explore, plots
+
+torch.set_num_threads(1)  # one request's tiny models gain nothing from threads; a class shares 2 cores
+
+UPLOAD_TYPES = ["png", "jpg", "jpeg", "bmp", "gif", "webp"]
+PANELS = {  # title -> panel; only the chosen one is drawn on a rerun
+    "Deterministic vs stochastic": stochastic_ui,
+    "Latent map": latent_map_ui,
+    "Prior samples": prior_ui,
+    "Interpolation": interpolation_ui,
+    "Traversals": traversals_ui,
+    "Beta ladder": ladder_ui,
+    "Decode anywhere": manifold_ui,
+    "The formula": formula_ui,
+    "Why log sigma": log_sigma_ui,
+    "AE → VAE conversion": conversion_ui,
+    "Train your own": training_ui,
+}
+SIDEBAR_PX = 264  # narrower than Streamlit's 300: on a 1024-px projector the four pictures still get 160 px each
+# The explorer's page: little padding, so the pictures, the KL and the first sliders make the first
+# screen of a 1280x720 projector (the header is a transparent strip at the top; its status widget
+# floats over the padding).
+STYLE = """<style>
+[data-testid="stMainBlockContainer"] {padding: 2.75rem 1.5rem 4rem}
+.st-key-page_title h3 {padding: 0 0 .25rem; font-size: 1.6rem}
+</style>"""
+TIMINGS = os.environ.get("EXPLORER_TIMINGS")  # a file: one line per explorer run, "name ms", for benchmarks
+
+
+def timed(fn):
+    """Appends each call's server time to TIMINGS, when it is set; otherwise returns fn as it is."""
+    if not TIMINGS:
+        return fn
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            with open(TIMINGS, "a") as f:
+                f.write(f"{fn.__name__} {(time.perf_counter() - start) * 1000:.2f}\n")
+
+    return wrapper
+
+
+# ---- sidebar: which models, which input -------------------------------------------------------------
+
+
+DATASET_ORDER = ("mnist", "digits", "sprites")  # the pair selector's order; the first pair is the default
+DEFAULT_PAIR = "mnist, D=8"  # readable reconstructions, and prior samples where the VAE's advantage shows
+
+
+def twin_vae(ae_card) -> str:
+    """The name of the beta-1 VAE trained alike with an AE (the first of its ladder)."""
+    return vaes_like(ae_card)[0].name
+
+
+def model_pairs() -> dict[str, object]:
+    """'mnist, D=8' -> the AE's card, for every shipped AE with a beta-1 VAE trained alike, the
+    default first; then your pairs (--models), labelled as yours."""
+    cards = shipped_cards()
+    names = {c.name for c in cards}
+    shipped = {f"{c.dataset}, D={c.latent_dim}": c for c in cards if c.kind == "ae"
+               and vae.TrainConfig(dataset=c.dataset, kind="vae", latent_dim=c.latent_dim).model_name in names}
+    def rank(label: str) -> tuple:
+        card = shipped[label]
+        dataset = DATASET_ORDER.index(card.dataset) if card.dataset in DATASET_ORDER else len(DATASET_ORDER)
+        return label != DEFAULT_PAIR, dataset, card.latent_dim
+
+    order = sorted(shipped, key=rank)
+    return {label: shipped[label] for label in order} | {pair.label: pair.ae.card for pair in your_models()[1]}
+
+
+def variant_label(card) -> str:
+    if card.training.get("init_from"):
+        return f"beta {card.beta:g}: retrained from the AE"
+    if "converted_from" in card.training:
+        return f"beta {card.beta:g}: the AE converted, not retrained"
+    return f"beta {card.beta:g}" + (" (the AE's twin)" if card.beta == 1 else "")
+
+
+def pair_slug(card) -> str:
+    """A pair's name in links: mnist-z8, or yours-NAME for a pair of yours (its AE's name)."""
+    return f"yours-{card.name}" if card.name in your_models()[0] else f"{card.dataset}-z{card.latent_dim}"
+
+
+def read_link_choices() -> list[str]:
+    """On a session's first run, the link's choices become the widgets' starting values.
+    Returns notices for whatever in it could not be used."""
+    if "link_read" in st.session_state:
+        return []
+    pairs = model_pairs()
+    good, bad = link.read_choices(
+        st.query_params.to_dict(),
+        pairs={pair_slug(card): label for label, card in pairs.items()}, default_pair=next(iter(pairs), None),
+        variants_of=lambda label: [c.name for c in vaes_like(pairs[label])],
+        test_size_of=lambda label: len(test_split(pairs[label])),
+        panels=list(PANELS), steps=len(STEPS),
+    )
+    st.session_state.update(good)
+    st.session_state.link_read = "choices"
+    return bad
+
+
+def read_link_code(mu0: np.ndarray, sigma0: np.ndarray) -> list[str]:
+    """Once the encoder has spoken, the link's mu_d and sigma_d replace its values."""
+    if st.session_state.get("link_read") != "choices":
+        return []
+    st.session_state.link_read = "done"
+    bounds = {}
+    for d in range(len(mu0)):
+        bounds[f"mu_{d}"] = live.slider_bounds(mu0[d], *live.MU_RANGE)
+        bounds[f"sigma_{d}"] = live.slider_bounds(sigma0[d], *live.SIGMA_RANGE)
+    good, bad = link.read_code(st.query_params.to_dict(), bounds)
+    st.session_state.update(good)
+    return bad
+
+
+def write_link(view: View) -> str:
+    """Puts the view into the page's URL and returns the full link to it."""
+    if view.vm.card.name.startswith("yours-"):
+        st.query_params.clear()
+        return "(a pair trained in your session cannot travel in a link)"
+    choices = {"pair": pair_slug(view.ae.card), "vae": view.vm.card.name, "seed": view.seed}
+    if st.session_state.get("presenter"):
+        choices |= {"presenter": True, "step": st.session_state.get("step", 1)}
+    else:
+        choices["panel"] = st.session_state.get("panel")
+    choices["index"] = st.session_state.get("index", 0)
+    if st.session_state.get("upload"):  # the link opens the test image, at its own encoding
+        params = link.canonical(choices, view.mu0, view.sigma0, view.mu0, view.sigma0)
+    else:
+        params = link.canonical(choices, view.mu, view.sigma, view.mu0, view.sigma0)
+    # sent on every run, even when st.query_params already holds it: a commit sent while an earlier
+    # rerun was on its way carries the older URL, so the server's copy can differ from the browser's
+    st.query_params.from_dict(params)
+    base = (st.context.url or "").split("?")[0]
+    return f"{base.rstrip('/')}/?{urlencode(params)}"
+
+
+def pair_ui():
+    """The AE and VAE to explore. A model whose file is broken is marked unavailable and the first
+    usable pair is chosen instead; the others keep working."""
+    pairs = model_pairs()
+    yours = your_models()[2]
+    if yours:  # named one by one; the shipped pairs and your good ones still work
+        st.sidebar.warning("Not every model in --models can be used:\n\n" + "\n".join(f"- {p}" for p in yours),
+                           icon=":material/folder_off:")
+    problems = {label: model_problem(card.name) or model_problem(twin_vae(card)) for label, card in pairs.items()}
+    trained = st.session_state.get("trained")
+    labels = list(pairs) + ([trained_label(trained)] if trained else [])
+    if not labels:
+        st.error("No AE and beta-1 VAE of the same size are shipped: rebuild them with `python -m vae rebuild`.",
+                 icon=":material/error:")
+        st.stop()
+    if st.session_state.pop("show_trained", False):
+        st.session_state.pair = labels[-1]
+    if st.session_state.get("pair") not in labels:
+        st.session_state.pair = next((label for label in labels if not problems.get(label)), labels[0])
+    label = st.sidebar.selectbox("Model pair", labels, key="pair",
+                                 format_func=lambda label: label + (" (unavailable)" if problems.get(label) else ""),
+                                 help="An AE and a VAE with the same trunk, decoder, data, seed and training budget.")
+    if trained and label == trained_label(trained):
+        st.sidebar.caption("Trained in this session: the 'Train your own' panel.")
+        return trained["ae"], trained["vae"]
+    ae_card = pairs[label]
+    variants = {c.name: c for c in vaes_like(ae_card)}
+    if st.session_state.get("vae") not in variants:
+        st.session_state.vae = next(iter(variants))
+    vae_name = st.sidebar.selectbox(
+        "VAE", list(variants), key="vae",
+        format_func=lambda n: variant_label(variants[n]) + (" (unavailable)" if model_problem(n) else ""),
+        help="The beta ladder: VAEs of this size trained with different beta. The AE's twin (beta 1) was trained "
+             "exactly like the AE; 'retrained from the AE' started from the AE's weights, converted.")
+    try:
+        return load_model(ae_card.name), load_model(vae_name)
+    except vae.CheckpointError as e:
+        st.error(f"This model cannot be used: {e}. The other models still work: choose one in the sidebar.",
+                 icon=":material/error:")
+        st.stop()
+
+
+def pick_random(n: int) -> None:
+    st.session_state.index = int(np.random.default_rng().integers(n))
+
+
+def input_ui(card) -> tuple[np.ndarray, str, str]:
+    """The input image (C, H, W), a caption, and an id that changes when the input does."""
+    data = test_split(card)
+    st.sidebar.subheader("Input")
+    if st.session_state.get("index", 0) >= len(data):
+        st.session_state.index = 0
+    index = st.sidebar.number_input("Test image #", 0, len(data) - 1, key="index", step=1)
+    st.sidebar.button("Random test image", key="random", on_click=pick_random, args=(len(data),),
+                      icon=":material/casino:")
+    label = data.label_names[data.labels[index]]
+    image, caption, input_id = data.images[index].numpy(), f"test #{index} ({label})", f"{card.dataset}:{index}"
+
+    upload = st.sidebar.file_uploader("…or upload an image", type=UPLOAD_TYPES, key="upload",
+                                      help="Converted like the dataset: grayscale, light ink on dark, resized.")
+    if upload is not None:
+        data_bytes = upload.getvalue()
+        try:
+            image = vae.image_from_bytes(data_bytes, card)[0].numpy()
+            caption = f"upload: {upload.name}"
+            input_id = "upload:" + hashlib.sha256(data_bytes).hexdigest()[:16]
+        except vae.InputError as e:
+            st.sidebar.error(f"{upload.name}: {e} Showing {caption} instead.")
+    return image, caption, input_id
+
+
+@st.cache_data(show_spinner=False)
+def gallery_images(data_id: int, _data, count: int = 32) -> tuple[list[np.ndarray], list[str]]:
+    """The first test images of a split, keyed by the cached split's identity (test_split's object)."""
+    data = _data
+    shown = range(min(count, len(data)))
+    return ([plots.to_pixels(data.images[i].numpy(), 64) for i in shown],
+            [f"#{i} ({data.label_names[data.labels[i]]})" for i in shown])
+
+
+def gallery_ui(card) -> None:
+    gallery = st.sidebar.expander("Gallery: the first test images", key="gallery", on_change="rerun")
+    if gallery.open:  # drawn only when opened: 32 images a first visit need not wait for
+        data = test_split(card)
+        images, captions = gallery_images(id(data), data)
+        gallery.caption("Type a number into 'Test image #' to use one.")
+        gallery.image(images, caption=captions, width=64)
+
+
+# ---- the explorer: everything a slider move changes reruns here, and only here -----------------------
+
+
+@st.fragment
+@timed
+def explorer(enc: Encoded) -> None:
+    # the sliders, pictures and readouts live in the browser (panels/live.py); a commit reruns this
+    view = live.make_view(enc, *live.settled_code(enc.mu0, enc.sigma0))
+    live.live_ui(view)
+    st.session_state.setdefault("panel", next(iter(PANELS)))  # before the link, so the first run's link has it
+    write_link(view)
+    st.caption("Sliders start at the encoder's output; Reset goes back there. The pictures and the KL follow "
+               "every move, and so do the K decodings (Deterministic vs stochastic) where they redraw within a "
+               "frame; other panels follow when you let go. Copy link gives this whole view"
+               + (" (an uploaded image cannot travel in a link: it opens on the test image)."
+                  if st.session_state.get("upload") else "."))
+    name = st.segmented_control("Panel", list(PANELS), key="panel", required=True, label_visibility="collapsed")
+    try:  # only the chosen panel is drawn, so a commit pays for one panel, not eleven
+        PANELS[name](view)
+    except vae.VaeError as e:  # e.g. a model file that went missing after start
+        st.error(f"This panel cannot be drawn: {e}", icon=":material/error:")
+
+
+# ---- the page ------------------------------------------------------------------------------------------
+
+
+def header_ui() -> None:
+    """The explorer's header: one small title and the lesson in two lines, so the first screen of a
+    projector holds the pictures, the KL and the sliders."""
+    st.html(STYLE)
+    with st.container(key="page_title"):
+        st.markdown("### Autoencoder vs variational autoencoder\n"
+                    "Same trunk, decoder and data; the VAE makes **two changes**. Structure: heads g and h give "
+                    "**mu** and **log sigma**, and z = mu + sigma ⊙ eps with eps ~ N(0, I). Objective: the loss "
+                    "adds **KL(q(z|x) ‖ N(0, I))**. Move the sliders and watch both.")
+
+
+def main() -> None:
+    st.set_page_config(page_title="AE vs VAE: latent explorer", page_icon="🧭", layout="wide",
+                       initial_sidebar_state=SIDEBAR_PX)
+    network.send_without_delay()  # a rerun's messages are not held back 40 ms
+    try:
+        notices = read_link_choices()
+        choose_pair({label: card.latent_dim for label, card in model_pairs().items()})
+        ae, vm = pair_ui()
+    except vae.CheckpointError as e:  # the manifest itself is missing or damaged
+        st.error(f"The shipped models cannot be listed: {e}", icon=":material/error:")
+        st.stop()
+    if st.session_state.get("presenter"):
+        nav_ui()
+    else:
+        header_ui()
+    st.sidebar.toggle("Presenter mode", key="presenter",
+                      help="For a projector: the lesson as five steps, one screen each, in large type. "
+                           "→ or PageDown: next step; ← or PageUp: back. 'Leave' returns here.")
+    x, caption, input_id = input_ui(vm.card)
+    mu0, sigma0 = explore.encode(vm, x)
+    live.start_state(f"{vm.card.name}/{input_id}", mu0, sigma0)
+    notices += read_link_code(mu0, sigma0)
+    if notices:
+        st.warning("Parts of this link could not be used and fell back to defaults: " + "; ".join(notices) + ".",
+                   icon=":material/link_off:")
+    enc = Encoded(x, caption, ae, vm, explore.encode(ae, x)[0], mu0, sigma0)
+    if st.session_state.get("presenter"):
+        presenter(enc)
+    else:
+        gallery_ui(vm.card)
+        explorer(enc)
+
+
+@st.fragment
+@timed
+def presenter(enc: Encoded) -> None:
+    write_link(presenter_ui(enc))

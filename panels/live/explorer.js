@@ -1,0 +1,382 @@
+// The explorer: the pictures, one row of controls per latent dimension, and the readouts. Every input
+// event recomputes z, the KL and the decodings here, in the same frame; the server hears the settled
+// code once, on release or after a pause in key presses.
+
+import { publish } from "./bus.js";
+import { addToLink, Commits, link, UNANSWERED_MS, watchServer } from "./commit.js";
+import { klPerDim, reconstructionNats, reparameterize } from "./model.js";
+import { decoded, element, figure, finite, notFinite, paint, signed } from "./paint.js";
+import { loadAll, loaded } from "./store.js";
+
+/**
+ * What panels/live.py's live_ui sends (ExplorerData there, field by field).
+ * @typedef {Object} ExplorerData
+ * @property {"explorer"} mode
+ * @property {string} server  the server process that drew it
+ * @property {ModelRef} ae
+ * @property {VaeRef} vae
+ * @property {string} x  URL of the input, (C*H*W,) float32
+ * @property {number[]} shape  [C, H, W]
+ * @property {string} caption
+ * @property {string} encoding  names the model and input: a new one moves the sliders to the encoder's output
+ * @property {number[]} ae_z  (D,)
+ * @property {number[]} mu0  (D,) the encoder's output
+ * @property {number[]} sigma0
+ * @property {number[]} mu  (D,) the settled code
+ * @property {number[]} sigma
+ * @property {number} seq  the last commit the server has heard
+ * @property {number} seed  of eps
+ * @property {number[]} eps  (D,)
+ * @property {number[]} eps_next  (D,) the next seed's, drawn at once by Resample eps
+ * @property {Ranges} ranges
+ * @property {Steps} steps
+ * @property {boolean[]} collapsed  (D,)
+ * @property {number[]} average_kl  (D,) nats, over the test split
+ * @property {Parts} parts
+ *
+ * @typedef {Object} ModelRef
+ * @property {string} weights  URL of the model's safetensors file
+ * @property {string} name
+ *
+ * @typedef {Object} VaeRef
+ * @property {string} weights
+ * @property {string} name
+ * @property {number} beta
+ *
+ * @typedef {Object} Ranges
+ * @property {number[][]} mu  (D, 2) each slider's [min, max]
+ * @property {number[][]} sigma
+ *
+ * @typedef {Object} Steps
+ * @property {number} mu
+ * @property {number} sigma
+ *
+ * @typedef {Object} Parts
+ * @property {string[]} pictures  of PICTURES, in order
+ * @property {boolean} sliders
+ * @property {boolean} readouts
+ * @property {boolean} fold  collapsed dimensions left out
+ * @property {boolean} large  presenter type
+ */
+
+const KEY_PAUSE_MS = 40;  // a run of key presses (a held key repeats every ~33 ms) commits once, after it
+export const KL_BAR_NATS = 5;  // a full bar: fixed, so that a bar changes only when its own KL does
+const timings = (globalThis.__liveTimings ??= []);  // per input event, ms: {wait, work, total}, for benchmarks
+const settled = (globalThis.__liveSettled ??= []);  // per commit the server has answered: {seq, at}, for benchmarks
+
+const PICTURES = {
+  input: "Input",
+  ae: "AE: decodes z = f(y)",
+  vae_z: "VAE: decodes z = mu + sigma·eps",
+  vae_mu: "VAE: decodes mu alone",
+};
+const TEST_IDS = { input: "input-image", ae: "decode-ae", vae_z: "decode-vae-z", vae_mu: "decode-vae-mu" };
+// the table's columns: class (live.css sizes and hides them), heading, and what the heading says on hover
+const COLUMNS = [
+  ["dim", "dim", "the latent dimension d"],
+  ["ae", "AE z", "the AE's code z_d = f(y)_d for this input: one number, no distribution"],
+  ["mu slider", "drag mu", "drag: the mean mu_d of q(z_d | x)"],
+  ["mu", "mu", "mu_d"],
+  ["sigma slider", "drag sigma", "drag: the standard deviation sigma_d of q(z_d | x)"],
+  ["sigma", "sigma", "sigma_d"],
+  ["eps", "eps", "eps_d ~ N(0, 1), fixed until Resample eps"],
+  ["z", "z", "z_d = mu_d + sigma_d · eps_d, what the VAE's decoder gets"],
+  ["kl bar", `KL bar (0–${KL_BAR_NATS} nats)`, `KL_d as a bar: a full bar is ${KL_BAR_NATS} nats (an arrow: more)`],
+  ["kl", "KL (nats)", "KL_d = ½ (mu_d² + sigma_d² − 2 log sigma_d − 1), nats"],
+];
+
+export class Explorer {
+  constructor(root) {
+    this.root = root;
+    this.dirty = false;  // moved here and not yet committed
+    this.held = false;  // a pointer is down on a slider
+    this.seed = -1;
+    this.layout = null;
+    this.commits = new Commits(() => this.api, (late) => { if (this.unanswered) this.unanswered.hidden = !late; });
+    this.onRelease = () => this.release();
+    window.addEventListener("pointerup", this.onRelease);
+    window.addEventListener("pointercancel", this.onRelease);
+    this.unlink = addToLink(() => this.linkPart());
+  }
+
+  destroy() {
+    window.removeEventListener("pointerup", this.onRelease);
+    window.removeEventListener("pointercancel", this.onRelease);
+    clearTimeout(this.keyTimer);
+    this.commits.stop();
+    this.unlink();
+    this.unwatch?.();
+  }
+
+  /** @param {ExplorerData} data */
+  async update(data) {
+    this.pending = data;
+    this.unwatch ??= watchServer(data.server, (reachable) => this.reachable(reachable));
+    const layout = JSON.stringify([data.mu0.length, data.parts, data.collapsed, data.ranges]);
+    if (layout !== this.layout) this.build(data);
+    this.layout = layout;
+    const problem = await loadAll([[data.ae.weights, "model", `the weights of ${data.ae.name}`],
+      [data.vae.weights, "model", `the weights of ${data.vae.name}`], [data.x, "f32", "the input image"]]);
+    if (this.pending !== data) return;  // a newer rerun arrived while the files were on their way
+    if (this.commits.answered(data.seq) && data.seq > 0) settled.push({ seq: data.seq, at: performance.now() });
+    if (settled.length > 2000) settled.splice(0, 1000);
+    this.message(problem ? problem.message : "");
+    if (problem) return;
+    this.data = data;
+    this.ae = loaded(data.ae.weights);
+    this.vae = loaded(data.vae.weights);
+    this.x = loaded(data.x);
+    const fresh = data.encoding !== this.encoding;  // a new input or model: the server's code wins
+    if (fresh || (!this.dirty && !this.held && data.seq >= this.commits.seq)) {
+      this.mu = [...data.mu];
+      this.sigma = [...data.sigma];
+    }
+    if (fresh || data.seed >= this.seed) [this.seed, this.eps, this.epsNext] = [data.seed, data.eps, data.eps_next];
+    this.encoding = data.encoding;
+    this.drawInput();
+    this.draw();
+  }
+
+  build(data) {
+    const parts = data.parts;
+    // classes for live.css: large type (presenter), and whether the readouts are shown
+    const rows = data.collapsed.filter((c) => !(c && parts.fold)).length;
+    const root = element("div", { class: "live explorer" + (parts.large ? " large" : "") + (parts.readouts ? "" : " no-readouts") +
+      (parts.large && rows > 6 ? " dense" : "") });  // dense: eight rows still fit a 720-px projector
+    this.pictures = {};
+    const row = element("div", { class: "pictures" });
+    for (const name of parts.pictures) {
+      const { box, canvas, caption } = figure(TEST_IDS[name], PICTURES[name]);
+      this.pictures[name] = { canvas, caption };
+      row.append(box);
+    }
+    this.note = element("div", { class: "message", role: "alert" });
+    const reload = element("button", { type: "button" }, "Reload");
+    reload.addEventListener("click", () => location.reload());
+    this.unanswered = element("div", { class: "message", role: "alert", "data-testid": "unanswered", hidden: "" },
+      `The server has not answered your last move for ${UNANSWERED_MS / 1000} s and is not answering now. ` +
+      "This page reloads itself when a server answers; its link keeps this view. ", reload);
+    root.append(row, element("div", { class: "notes" }, this.note, this.unanswered));
+    const body = element("div", { class: "body" });
+    if (parts.sliders) body.append(this.buildSliders(data));
+    if (parts.readouts) body.append(this.buildReadouts());
+    root.append(body);
+    this.root.querySelector(".live")?.remove();
+    this.root.append(root);
+  }
+
+  buildSliders(data) {
+    const box = element("div", { class: "code" });
+    this.seedText = element("span", { class: "seed" });
+    const buttons = [["Resample eps", () => this.resample()], ["Reset", () => this.reset()]].map(([text, act]) => {
+      const button = element("button", { type: "button" }, text);
+      button.addEventListener("click", act);
+      return button;
+    });
+    this.copied = element("span", { class: "copied", role: "status" });
+    const copy = element("button", { type: "button", "data-testid": "copy-link" }, "Copy link");
+    copy.addEventListener("click", () => this.copyLink());
+    box.append(element("div", { class: "buttons" }, ...buttons, this.seedText, copy, this.copied));
+    const table = element("div", { class: "dims" });
+    table.append(...COLUMNS.map(([column, heading, says]) => element("span", { class: `head ${column}`, title: says }, heading)));
+    this.rows = [];
+    for (let d = 0; d < data.mu0.length; d++) {
+      const collapsed = data.collapsed[d];
+      if (collapsed && data.parts.fold) continue;
+      const cells = {
+        aeZ: element("span", { class: "num ae" }),
+        mu: this.slider(`mu_${d}`, data.ranges.mu[d], data.steps.mu, d, "mu"),
+        muText: element("output", { class: "num mu" }),
+        sigma: this.slider(`sigma_${d}`, data.ranges.sigma[d], data.steps.sigma, d, "sigma"),
+        sigmaText: element("output", { class: "num sigma" }),
+        eps: element("span", { class: "num eps" }),
+        z: element("span", { class: "num z" }),
+        bar: element("i"),
+        kl: element("span", { class: "num kl" }),
+      };
+      cells.barBox = element("span", { class: "bar kl", "data-testid": `kl-bar-${d}` }, cells.bar);
+      const name = element("span", { class: "dim" + (collapsed ? " collapsed" : "") }, `z${d}`);
+      if (collapsed) name.title = `z${d} is collapsed: average KL ${data.average_kl[d].toFixed(3)} nats over the test split; the decoder ignores it.`;
+      table.append(name, cells.aeZ, cells.mu, cells.muText, cells.sigma, cells.sigmaText, cells.eps, cells.z,
+        cells.barBox, cells.kl);
+      this.rows.push({ d, ...cells });
+    }
+    box.append(table);
+    const folded = data.collapsed.map((c, d) => (c ? `z${d}` : null)).filter(Boolean);
+    if (folded.length) {
+      box.append(element("p", { class: "caption" }, (data.parts.fold ? "Not shown, collapsed: " : "Collapsed: ") +
+        `${folded.join(", ")} (average KL ≈ 0 nats; the decoder ignores them).`));
+    }
+    return box;
+  }
+
+  slider(label, [min, max], step, d, which) {
+    const input = element("input", { type: "range", "aria-label": label, class: `${which} slider`, min, max, step });
+    input.addEventListener("input", (event) => {
+      this[which][d] = input.valueAsNumber;
+      this.dirty = true;
+      this.draw(event.timeStamp);
+    });
+    input.addEventListener("pointerdown", () => { this.held = true; });
+    input.addEventListener("change", () => {
+      clearTimeout(this.keyTimer);
+      // keys: commit after a pause; a pointer commits on release (and its change event comes after that)
+      if (!this.held && this.dirty) this.keyTimer = setTimeout(() => this.commit(), KEY_PAUSE_MS);
+    });
+    return input;
+  }
+
+  buildReadouts() {
+    this.klTotal = element("div", { class: "kl-total", "data-testid": "kl-total" });
+    this.klCaption = element("div", { class: "caption" });
+    this.figures = element("div", { class: "figures" });
+    this.loss = element("p", { class: "loss" });
+    const kl = element("div", { class: "kl-block" }, element("div", { class: "label" }, "KL(q(z|x) ‖ N(0, I))"),
+      element("div", { class: "kl-line" }, this.klTotal, this.klCaption));
+    return element("div", { class: "readouts" }, kl, this.figures, this.loss);
+  }
+
+  release() {
+    if (!this.held) return;
+    this.held = false;
+    if (this.dirty) this.commit();  // the release is the commit
+  }
+
+  commit() {
+    clearTimeout(this.keyTimer);
+    this.dirty = false;
+    this.commits.send("code", { mu: this.mu, sigma: this.sigma });
+    this.announce();
+  }
+
+  reachable(yes) {
+    // the server watch: no answer at all while a commit waits is what the notice is for
+    if (!yes && this.commits.timer) this.unanswered.hidden = false;
+  }
+
+  linkPart() {
+    // the link's mu_d and sigma_d where they differ from the encoder's output, and the eps seed (as
+    // panels/link.py writes them: the shortest text that reads back exactly)
+    if (!this.data) return {};
+    const part = { seed: String(this.seed) };
+    for (const [name, values, start] of [["mu", this.mu, this.data.mu0], ["sigma", this.sigma, this.data.sigma0]]) {
+      values.forEach((v, d) => { part[`${name}_${d}`] = Math.abs(v - start[d]) > 1e-9 ? String(v) : null; });
+    }
+    return part;
+  }
+
+  async copyLink() {
+    const text = link();
+    let copied = false;
+    try {
+      await navigator.clipboard.writeText(text);  // only in a secure context (https, localhost)
+      copied = true;
+    } catch {
+      const field = element("textarea", { readonly: "", class: "offscreen" }, text);
+      this.root.append(field);
+      field.select();
+      copied = document.execCommand("copy");  // an http page on a classroom's LAN
+      field.remove();
+    }
+    if (copied) {
+      this.copied.replaceChildren("Copied: this link opens exactly this view.");
+    } else {  // the browser refused: the link to copy by hand, selected
+      const field = element("input", { type: "text", readonly: "", value: text, "data-testid": "link-text",
+        "aria-label": "This view's link" });
+      this.copied.replaceChildren("Copy it with Ctrl+C: ", field);
+      field.select();
+    }
+  }
+
+  announce() {
+    // the code as it is now, for the panels that follow it; "moving" while a hand is on a slider
+    publish({ mu: this.mu, sigma: this.sigma, encoding: this.encoding, moving: this.dirty || this.held });
+  }
+
+  reset() {
+    this.mu = [...this.data.mu0];
+    this.sigma = [...this.data.sigma0];
+    this.draw();
+    this.commit();
+  }
+
+  resample() {
+    this.seed += 1;
+    if (this.epsNext) [this.eps, this.epsNext] = [this.epsNext, null];  // drawn now; the server confirms
+    this.draw();
+    this.api.setTriggerValue("resample", this.seed);
+  }
+
+  message(text) {
+    this.note.textContent = text;
+    this.note.hidden = !text;
+  }
+
+  drawInput() {
+    const { data, pictures } = this;
+    if (pictures.input) paint(pictures.input.canvas, this.x, data.shape);
+    this.aeLogits = this.ae.decodeLogits(data.ae_z);
+    if (pictures.ae) paint(pictures.ae.canvas, decoded(this.aeLogits), data.shape);
+    this.aeNats = reconstructionNats(this.aeLogits, this.x);
+    for (const row of this.rows ?? []) row.aeZ.textContent = signed(data.ae_z[row.d]);
+    if (pictures.input) pictures.input.caption.textContent = `Input: ${data.caption}`;
+  }
+
+  draw(eventTime) {
+    const start = performance.now();
+    const { data, mu, sigma, eps, pictures } = this;
+    const z = reparameterize(mu, sigma, eps);
+    const muKey = `${data.vae.weights} ${mu}`;  // a sigma move or a resample leaves mu's picture as it is
+    let logitsZ;
+    if (pictures.vae_mu && muKey !== this.muKey) {  // a mu move: both decodings in one pass over the weights
+      [logitsZ, this.logitsMu] = this.vae.decodePair(z, mu);
+      this.muKey = muKey;
+    } else {
+      logitsZ = this.vae.decodeLogits(z);
+    }
+    const logitsMu = pictures.vae_mu ? this.logitsMu : null;
+    const trouble = [[logitsZ, "z"], [logitsMu, "mu"]].find(([l]) => l && !finite(l));
+    this.message(trouble ? notFinite(data.vae.name, `this ${trouble[1]}`) : "");
+    if (!trouble) {
+      if (pictures.vae_z) paint(pictures.vae_z.canvas, decoded(logitsZ), data.shape);
+      if (logitsMu) paint(pictures.vae_mu.canvas, decoded(logitsMu), data.shape);
+    }
+    const kl = klPerDim(mu, sigma);
+    const total = kl.reduce((a, b) => a + b, 0);
+    for (const row of this.rows ?? []) {
+      const d = row.d;
+      if (!this.dirty) [row.mu.value, row.sigma.value] = [mu[d], sigma[d]];  // never under a moving hand
+      row.muText.textContent = signed(mu[d]);
+      row.sigmaText.textContent = sigma[d].toFixed(2);
+      row.eps.textContent = signed(eps[d]);
+      row.z.textContent = signed(z[d]);
+      row.kl.textContent = kl[d].toFixed(3);
+      row.bar.style.width = `${Math.min(100, (100 * kl[d]) / KL_BAR_NATS)}%`;
+      row.barBox.classList.toggle("over", kl[d] > KL_BAR_NATS);
+    }
+    if (this.seedText) this.seedText.textContent = `eps seed ${this.seed}`;
+    if (this.klTotal) this.drawReadouts(logitsZ, total, mu.length);
+    if (eventTime !== undefined) {
+      const end = performance.now();
+      timings.push({ wait: start - eventTime, work: end - start, total: end - eventTime });
+      if (timings.length > 2000) timings.splice(0, 1000);
+    }
+    this.announce();
+  }
+
+  drawReadouts(logitsZ, total, dims) {
+    const { data } = this;
+    const vaeNats = reconstructionNats(logitsZ, this.x), beta = data.vae.beta;
+    this.klTotal.textContent = `${total.toFixed(3)} nats`;
+    this.klCaption.textContent = `summed over the ${dims} dims of z, for this input`;
+    const pixels = data.shape.reduce((a, b) => a * b, 1);
+    this.figures.replaceChildren(
+      element("div", {}, element("span", {}, "AE reconstruction loss"), element("b", {}, `${this.aeNats.toFixed(2)} nats`)),
+      element("div", {}, element("span", {}, "VAE reconstruction loss, this z"), element("b", {}, `${vaeNats.toFixed(2)} nats`)),
+      element("div", { class: "caption" }, `cross-entropy summed over the ${pixels} pixels`));
+    // the sum of the rounded terms, so that the line adds up as read; L_AE's term is the VAE's reconstruction
+    const [nats, kl] = [vaeNats.toFixed(2), total.toFixed(2)], times = beta === 1 ? "" : `${beta} × `;
+    this.loss.textContent = `L_VAE = reconstruction + ${beta === 1 ? "" : "beta·"}KL = ${nats} + ${times}${kl} = ` +
+      `${(Number(nats) + beta * Number(kl)).toFixed(2)} nats`;
+  }
+}

@@ -1,0 +1,64 @@
+"""Each mode's data is declared once on each side, one name per field: a TypedDict in panels/live.py and a
+JSDoc @typedef of the same name in panels/live/. The two must agree, and what the page sends must be
+exactly what they declare."""
+
+import re
+import typing
+
+import pytest
+from test_app import mounted, start
+
+from panels import files, live
+
+MODES = {"explorer": live.ExplorerData, "samples": live.SamplesData, "map": live.MapData}
+
+
+def js_typedefs() -> dict[str, set[str]]:
+    """@typedef {Object} Name and its @property lines, from every module of the browser code."""
+    found = {}
+    for path in sorted(files.CODE_DIR.glob("*.js")):
+        for block in re.findall(r"/\*\*(.*?)\*/", path.read_text(), flags=re.S):
+            name = None
+            for line in block.splitlines():
+                if m := re.search(r"@typedef \{Object\} (\w+)", line):
+                    name = m.group(1)
+                    assert name not in found or found[name] == set(), f"{name} is declared twice"
+                    found[name] = set()
+                elif (m := re.search(r"@property \{[^}]+\} (\w+)", line)) and name:
+                    found[name].add(m.group(1))
+    return found
+
+
+def typed_dicts() -> dict[str, type]:
+    """Every TypedDict that a mode's data uses, by name, the nested ones included."""
+    out, todo = {}, list(MODES.values())
+    while todo:
+        t = todo.pop()
+        out[t.__name__] = t
+        for hint in typing.get_type_hints(t).values():
+            for arg in (hint, *typing.get_args(hint)):
+                if typing.is_typeddict(arg) and arg.__name__ not in out:
+                    todo.append(arg)
+    return out
+
+
+def test_every_python_typeddict_has_its_jsdoc_typedef_with_the_same_fields():
+    js = js_typedefs()
+    for name, t in typed_dicts().items():
+        assert name in js, f"no @typedef {name} in panels/live/"
+        assert js[name] == set(typing.get_type_hints(t)), name
+
+
+@pytest.mark.parametrize("panel, mode", [(None, "explorer"), (None, "samples"), ("Latent map", "map")])
+def test_what_the_page_sends_is_what_is_declared(panel, mode):
+    at = start("digits, D=8")
+    if panel:
+        at.session_state["panel"] = panel
+        at.run()
+    data = mounted(at, mode)
+    assert set(data) == {"code", "live"} and data["code"] == files.code_url()
+    declared = MODES[mode]
+    assert set(data["live"]) == set(typing.get_type_hints(declared))
+    for field, hint in typing.get_type_hints(declared).items():  # nested objects too, field by field
+        if typing.is_typeddict(hint) and data["live"][field] is not None:
+            assert set(data["live"][field]) == set(typing.get_type_hints(hint)), field
