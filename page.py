@@ -40,10 +40,10 @@ from panels.stochastic import stochastic_ui
 from panels.training import trained_label, training_ui
 from panels.traversals import traversals_ui
 from vae import explore, plots
+from vae.data import MAX_UPLOAD_BYTES
 
 torch.set_num_threads(1)  # one request's tiny models gain nothing from threads; a class shares 2 cores
 
-UPLOAD_TYPES = ["png", "jpg", "jpeg", "bmp", "gif", "webp"]
 PANELS = {  # title -> panel; only the chosen one is drawn on a rerun
     "Deterministic vs stochastic": stochastic_ui,
     "Latent map": latent_map_ui,
@@ -169,7 +169,7 @@ def write_link(view: View) -> str:
     else:
         choices["panel"] = st.session_state.get("panel")
     choices["index"] = st.session_state.get("index", 0)
-    if st.session_state.get("upload"):  # the link opens the test image, at its own encoding
+    if st.session_state.get("source") == "upload":  # the link opens the test image, at its own encoding
         params = link.canonical(choices, view.mu0, view.sigma0, view.mu0, view.sigma0)
     else:
         params = link.canonical(choices, view.mu, view.sigma, view.mu0, view.sigma0)
@@ -222,33 +222,74 @@ def pair_ui():
         st.stop()
 
 
+def use_test_image() -> None:
+    """A test image chosen: it is the input, and an upload listed beside it goes."""
+    if st.session_state.get("source") == "upload":
+        st.session_state.upload_gen = st.session_state.get("upload_gen", 0) + 1  # a fresh, empty uploader
+    st.session_state.update(source="test", upload_error=None)
+
+
 def pick_random(n: int) -> None:
     st.session_state.index = int(np.random.default_rng().integers(n))
+    use_test_image()
+
+
+def take_upload(key: str, card) -> None:
+    """A file dropped on the uploader: the input if it converts; else refused with the reason beside the
+    uploader and taken off it, and the input stays what it was."""
+    upload = st.session_state.get(key)
+    if upload is None:  # the file was taken away: back to the test image
+        st.session_state.source = "test"
+        return
+    try:
+        vae.image_from_bytes(upload.getvalue(), card)
+    except vae.InputError as e:
+        was = st.session_state.get("input_caption", "the test image")
+        st.session_state.upload_error = f"{upload.name} was not used: {e} The input is still {was}."
+        st.session_state.upload_gen = st.session_state.get("upload_gen", 0) + 1  # a fresh, empty uploader
+        return
+    st.session_state.update(source="upload", upload_error=None, upload_file=(upload.name, upload.getvalue()))
+
+
+def converted_upload(card) -> tuple[np.ndarray, str, str]:
+    """The last upload taken, converted like card's dataset: once per file and dataset."""
+    name, data = st.session_state.upload_file
+    made_for = (hashlib.sha256(data).hexdigest()[:16], card.dataset, tuple(card.image_shape))
+    kept = st.session_state.get("upload_input")
+    if kept is None or kept[0] != made_for:
+        x = vae.image_from_bytes(data, card)[0].numpy()  # raises InputError with the reason
+        kept = (made_for, (x, f"upload: {name}", f"upload:{made_for[0]}"))
+        st.session_state.upload_input = kept
+    return kept[1]
 
 
 def input_ui(card) -> tuple[np.ndarray, str, str]:
-    """The input image (C, H, W), a caption, and an id that changes when the input does."""
+    """The input image (C, H, W), a caption, and an id that changes when the input does: the source last
+    chosen, a test image (its number, or Random) or an upload."""
     data = test_split(card)
     st.sidebar.subheader("Input")
     if st.session_state.get("index", 0) >= len(data):
         st.session_state.index = 0
-    index = st.sidebar.number_input("Test image #", 0, len(data) - 1, key="index", step=1)
+    index = st.sidebar.number_input("Test image #", 0, len(data) - 1, key="index", step=1, on_change=use_test_image)
     st.sidebar.button("Random test image", key="random", on_click=pick_random, args=(len(data),),
                       icon=":material/casino:")
+    key = f"upload_{st.session_state.get('upload_gen', 0)}"
+    st.sidebar.file_uploader(
+        "…or upload an image", key=key, on_change=take_upload, args=(key, card),
+        help="A photo or scan of one digit (or shape), converted like the dataset: grayscale, light ink on dark, "
+             "cropped and resized.")
+    st.sidebar.caption(f"PNG, JPEG, BMP, GIF or WebP, up to {MAX_UPLOAD_BYTES >> 20} MB; large photos "
+                       "are scaled down.")
+    if st.session_state.get("upload_error"):
+        st.sidebar.error(st.session_state.upload_error, icon=":material/error:")
     label = data.label_names[data.labels[index]]
-    image, caption, input_id = data.images[index].numpy(), f"test #{index} ({label})", f"{card.dataset}:{index}"
-
-    upload = st.sidebar.file_uploader("…or upload an image", type=UPLOAD_TYPES, key="upload",
-                                      help="Converted like the dataset: grayscale, light ink on dark, resized.")
-    if upload is not None:
-        data_bytes = upload.getvalue()
+    test = data.images[index].numpy(), f"test #{index} ({label})", f"{card.dataset}:{index}"
+    if st.session_state.get("source") == "upload":
         try:
-            image = vae.image_from_bytes(data_bytes, card)[0].numpy()
-            caption = f"upload: {upload.name}"
-            input_id = "upload:" + hashlib.sha256(data_bytes).hexdigest()[:16]
-        except vae.InputError as e:
-            st.sidebar.error(f"{upload.name}: {e} Showing {caption} instead.")
-    return image, caption, input_id
+            return converted_upload(card)
+        except vae.InputError as e:  # usable for the pair it came with, not for this one
+            st.sidebar.error(f"{st.session_state.upload_file[0]}: {e} The input is {test[1]}.", icon=":material/error:")
+    return test
 
 
 @st.cache_data(show_spinner=False)
@@ -284,7 +325,7 @@ def explorer(enc: Encoded) -> None:
                "every move, and so do the K decodings (Deterministic vs stochastic) where they redraw within a "
                "frame; other panels follow when you let go. Copy link gives this whole view"
                + (" (an uploaded image cannot travel in a link: it opens on the test image)."
-                  if st.session_state.get("upload") else "."))
+                  if st.session_state.get("source") == "upload" else "."))
     name = st.segmented_control("Panel", list(PANELS), key="panel", required=True, label_visibility="collapsed")
     try:  # only the chosen panel is drawn, so a commit pays for one panel, not eleven
         PANELS[name](view)
@@ -325,6 +366,7 @@ def main() -> None:
                       help="For a projector: the lesson as five steps, one screen each, in large type. "
                            "→ or PageDown: next step; ← or PageUp: back. 'Leave' returns here.")
     x, caption, input_id = input_ui(vm.card)
+    st.session_state.input_caption = caption
     mu0, sigma0 = explore.encode(vm, x)
     live.start_state(f"{vm.card.name}/{input_id}", mu0, sigma0)
     notices += read_link_code(mu0, sigma0)

@@ -60,11 +60,13 @@ class Child:
         return lines[-1].strip() if lines else "(no output)"
 
 
-def render(template: str, ports: list[int], listen: str) -> str:
-    """deploy/nginx.conf with its server line repeated for each replica's port, listening on listen."""
+def render(template: str, ports: list[int], listen: str, cache: str) -> str:
+    """deploy/nginx.conf with its server line repeated for each replica's port, listening on listen, and
+    its file cache in the folder cache."""
     line = next(line for line in template.splitlines() if line.strip().startswith("server app:8501 "))
     servers = "\n".join(line.replace("app:8501", f"127.0.0.1:{port}") for port in ports)
-    return template.replace(line, servers).replace("listen 80;", f"listen {listen};")
+    return (template.replace(line, servers).replace("listen 80;", f"listen {listen};")
+            .replace("/var/cache/nginx/explorer", cache))
 
 
 def find_nginx(given: str | None) -> str:
@@ -152,7 +154,8 @@ def serve(args, app_args: list[str], run: Path, children: list[Child]) -> None:
         port = free_port()
         if port != args.port and port not in ports:
             ports.append(port)
-    (run / "explorer.conf").write_text(render(TEMPLATE.read_text(), ports, f"127.0.0.1:{args.port}"))
+    site = render(TEMPLATE.read_text(), ports, f"127.0.0.1:{args.port}", str(run / "cache"))
+    (run / "explorer.conf").write_text(site)
     (run / "nginx.conf").write_text(MAIN_CONF.format(run=run))
     nginx_cmd = [nginx, "-p", str(run), "-c", str(run / "nginx.conf"), "-e", "stderr"]
     check = subprocess.run([*nginx_cmd, "-t", "-q"], capture_output=True, text=True)

@@ -113,14 +113,37 @@ def _file_if_unchanged(path: Path, digest: str) -> bytes | None:
 
 
 def file_bytes(name: str) -> bytes | None:
-    """A published file's bytes, or None if this server has never published it."""
+    """A published file's bytes, or a shipped model's by the sha256 in its name (so that any replica
+    serves it, whoever published it); None if this server has neither."""
     with _lock:
-        data, make = _CACHE.get(name), _MAKERS.get(name)
+        data, make = _CACHE.get(name), _MAKERS.get(name) or _shipped_files().get(name)
     if data is None and make is not None:
         data = make()
         if data is not None:
             _keep(name, data)
     return data
+
+
+def _shipped_files() -> dict[str, Callable[[], bytes | None]]:
+    """The shipped models' weights by their file names here, from the manifest (read when it changes)."""
+    from vae.checkpoints import pretrained_dir, read_manifest
+    from vae.errors import CheckpointError
+
+    directory = pretrained_dir()
+    try:
+        stamp = (directory / "manifest.json").stat().st_mtime_ns
+        if _shipped.get("stamp") != (directory, stamp):
+            entries = read_manifest(directory)["models"]
+            _shipped.update(stamp=(directory, stamp), files={
+                f"{e['sha256'][:32]}.safetensors": functools.partial(_file_if_unchanged, directory / e["file"],
+                                                                     e["sha256"])
+                for e in entries if isinstance(e, dict) and "sha256" in e and "file" in e})
+    except (OSError, CheckpointError):
+        return {}
+    return _shipped["files"]
+
+
+_shipped: dict = {}
 
 
 # ---- the routes ---------------------------------------------------------------------------------

@@ -70,22 +70,22 @@ class Session:
         """The explorer's browser component: the data the server sent it, its widget id, its fragment."""
         for element, fragment in self.elements.values():
             if element.WhichOneof("type") == "bidi_component":
-                data = json.loads(element.bidi_component.json)["live"]  # beside it: the component's code
+                data = json.loads(element.bidi_component.json)["live"]  # beside it: the URL of the component's code
                 if data.get("mode") == "explorer":
                     return data, element.bidi_component.id, fragment
         raise KeyError("no explorer component on the page")
 
     def kl(self) -> str:
         """The KL the page's settled code gives, as the browser shows it: the seed's formula, 3 decimals."""
-        code = self.live()[0]["code"]
-        mu, sigma = np.array(code["mu"]), np.array(code["sigma"])
+        data = self.live()[0]
+        mu, sigma = np.array(data["mu"]), np.array(data["sigma"])
         return f"{0.5 * np.sum(mu**2 + sigma**2 - 2 * np.log(sigma) - 1):.3f}"
 
     async def set_code(self, **values: float) -> float:
         """Commits a settled code as the browser's component does once a move ends (e.g. mu_0=1.5);
         returns the seconds until the page settled."""
         data, widget_id, fragment = self.live()
-        code = {name: list(data["code"][name]) for name in ("mu", "sigma")}
+        code = {name: list(data[name]) for name in ("mu", "sigma")}
         for key, value in values.items():
             name, d = key.split("_")
             code[name][int(d)] = value

@@ -157,28 +157,61 @@ def png_bytes(array) -> bytes:
     return buf.getvalue()
 
 
-def test_bad_upload_shows_an_error_and_the_page_keeps_working():
-    at = start("digits, D=8")
+def uploader(at):
+    """The sidebar's file uploader (its key changes when it is emptied: upload_0, upload_1, ...)."""
+    (widget,) = [u for u in at.get("file_uploader") if u.key.startswith("upload_")]
+    return widget
+
+
+def upload(at, name: str, data: bytes) -> AppTest:
+    return uploader(at).set_value((name, data, "image/png")).run()
+
+
+def one_on_paper() -> bytes:
+    digit = np.full((40, 40), 255, dtype=np.uint8)
+    digit[8:32, 18:23] = 0
+    return png_bytes(digit)
+
+
+def test_a_good_upload_becomes_the_input():
+    at = upload(start("digits, D=8"), "one.png", one_on_paper())
+    assert not at.exception and not at.sidebar.error
+    assert live_data(at)["caption"] == "upload: one.png"
+    vm = vae.load_pretrained("digits-vae-z8")
+    mu0, sigma0 = explore.encode(vm, vae.image_from_bytes(one_on_paper(), vm.card)[0].numpy())
+    np.testing.assert_allclose(code(at)[0], mu0, atol=1e-6)
+    np.testing.assert_allclose(code(at)[1], sigma0, atol=1e-6)
+
+
+@pytest.mark.parametrize("name, data, says", [
+    ("notes.png", b"this is not an image", "not an image that can be read"),
+    ("white.png", png_bytes(np.full((64, 64), 255, dtype=np.uint8)), "blank"),
+    ("grey.png", png_bytes(np.full((64, 64), 128, dtype=np.uint8)), "blank"),
+    ("dot.png", png_bytes(np.zeros((1, 1), dtype=np.uint8)), "too small to hold a digit"),
+])
+def test_a_refused_upload_says_why_beside_the_uploader_and_the_input_stays(name, data, says):
+    at = upload(start("digits, D=8"), "one.png", one_on_paper())
     kl = kl_value(at)
-    at.file_uploader(key="upload").set_value(("notes.png", b"this is not an image", "image/png")).run()
+    at = upload(at, name, data)
     assert not at.exception
-    assert any("not an image" in e.value for e in at.sidebar.error)
-    assert kl_value(at) == kl  # still showing the test image
+    (error,) = at.sidebar.error
+    assert error.value.startswith(f"{name} was not used") and says in error.value
+    assert "The input is still upload: one.png" in error.value
+    assert live_data(at)["caption"] == "upload: one.png" and kl_value(at) == kl  # the previous input stays
+    assert uploader(at).value is None  # a refused file is not left listed
     set_code(at, mu_0=1.0)
     assert not at.exception and kl_value(at) != kl
 
 
-def test_good_upload_becomes_the_input():
-    at = start("digits, D=8")
-    digit = np.full((40, 40), 255, dtype=np.uint8)
-    digit[8:32, 18:23] = 0
-    at.file_uploader(key="upload").set_value(("one.png", png_bytes(digit), "image/png")).run()
-    assert not at.exception and not at.sidebar.error
+def test_choosing_a_test_image_leaves_the_upload():
+    at = upload(start("digits, D=8"), "one.png", one_on_paper())
+    at.number_input(key="index").set_value(874 % len(vae.load_dataset("digits", "test"))).run()
+    assert live_data(at)["caption"].startswith(f"test #{874 % 360} ")
+    assert uploader(at).value is None  # the upload was taken off: nothing says one thing and shows another
+    at = upload(at, "one.png", one_on_paper())
     assert live_data(at)["caption"] == "upload: one.png"
-    vm = vae.load_pretrained("digits-vae-z8")
-    mu0, sigma0 = explore.encode(vm, vae.image_from_bytes(png_bytes(digit), vm.card)[0].numpy())
-    np.testing.assert_allclose(code(at)[0], mu0, atol=1e-6)
-    np.testing.assert_allclose(code(at)[1], sigma0, atol=1e-6)
+    at.button(key="random").click().run()
+    assert live_data(at)["caption"].startswith("test #") and uploader(at).value is None
 
 
 def test_stochastic_panel_sends_k_draws_of_eps_per_seed_and_the_settled_code():

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import torch
 from conftest import tiny_card
-from PIL import Image
+from PIL import Image, ImageDraw
 
-from vae import InputError, image_from_bytes, load_dataset
-from vae.data import SPRITE_FACTORS, read_idx, render_sprites
+from vae import InputError, ModelCard, image_from_bytes, load_dataset
+from vae.data import MAX_UPLOAD_BYTES, SPRITE_FACTORS, read_idx, render_sprites
 
 
 def test_digits_shapes_ranges_and_stratified_fixed_split():
@@ -155,7 +155,7 @@ def test_bad_uploads_are_input_errors():
     card = tiny_card("vae", "digits")
     good = png(a_dark_digit_on_white())
     for data, words in ((b"", "empty"), (b"hello, not an image", "not an image"),
-                        (good[: len(good) // 2], "damaged"), (b"\0" * (3 * 1024 * 1024), "limit")):
+                        (good[: len(good) // 2], "damaged"), (b"\0" * (MAX_UPLOAD_BYTES + 1), "limit")):
         with pytest.raises(InputError, match=words):
             image_from_bytes(data, card)
 
@@ -166,3 +166,19 @@ def test_decompression_bomb_is_refused_before_decoding():
     assert len(buf.getvalue()) < 200_000
     with pytest.raises(InputError, match="limit"):
         image_from_bytes(buf.getvalue(), tiny_card("vae", "digits"))
+
+
+def test_a_large_phone_photo_is_scaled_down_and_converted():
+    """A 24-megapixel JPEG of a digit on paper, over 20 MB (noise keeps it from compressing), as phones send."""
+    rng = np.random.default_rng(0)
+    paper = rng.normal(235, 12, (4000, 6000)).clip(0, 255).astype(np.uint8)
+    im = Image.fromarray(paper)
+    ImageDraw.Draw(im).line([(2600, 900), (3300, 900), (2850, 3100)], fill=20, width=180)  # a 7
+    buf = io.BytesIO()
+    im.save(buf, format="JPEG", quality=100, subsampling=0)
+    assert len(buf.getvalue()) > 20_000_000
+    card = ModelCard(name="m", kind="vae", dataset="mnist", image_shape=(1, 28, 28), latent_dim=2,
+                     architecture={"type": "mlp", "hidden": [8]})
+    x = image_from_bytes(buf.getvalue(), card)[0, 0].numpy()
+    rows, cols = np.nonzero(x > 0.2)
+    assert rows.max() - rows.min() + 1 in (19, 20, 21) and x[[0, -1], :].max() == 0  # fitted to 20x20, on black

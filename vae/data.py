@@ -254,8 +254,11 @@ def dataset_of(card, split: str, data_root: str | Path | None = None) -> Dataset
 
 # ---- uploads ------------------------------------------------------------------------------------
 
-MAX_UPLOAD_BYTES = 2 * 1024 * 1024
-MAX_UPLOAD_PIXELS = 4096 * 4096  # a decompression bomb declares far more in a tiny file
+MAX_UPLOAD_BYTES = 200 << 20  # Streamlit's own limit (.streamlit/config.toml); phone photos are 3-8 MB
+MAX_UPLOAD_PIXELS = 64_000_000  # a 48-megapixel phone's photos fit; a decompression bomb declares far more
+WORKING_SIDE = 2048  # a photo is scaled to fit this before it is converted: its digit needs far fewer pixels
+MIN_SIDE = 8  # the 8x8 digits are the smallest images here
+BLANK_CONTRAST = 0.04  # of [0, 1]: an image whose darkest and lightest pixels are closer holds no stroke
 CONTENT_MARGIN = {"digits": 0.0, "idx": 0.15, "sprites": None}  # None: keep position, no crop
 MNIST_BOX = 20  # MNIST's digits were scaled to fit 20x20, then centred by mass in 28x28
 
@@ -265,30 +268,43 @@ def image_from_bytes(data: bytes, card) -> torch.Tensor:
     cropped to its content (digits) and resized to the card's (H, W); for MNIST, placed as MNIST's
     digits were (see _like_mnist). Returns (1, C, H, W).
 
-    Raises InputError, with a message fit for the page, for anything that is not a usable image.
+    Raises InputError, with a message fit for the page, for anything that is not a usable image:
+    not an image, damaged, too large, too small, or holding no digit (blank).
     """
     if not data:
         raise InputError("The file is empty.")
     if len(data) > MAX_UPLOAD_BYTES:
-        raise InputError(f"The file is {len(data) / 1e6:.1f} MB; the limit is {MAX_UPLOAD_BYTES / 1e6:.0f} MB.")
+        raise InputError(f"The file is {len(data) / 2**20:.0f} MB; the limit is {MAX_UPLOAD_BYTES >> 20} MB.")
     try:
         with Image.open(io.BytesIO(data)) as im:
             w, h = im.size
-            if w == 0 or h == 0:
-                raise InputError("The image has no pixels.")
             if w * h > MAX_UPLOAD_PIXELS:
-                raise InputError(f"The image declares {w}x{h} pixels; the limit is {MAX_UPLOAD_PIXELS:,}.")
+                raise InputError(f"The image declares {w}×{h} pixels; the limit is {MAX_UPLOAD_PIXELS / 1e6:.0f} "
+                                 "million.")
+            if min(w, h) < MIN_SIDE:
+                raise InputError(f"The image is {w}×{h} pixels: too small to hold a digit (at least "
+                                 f"{MIN_SIDE}×{MIN_SIDE}).")
             im.seek(0)  # first frame of a GIF or animated WebP
+            im.draft(im.mode, (WORKING_SIDE, WORKING_SIDE))  # a JPEG decodes at 1/2 .. 1/8 scale: fast, small
+            if max(im.size) > WORKING_SIDE:
+                im = im.copy()
+                im.thumbnail((WORKING_SIDE, WORKING_SIDE), Image.Resampling.BOX)
             gray = _grayscale(im)
     except InputError:
         raise
     except Image.DecompressionBombError:
-        raise InputError(f"The image declares too many pixels; the limit is {MAX_UPLOAD_PIXELS:,}.") from None
+        raise InputError(f"The image declares too many pixels; the limit is {MAX_UPLOAD_PIXELS / 1e6:.0f} "
+                         "million.") from None
     except UnidentifiedImageError:
         raise InputError("This file is not an image that can be read (PNG, JPEG, BMP, GIF, WebP).") from None
     except (OSError, ValueError, SyntaxError, EOFError) as e:
         raise InputError(f"The image is damaged or truncated ({e}).") from None
-    return _like_dataset(gray, card)
+    if np.ptp(gray) < BLANK_CONTRAST:
+        raise InputError("The image is blank: it holds no digit.")
+    x = _like_dataset(gray, card)
+    if not x.max() > 0:
+        raise InputError("The image holds no digit: once its background is taken away, nothing is left.")
+    return x
 
 
 def _grayscale(im: Image.Image) -> np.ndarray:
