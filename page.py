@@ -115,9 +115,9 @@ def model_pairs() -> dict[str, object]:
 
 def variant_label(card) -> str:
     if card.training.get("init_from"):
-        return f"beta {card.beta:g}: retrained from the AE"
+        return f"beta {card.beta:g}, from the AE"  # short: the sidebar's 264 px show it whole
     if "converted_from" in card.training:
-        return f"beta {card.beta:g}: the AE converted, not retrained"
+        return f"beta {card.beta:g}, AE not retrained"
     return f"beta {card.beta:g}" + (" (the AE's twin)" if card.beta == 1 else "")
 
 
@@ -140,6 +140,7 @@ def read_link_choices() -> list[str]:
         panels=list(PANELS), steps=len(STEPS),
     )
     st.session_state.update(good)
+    st.session_state.scroll_to_panel = "panel" in good and not good.get("presenter")
     st.session_state.link_read = "choices"
     return bad
 
@@ -213,7 +214,8 @@ def pair_ui():
         "VAE", list(variants), key="vae",
         format_func=lambda n: variant_label(variants[n]) + (" (unavailable)" if model_problem(n) else ""),
         help="The beta ladder: VAEs of this size trained with different beta. The AE's twin (beta 1) was trained "
-             "exactly like the AE; 'retrained from the AE' started from the AE's weights, converted.")
+             "exactly like the AE; 'from the AE' started from the AE's trained weights, converted to a VAE, then "
+             "retrained.")
     try:
         return load_model(ae_card.name), load_model(vae_name)
     except vae.CheckpointError as e:
@@ -292,22 +294,17 @@ def input_ui(card) -> tuple[np.ndarray, str, str]:
     return test
 
 
-@st.cache_data(show_spinner=False)
-def gallery_images(data_id: int, _data, count: int = 32) -> tuple[list[np.ndarray], list[str]]:
-    """The first test images of a split, keyed by the cached split's identity (test_split's object)."""
-    data = _data
-    shown = range(min(count, len(data)))
-    return ([plots.to_pixels(data.images[i].numpy(), 64) for i in shown],
-            [f"#{i} ({data.label_names[data.labels[i]]})" for i in shown])
-
-
 def gallery_ui(card) -> None:
     gallery = st.sidebar.expander("Gallery: the first test images", key="gallery", on_change="rerun")
-    if gallery.open:  # drawn only when opened: 32 images a first visit need not wait for
-        data = test_split(card)
-        images, captions = gallery_images(id(data), data)
-        gallery.caption("Type a number into 'Test image #' to use one.")
-        gallery.image(images, caption=captions, width=64)
+    if gallery.open:  # drawn only when opened: a first visit need not wait for it
+        with gallery:
+            st.caption("Click a digit to make it the input.")
+            live.gallery_ui(test_split(card), st.session_state.get("index", 0), on_pick=pick_test_image)
+
+
+def pick_test_image(index: int) -> None:
+    st.session_state.index = index
+    use_test_image()
 
 
 # ---- the explorer: everything a slider move changes reruns here, and only here -----------------------
@@ -326,6 +323,8 @@ def explorer(enc: Encoded) -> None:
                "frame; other panels follow when you let go. Copy link gives this whole view"
                + (" (an uploaded image cannot travel in a link: it opens on the test image)."
                   if st.session_state.get("source") == "upload" else "."))
+    if st.session_state.pop("scroll_to_panel", False):  # a link that names its panel opens there
+        live.anchor_ui()
     name = st.segmented_control("Panel", list(PANELS), key="panel", required=True, label_visibility="collapsed")
     try:  # only the chosen panel is drawn, so a commit pays for one panel, not eleven
         PANELS[name](view)

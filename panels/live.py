@@ -121,6 +121,20 @@ class SamplesData(TypedDict):
     shape: list[int]
 
 
+class GalleryData(TypedDict):
+    mode: Literal["gallery"]
+    server: str
+    images: str  # URL of (N, C, H, W) uint8: the first N test images
+    captions: list[str]  # (N,) "test #i (label)"
+    shape: list[int]
+    chosen: int  # the test image that is the input now, if among them
+
+
+class AnchorData(TypedDict):
+    mode: Literal["anchor"]
+    server: str
+
+
 class MapData(TypedDict):
     mode: Literal["map"]
     server: str
@@ -260,10 +274,37 @@ def map_ui(view: View, dims: tuple[int, int], key: str = "map") -> None:
     _mount(key, data)
 
 
-def _mount(key: str, data: dict) -> None:
+GALLERY_SIZE = 48
+
+
+def gallery_ui(data, chosen: int, on_pick, key: str = "gallery_live") -> None:
+    """The first GALLERY_SIZE images of a test split as thumbnails; a click calls on_pick(index)."""
+    shown = range(min(GALLERY_SIZE, len(data)))
+    pixels = np.round(data.images[: len(shown)].numpy() * 255).astype(np.uint8)
+    gallery: GalleryData = {
+        "mode": "gallery", "server": files.SERVER_ID, "images": files.publish(pixels.tobytes(), "u8"),
+        "captions": [f"test #{i} ({data.label_names[data.labels[i]]})" for i in shown],
+        "shape": list(data.image_shape), "chosen": chosen,
+    }
+
+    def picked() -> None:
+        index = st.session_state[key]["pick"]
+        if isinstance(index, int) and 0 <= index < len(shown):
+            on_pick(index)
+
+    _mount(key, gallery, on_pick_change=picked)
+
+
+def anchor_ui(key: str = "anchor") -> None:
+    """A point the page scrolls to once, when it is drawn: where a link's panel begins."""
+    anchor: AnchorData = {"mode": "anchor", "server": files.SERVER_ID}
+    _mount(key, anchor)
+
+
+def _mount(key: str, data: dict, **callbacks) -> None:
     """The component with its state; the loader imports the code (a cached file) from data["code"]."""
     # two keys: Streamlit looks for a dataframe in every top-level value of data, ~0.1 ms each
-    COMPONENT(key=key, data={"code": files.code_url(), "live": data}, **_callbacks(key))
+    COMPONENT(key=key, data={"code": files.code_url(), "live": data}, **(callbacks or _callbacks(key)))
 
 
 def _codes_url(model, dims: tuple[int, int]) -> str:

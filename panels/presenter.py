@@ -26,6 +26,8 @@ KEYS = st.components.v2.component("presenter_keys", js=(HERE / "presenter.js").r
 STYLE = """<style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
 [data-testid="stHeader"] {display: none}
+[data-testid="stMain"]::before {box-shadow: none !important}  /* the main area's focus ring: a frame round every step */
+[data-testid="stElementToolbar"] {display: none}  /* a picture's hover buttons, over the words beside it */
 [data-testid="stMainBlockContainer"] {padding: 1rem 2rem 1rem; max-width: none}
 [data-testid="stMain"] [data-testid="stMarkdownContainer"] p,
 [data-testid="stMain"] [data-testid="stMarkdownContainer"] li {font-size: 1.35rem; line-height: 1.5}

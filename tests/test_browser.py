@@ -305,3 +305,43 @@ def test_a_commit_sent_while_a_rerun_is_on_its_way_still_reaches_the_link(page):
         page.wait_for_timeout(300)  # any rerun still on its way writes its URL now
         wait_until_idle(page)
         assert "sigma_1=" not in page.url  # the server's link ends at the reset code too
+
+
+def truncated(locator) -> list[str]:
+    """The texts inside locator that do not fit their box (cut, or ending in an ellipsis): leaf elements'
+    and input fields' (a select box shows its choice in one)."""
+    return locator.evaluate("""(root) => [...root.querySelectorAll('*')].filter((e) => e.childElementCount === 0
+        && (e.value || e.textContent).trim() && e.scrollWidth > e.clientWidth + 1).map((e) => e.value || e.textContent)""")
+
+
+def test_every_vae_name_shows_whole_in_the_selector_at_1024(browser, server):
+    page = open_app(browser, server + "/?pair=digits-z8", 1024, 768)
+    select = page.locator('[data-testid="stSelectbox"]').filter(has_text="VAE")
+    names = []
+    for i in range(4):
+        select.get_by_role("combobox").click()
+        options = page.locator('[role="option"]')
+        names = options.all_inner_texts()
+        options.nth(i).click()
+        wait_until_idle(page)
+        assert truncated(select) == [], (i, names)
+    assert "beta 1, from the AE" in names
+    page.context.close()
+
+
+def test_a_link_that_names_a_panel_opens_on_that_panel(browser, server):
+    page = open_app(browser, server + "/?panel=Traversals", 1280, 720)  # MNIST at D=8: a tall page
+    page.wait_for_timeout(500)
+    tabs = page.locator('[data-testid="stButtonGroup"]').bounding_box()
+    assert 0 <= tabs["y"] < 120  # at the top of the screen, not a screen and a half below
+    assert page.evaluate("document.querySelector('[data-testid=stMain]').scrollTop") > 300
+    page.context.close()
+
+
+def test_a_click_on_a_gallery_thumbnail_makes_it_the_input(page):
+    page.get_by_text("Gallery: the first test images").click()
+    page.get_by_test_id("gallery-5").click()
+    page.get_by_text("Input: test #5").wait_for(timeout=15_000)
+    assert page.get_by_test_id("gallery-5").get_attribute("aria-pressed") == "true"
+    columns = {round(page.get_by_test_id(f"gallery-{i}").bounding_box()["x"]) for i in range(12)}
+    assert len(columns) == 6  # six to a row in the sidebar

@@ -179,3 +179,30 @@ def test_the_tallest_steps_fit_on_the_8_dimensional_pair(browser, server, step):
     print(f"step {step}, digits D=8: content", round(assert_fits(page, f"step {step}, digits D=8")["content"]), "px")
     page.screenshot(path=SHOTS / f"presenter-step{step}-z8.png")
     context.close()
+
+
+@pytest.mark.browser
+def test_presenter_pictures_are_large_and_nothing_frames_or_covers_them(browser, server):  # noqa: F811
+    """On every step at 1280×720: each picture at least 240 px wide; after a click and a clicker's key no
+    focus frame round the step; hovering a picture shows no buttons over the words beside it."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    for step in range(1, len(STEPS) + 1):
+        page.goto(server + f"/?presenter=1&step={step}")
+        wait_for_step(page, step)
+        pictures = page.locator('[data-testid="stMain"] [data-testid="stImage"] img, '
+                                '[data-testid="stMain"] canvas[role="img"]:not([data-testid^="samples"])')
+        widths = [p.bounding_box()["width"] for p in pictures.all() if p.is_visible()]
+        if step < len(STEPS):  # the prior step shows grids of many small samples, each grid wider still
+            assert widths and min(widths) >= 240, (step, widths)
+        page.mouse.click(640, 700)
+        press(page, "PageDown" if step < len(STEPS) else "PageUp")
+        wait_for_step(page, step + 1 if step < len(STEPS) else step - 1)
+        ring = page.evaluate("""() => getComputedStyle(document.querySelector('[data-testid="stMain"]'), '::before')
+            .boxShadow""")
+        assert ring == "none", (step, ring)
+    page.goto(server + "/?presenter=1&step=1")
+    wait_for_step(page, 1)
+    page.locator('[data-testid="stImage"]').first.hover()
+    assert not page.locator('[data-testid="stElementToolbar"]').first.is_visible()
+    context.close()

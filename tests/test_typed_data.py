@@ -10,7 +10,8 @@ from test_app import mounted, start
 
 from panels import files, live
 
-MODES = {"explorer": live.ExplorerData, "samples": live.SamplesData, "map": live.MapData}
+MODES = {"explorer": live.ExplorerData, "samples": live.SamplesData, "map": live.MapData, "gallery": live.GalleryData,
+         "anchor": live.AnchorData}
 
 
 def js_typedefs() -> dict[str, set[str]]:

@@ -5,12 +5,14 @@
 // that mount before it had started (its BidiComponent); the point is still on the page then, and its
 // instance carries on with the newer data. So the cleanup acts only once the point has left the page.
 
+import { Anchor } from "./anchor.js";
 import { Explorer } from "./explorer.js";
+import { Gallery } from "./gallery.js";
 import { LatentMap } from "./map.js";
 import { element } from "./paint.js";
 import { Samples } from "./samples.js";
 
-const MODES = { explorer: Explorer, samples: Samples, map: LatentMap };
+const MODES = { explorer: Explorer, samples: Samples, map: LatentMap, gallery: Gallery, anchor: Anchor };
 const STYLE = await fetch(new URL("./live.css", import.meta.url)).then((r) => (r.ok ? r.text() : ""));
 const mounted = new Map();  // parentElement -> { mode, instance, cleanup }
 

@@ -17,6 +17,7 @@ const READ = {
     return model;
   },
   f32: (bytes) => new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4),
+  u8: (bytes) => bytes,
   json: (bytes) => JSON.parse(new TextDecoder().decode(bytes)),
 };
 

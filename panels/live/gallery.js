@@ -1,0 +1,47 @@
+// The gallery: the first test images as thumbnails, a click on one makes it the input (trigger "pick").
+
+import { element, paint } from "./paint.js";
+import { loadAll, loaded } from "./store.js";
+
+/**
+ * What panels/live.py's gallery_ui sends (GalleryData there, field by field).
+ * @typedef {Object} GalleryData
+ * @property {"gallery"} mode
+ * @property {string} server
+ * @property {string} images  URL of (N, C, H, W) uint8: the first N test images
+ * @property {string[]} captions  (N,) "test #i (label)"
+ * @property {number[]} shape  [C, H, W]
+ * @property {number} chosen  the test image that is the input now, if among them
+ */
+
+export class Gallery {
+  constructor(root) {
+    this.root = root;
+  }
+
+  destroy() {}
+
+  /** @param {GalleryData} data */
+  async update(data) {
+    this.pending = data;
+    const problem = await loadAll([[data.images, "u8", "the gallery's images"]]);
+    if (this.pending !== data) return;
+    this.root.querySelector(".live")?.remove();
+    if (problem) {
+      this.root.append(element("div", { class: "live gallery" }, element("div", { class: "message", role: "alert" }, problem.message)));
+      return;
+    }
+    const pixels = loaded(data.images), size = data.shape.reduce((a, b) => a * b, 1);
+    const grid = element("div", { class: "live gallery", "data-testid": "gallery" });
+    data.captions.forEach((caption, i) => {
+      const button = element("button", { type: "button", title: caption, "aria-label": caption,
+        "aria-pressed": String(i === data.chosen), "data-testid": `gallery-${i}` });
+      const canvas = element("canvas");
+      paint(canvas, Float32Array.from(pixels.subarray(i * size, (i + 1) * size), (v) => v / 255), data.shape);
+      button.append(canvas);
+      button.addEventListener("click", () => this.api.setTriggerValue("pick", i));
+      grid.append(button);
+    });
+    this.root.append(grid);
+  }
+}
