@@ -39,7 +39,7 @@ from panels.shared import (
 from panels.stochastic import stochastic_ui
 from panels.training import trained_label, training_ui
 from panels.traversals import traversals_ui
-from vae import explore, plots
+from vae import explore
 from vae.data import MAX_UPLOAD_BYTES
 
 torch.set_num_threads(1)  # one request's tiny models gain nothing from threads; a class shares 2 cores

@@ -310,8 +310,9 @@ def test_a_commit_sent_while_a_rerun_is_on_its_way_still_reaches_the_link(page):
 def truncated(locator) -> list[str]:
     """The texts inside locator that do not fit their box (cut, or ending in an ellipsis): leaf elements'
     and input fields' (a select box shows its choice in one)."""
-    return locator.evaluate("""(root) => [...root.querySelectorAll('*')].filter((e) => e.childElementCount === 0
-        && (e.value || e.textContent).trim() && e.scrollWidth > e.clientWidth + 1).map((e) => e.value || e.textContent)""")
+    return locator.evaluate("""(root) => [...root.querySelectorAll('*')].map((e) => [e, e.value || e.textContent])
+        .filter(([e, text]) => e.childElementCount === 0 && text.trim() && e.scrollWidth > e.clientWidth + 1)
+        .map(([, text]) => text)""")
 
 
 def test_every_vae_name_shows_whole_in_the_selector_at_1024(browser, server):

@@ -173,7 +173,7 @@ def versions() -> dict:
 
 DIGITS = dict(dataset="digits", epochs=300, batch_size=64, lr=1e-3)
 SPRITES = dict(dataset="sprites", epochs=30, batch_size=128, lr=1e-3)
-MNIST = dict(dataset="mnist", epochs=80, batch_size=128, lr=1e-3)
+MNIST = dict(dataset="mnist", epochs=30, batch_size=128, lr=1e-3)
 SHIPPED = [
     TrainConfig(**DIGITS, kind="ae", latent_dim=2),
     TrainConfig(**DIGITS, kind="vae", latent_dim=2),
