@@ -149,18 +149,20 @@ def kl_terms_figure(terms: dict[str, np.ndarray], kl: np.ndarray, height: int = 
 
 
 def side_note_figure(sigma: np.ndarray, grad_sigma: np.ndarray, grad_log: np.ndarray, height: int = 380) -> go.Figure:
-    """|dKL/d output| against sigma, log-log, for a network that outputs sigma and one that outputs log sigma."""
+    """|dKL/d output| against sigma, log-log, for a network that outputs sigma and one that outputs log sigma
+    (grad_sigma, grad_log: the signed gradients at sigma). sigma falls from left to right."""
     lines = [
-        {"type": "scatter", "mode": "lines", "name": "output sigma: |sigma − 1/sigma|", "x": sigma, "y": grad_sigma,
-         "line": {"color": "#d62728", "width": 3}},
-        {"type": "scatter", "mode": "lines", "name": "output log sigma: |sigma² − 1|", "x": sigma, "y": grad_log,
-         "line": {"color": "#1f77b4", "width": 3}},
+        {"type": "scatter", "mode": "lines", "name": "output sigma: |sigma − 1/sigma|", "x": sigma,
+         "y": np.abs(grad_sigma), "line": {"color": "#d62728", "width": 3}},
+        {"type": "scatter", "mode": "lines", "name": "output log sigma: |sigma² − 1|", "x": sigma,
+         "y": np.abs(grad_log), "line": {"color": "#1f77b4", "width": 3}},
     ]
     return figure(lines, {
         "height": height, "font": FONT, "margin": {"l": 60, "r": 10, "t": 40, "b": 50},
-        "title": {"text": "How steep the KL is for the optimiser, as sigma → 0", "font": {"size": 16}},
-        "xaxis": {"type": "log", "title": {"text": "sigma"}, "autorange": "reversed"},
-        "yaxis": {"type": "log", "title": {"text": "|dKL / d output|"}},
+        "title": {"text": "How steep the KL is for the optimiser (mu = 0)", "font": {"size": 16}},
+        "xaxis": {"type": "log", "title": {"text": "sigma (falling to the right)"}, "autorange": "reversed",
+                  "exponentformat": "power"},
+        "yaxis": {"type": "log", "title": {"text": "|dKL / d output|"}, "exponentformat": "power"},
         "legend": {"orientation": "h", "y": -0.2},
     })
 
