@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 from test_app import start
 
+import vae
 from panels.log_sigma import LARGE, SMALL
-from vae import lessons
+from vae import explore, lessons
 
 
 def open_panel(at, panel):
@@ -72,3 +73,57 @@ def test_the_log_sigma_table_rows_are_network_outputs_and_only_the_sigma_meaning
     broken = [number(row[0]) for row in rows if any(v in ("inf", "-inf", "nan") for v in row[1:4])]
     assert broken == [o for o in outputs if o <= 0]  # the point: 0 and below are no sigma
     assert rows[outputs.index(0.0)][1:4] == ["-inf", "inf", "-inf"] and rows[outputs.index(-1.0)][1] == "nan"
+
+
+# ---- 7. Traversals ---------------------------------------------------------------------------------
+
+
+def test_collapsed_dimensions_are_captioned_collapsed_and_claim_no_factor():
+    from panels.shared import active_units_of
+    from panels.traversals import traversal_rows
+
+    vm = vae.load_pretrained("sprites-vae-z6")
+    active, kl = active_units_of(vm), vm.card.metrics["kl_per_dim_nats"]
+    assert not active.all()  # sprites-vae-z6 has collapsed dimensions: the case the issue saw
+    for d, _, label in traversal_rows(vm):
+        if active[d]:
+            assert "collapsed" not in label and "moves" in label and " most " in label, label
+        else:
+            assert f"collapsed: average KL {kl[d]:.2f} nats, moves nothing" in label and " most " not in label, label
+
+
+@pytest.mark.parametrize("name", ["mnist-ae-z8", "mnist-vae-z8", "sprites-ae-z6", "sprites-vae-z6"])
+def test_each_model_is_swept_over_the_same_quantiles_of_its_own_codes_and_says_so(name):
+    from panels.shared import split_codes
+    from panels.traversals import traversal_rows
+
+    model = vae.load_pretrained(name)
+    codes, _ = split_codes(model)  # the AE's z, the VAE's mu, over the test split
+    rows = traversal_rows(model)
+    assert sorted(d for d, _, _ in rows) == list(range(model.card.latent_dim))
+    for d, values, label in rows:
+        np.testing.assert_allclose(values, np.percentile(codes[:, d], np.linspace(1, 99, 9)))
+        lo, hi = re.search(r"1st–99th percentile of the test codes, ([−+\d.]+) … ([−+\d.]+)", label).groups()
+        assert number(lo) == pytest.approx(values[0], abs=0.05) and number(hi) == pytest.approx(values[-1], abs=0.05)
+    if model.card.kind == "ae":  # its codes reach far beyond ±3, where the old sweep stopped
+        assert max(np.abs(values).max() for _, values, _ in rows) > 5
+    codes_swept = explore.traversal_codes(codes[0], rows[0][0], rows[0][1], around_base=False)
+    np.testing.assert_allclose(codes_swept[:, rows[0][0]], rows[0][1])  # absolute values, not offsets
+
+
+def test_the_traversals_page_says_what_is_swept_and_what_is_held():
+    at = open_panel(start("sprites, D=6"), "Traversals")
+    said = " ".join(c.value for c in at.caption)
+    assert "from the 1st to the 99th percentile of that dimension's codes over the test split" in said
+    assert "holds the others at this input's code" in said
+    captions = [image.captions[0] for image in at.get("image")]
+    assert len(captions) == 12 and all("percentile of the test codes" in c for c in captions)
+    assert sum("collapsed: average KL" in c for c in captions) == (~active_units(at)).sum()
+    at.radio(key="traverse_hold").set_value("the median test code").run()
+    assert "holds the others at the median test code" in " ".join(c.value for c in at.caption)
+
+
+def active_units(at):
+    from panels.shared import active_units_of
+
+    return active_units_of(vae.load_pretrained("sprites-vae-z6"))

@@ -157,8 +157,8 @@ def test_traversal_rows_sorted_by_kl_and_sprites_name_their_factor():
     from panels.traversals import traversal_rows
 
     rows = traversal_rows(vae.load_pretrained("digits-vae-z8"))
-    kl = [float(label.split("KL ")[1].split(" ")[0]) for _, label in rows]
+    kl = [float(label.split("KL ")[1].split(" ")[0]) for _, _, label in rows]
     assert kl == sorted(kl, reverse=True) and len(rows) == 8
     sprite_rows = traversal_rows(vae.load_pretrained("sprites-vae-z6"))
-    top = sprite_rows[0][1]
+    top = sprite_rows[0][2]
     assert "moves" in top and any(f in top for f in ("x most", "y most", "scale most"))
