@@ -11,6 +11,7 @@ from test_app import start
 import vae
 from panels.log_sigma import LARGE, SMALL
 from vae import explore, lessons
+from vae.judge import probabilities, read_as_label
 
 
 def open_panel(at, panel):
@@ -127,3 +128,31 @@ def active_units(at):
     from panels.shared import active_units_of
 
     return active_units_of(vae.load_pretrained("sprites-vae-z6"))
+
+
+# ---- 10. Interpolation -----------------------------------------------------------------------------
+
+
+def test_the_default_interpolation_runs_between_two_clean_digits_and_shows_both_ends():
+    at = open_panel(start(), "Interpolation")  # MNIST, D=8, test #0
+    target = at.number_input(key="interp_to").value
+    data = vae.load_dataset("mnist", "test")
+    ends = data.images[[0, target]].numpy()
+    labels = data.labels[[0, target]]
+    assert labels[0] != labels[1]
+    assert read_as_label(ends, labels, "mnist") == 1.0  # the judge reads both ends as their digits
+    assert probabilities(ends, "mnist")[[0, 1], labels].min() > 0.9
+    captions = [image.captions[0] for image in at.get("image")]
+    assert f"start: test #0 ({labels[0]})" in captions and f"end: test #{target} ({labels[1]})" in captions
+
+
+@pytest.mark.parametrize("dataset", ["mnist", "digits", "sprites"])
+def test_the_default_target_is_the_next_test_image_of_another_label(dataset):
+    from panels.interpolation import default_target
+
+    labels = vae.load_dataset(dataset, "test").labels
+    for start_index in (0, 5, len(labels) - 1):
+        target = default_target(labels, start_index)
+        assert labels[target] != labels[start_index]
+        between = [(start_index + k) % len(labels) for k in range(1, (target - start_index) % len(labels))]
+        assert all(labels[j] == labels[start_index] for j in between)
