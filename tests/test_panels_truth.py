@@ -156,3 +156,15 @@ def test_the_default_target_is_the_next_test_image_of_another_label(dataset):
         assert labels[target] != labels[start_index]
         between = [(start_index + k) % len(labels) for k in range(1, (target - start_index) % len(labels))]
         assert all(labels[j] == labels[start_index] for j in between)
+
+
+# ---- 12 and 14. The beta ladder and Decode anywhere ------------------------------------------------
+
+
+def test_the_ladder_chart_labels_points_by_beta_and_names_the_ae_in_its_legend():
+    at = open_panel(start(), "Beta ladder")
+    (chart,) = [s for s in plotly_specs(at) if "Rate against distortion" in json.dumps(s["layout"])]
+    notes = [note["text"] for note in chart["layout"]["annotations"]]
+    assert sorted(notes) == ["beta 0.1", "beta 1", "beta 1, from the AE", "beta 4"]  # short: no model names
+    (ae_line,) = [trace for trace in chart["data"] if trace["name"].startswith("AE (no KL term)")]
+    assert ae_line["mode"] == "lines" and chart["layout"].get("showlegend", True)  # named in the legend

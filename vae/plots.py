@@ -100,31 +100,40 @@ def manifold_figure(grid_image: np.ndarray, extent, points: np.ndarray, labels: 
 def rate_distortion_figure(models: list[dict], current: str | None = None, reference: float | None = None,
                            height: int = 420) -> go.Figure:
     """One point per model: KL (rate) against reconstruction (distortion), test-split means in
-    nats per example. models: dicts with name, kl, reconstruction; the current one is starred.
-    reference: the AE's reconstruction, drawn as a line (an AE has no KL term to place it by)."""
+    nats per example. models: dicts with name, label (written beside the point), kl, reconstruction;
+    the current one is starred. reference: the AE's reconstruction, drawn as a line and named in the
+    legend (an AE has no KL term to place it by), where no point can cover its name."""
     traces = [{
-        "type": "scatter", "mode": "markers+text", "name": m["name"], "showlegend": False,
-        "x": [m["kl"]], "y": [m["reconstruction"]], "text": [m["name"]],
-        "textposition": "top right" if i % 2 else "bottom right", "cliponaxis": False,
+        "type": "scatter", "mode": "markers", "name": m["name"], "showlegend": False,
+        "x": [m["kl"]], "y": [m["reconstruction"]], "cliponaxis": False,
         "marker": {"size": 20, "symbol": "star", "color": "gold", "line": {"color": "black", "width": 1}}
         if m["name"] == current else {"size": 11, "color": "#1f77b4", "line": {"color": "black", "width": 1}},
         "hovertemplate": f"{m['name']}<br>KL %{{x:.2f}} nats<br>reconstruction %{{y:.2f}} nats<extra></extra>",
-    } for i, m in enumerate(models)]
-    top_kl = max([m["kl"] for m in models] + [1.0])
-    shapes = [] if reference is None else [{
-        "type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": reference, "y1": reference,
-        "line": {"color": "#d62728", "dash": "dot", "width": 2},
-    }]
-    notes = [] if reference is None else [{
-        "xref": "paper", "x": 0.01, "y": reference, "text": "AE (no KL term)", "showarrow": False,
-        "xanchor": "left", "yanchor": "bottom", "font": {"color": "#d62728"},
-    }]
+    } for m in models]
+    kls = [m["kl"] for m in models]
+    notes = []
+    for m in models:  # each label above its point, clear of a star (20 px wide), away from its nearest neighbour
+        nearest = min((k for k in kls if k != m["kl"]), key=lambda k: abs(k - m["kl"]), default=m["kl"] - 1)
+        left = nearest > m["kl"]
+        notes.append({"x": m["kl"], "y": m["reconstruction"], "text": m["label"], "showarrow": False,
+                      "xanchor": "right" if left else "left", "xshift": -14 if left else 14, "yanchor": "bottom",
+                      "yshift": 6, "bgcolor": "rgba(255,255,255,0.85)"})
+    top_kl = max(kls + [1.0])
+    ys = [m["reconstruction"] for m in models] + ([] if reference is None else [reference])
+    pad = 0.15 * (max(ys) - min(ys)) + 0.5  # room for the labels above the highest point
+    if reference is not None:
+        traces.append({
+            "type": "scatter", "mode": "lines", "name": f"AE (no KL term): {reference:.2f}",
+            "x": [-0.05 * top_kl, 1.3 * top_kl], "y": [reference, reference], "hoverinfo": "skip",
+            "line": {"color": "#d62728", "dash": "dot", "width": 2},
+        })
     return figure(traces, {
-        "shapes": shapes, "annotations": notes,
+        "annotations": notes,
         "title": {"text": "Rate against distortion (test split, nats per example)", "font": {"size": 16}},
-        "height": height, "font": FONT, "margin": {"l": 60, "r": 20, "t": 50, "b": 50},
-        "xaxis": {"title": {"text": "KL (rate)"}, "range": [-0.05 * top_kl, 1.45 * top_kl]},
-        "yaxis": {"title": {"text": "reconstruction (distortion)"}},
+        "height": height, "font": FONT, "margin": {"l": 60, "r": 20, "t": 50, "b": 90},
+        "xaxis": {"title": {"text": "KL (rate)"}, "range": [-0.05 * top_kl, 1.3 * top_kl]},
+        "yaxis": {"title": {"text": "reconstruction (distortion)"}, "range": [min(ys) - pad / 2, max(ys) + pad]},
+        "legend": {"orientation": "h", "x": 0, "y": -0.22, "yanchor": "top"},
     })
 
 
