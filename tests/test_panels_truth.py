@@ -168,3 +168,15 @@ def test_the_ladder_chart_labels_points_by_beta_and_names_the_ae_in_its_legend()
     assert sorted(notes) == ["beta 0.1", "beta 1", "beta 1, from the AE", "beta 4"]  # short: no model names
     (ae_line,) = [trace for trace in chart["data"] if trace["name"].startswith("AE (no KL term)")]
     assert ae_line["mode"] == "lines" and chart["layout"].get("showlegend", True)  # named in the legend
+
+
+def test_decode_anywhere_shows_every_tile_until_the_dots_are_asked_for():
+    at = open_panel(start("mnist, D=2"), "Decode anywhere")
+    assert at.checkbox(key="manifold_dots").value is False
+    planes = [s for s in plotly_specs(at) if s["layout"].get("images")]
+    assert len(planes) == 2 and all(not plane["data"] for plane in planes)  # nothing over the tiles
+    assert "not drawn, so that every tile shows" in " ".join(c.value for c in at.caption)
+    at.checkbox(key="manifold_dots").check().run()
+    planes = [s for s in plotly_specs(at) if s["layout"].get("images")]
+    assert all(len(plane["data"]) == 10 for plane in planes)  # the test codes, one trace per digit
+    assert "drawn over the tiles" in " ".join(c.value for c in at.caption)

@@ -74,25 +74,27 @@ def png_data_uri(image: np.ndarray) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
-def manifold_figure(grid_image: np.ndarray, extent, points: np.ndarray, labels: np.ndarray, label_names,
-                    title: str = "", height: int = 520) -> go.Figure:
+def manifold_figure(grid_image: np.ndarray, extent, points: np.ndarray | None = None, labels: np.ndarray | None = None,
+                    label_names=(), title: str = "", height: int = 520) -> go.Figure:
     """A 2-D decoder's output over its latent plane (grid_image spanning extent = (x0, x1, y0, y1)),
-    with the data's codes (N, 2) scattered over it, coloured by label."""
+    and, if points (N, 2) are given, the data's codes scattered over it, coloured by label."""
     x0, x1, y0, y1 = extent
-    traces = [{
+    traces = [] if points is None else [{
         "type": "scatter", "mode": "markers", "name": str(name),
         "x": points[labels == k, 0], "y": points[labels == k, 1],
-        "marker": {"size": 5, "color": PALETTE[k % len(PALETTE)], "opacity": 0.8,
-                   "line": {"width": 0.5, "color": "white"}},
+        "marker": {"size": 4, "color": PALETTE[k % len(PALETTE)], "opacity": 0.6},
         "hovertemplate": f"label {name}<br>(%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
     } for k, name in enumerate(label_names) if (labels == k).any()]
     return figure(traces, {
         "title": {"text": title, "font": {"size": 16}}, "height": height, "font": FONT,
         "images": [{"source": png_data_uri(grid_image), "xref": "x", "yref": "y", "x": x0, "y": y1,
                     "sizex": x1 - x0, "sizey": y1 - y0, "sizing": "stretch", "layer": "below"}],
-        "xaxis": {"title": {"text": "z0"}, "range": [x0, x1], "showgrid": False, "zeroline": False},
+        # constrain "domain": the plot shrinks (towards the title) to keep z0 and z1 at one scale, so the
+        # axes end where the tiles do
+        "xaxis": {"title": {"text": "z0"}, "range": [x0, x1], "showgrid": False, "zeroline": False,
+                  "constrain": "domain"},
         "yaxis": {"title": {"text": "z1"}, "range": [y0, y1], "showgrid": False, "zeroline": False,
-                  "scaleanchor": "x"},
+                  "scaleanchor": "x", "constrain": "domain", "constraintoward": "top"},
         "margin": {"l": 50, "r": 10, "t": 40, "b": 40}, "legend": {"itemsizing": "constant"},
     })
 
