@@ -127,8 +127,8 @@ def test_training_queue_makes_the_second_training_wait():
 
 def test_live_training_on_a_tiny_budget_gives_a_pair_that_learned():
     history = {"ae": [], "vae": []}
-    pair = train_pair("digits", 2, 1.0, epochs=8, budget=30,
-                      on_epoch=lambda kind, e, stats: history[kind].append(stats))
+    pair, _ = train_pair("digits", 2, 1.0, epochs=8, budget=30,
+                         on_epoch=lambda kind, e, planned, stats: history[kind].append(stats))
     for kind in ("ae", "vae"):
         assert history[kind][-1]["loss"] < history[kind][0]["loss"]
         assert pair[kind].card.metrics["examples"] == 360
@@ -156,8 +156,9 @@ def test_training_from_the_page_explores_the_new_pair_and_writes_nothing():
 
 
 def test_live_training_offers_mnist_within_the_budget():
-    pair = train_pair("mnist", 2, 1.0, epochs=2, budget=60, on_epoch=lambda kind, e, stats: None)
+    pair, _ = train_pair("mnist", 2, 1.0, epochs=2, budget=60, on_epoch=lambda kind, e, planned, stats: None)
     for kind in ("ae", "vae"):
         card = pair[kind].card
-        assert card.dataset == "mnist" and card.image_shape == (1, 28, 28) and card.metrics["examples"] == 2000
+        assert card.dataset == "mnist" and card.image_shape == (1, 28, 28) and card.metrics["examples"] == 10_000
         assert card.training["epochs_run"] == 2
+        assert (card.training["train_examples"], card.training["train_split_examples"]) == (10_000, 60_000)

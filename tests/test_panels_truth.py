@@ -180,3 +180,98 @@ def test_decode_anywhere_shows_every_tile_until_the_dots_are_asked_for():
     planes = [s for s in plotly_specs(at) if s["layout"].get("images")]
     assert all(len(plane["data"]) == 10 for plane in planes)  # the test codes, one trace per digit
     assert "drawn over the tiles" in " ".join(c.value for c in at.caption)
+
+
+# ---- 9. Train your own -----------------------------------------------------------------------------
+
+
+def test_the_epochs_that_fit_leave_room_for_both_models():
+    from panels.training import RESERVE, VAE_EPOCH_COST, epochs_that_fit
+
+    n = epochs_that_fit(60, setup=2.0, epoch_seconds=1.5)
+    assert 2 * 2.0 + n * 1.5 * (1 + VAE_EPOCH_COST) <= 60 * (1 - RESERVE)  # both fit
+    assert 2 * 2.0 + (n + 1) * 1.5 * (1 + VAE_EPOCH_COST) > 60 * (1 - RESERVE)  # one more would not
+    assert epochs_that_fit(5, setup=2.0, epoch_seconds=10.0) == 1  # every model trains at least one epoch
+
+
+def test_the_summary_says_how_many_epochs_each_model_ran_and_why():
+    from panels.training import summary
+
+    report = {"dataset": "mnist", "asked": 60, "budget": 60, "seconds": 55.2, "epochs": {"ae": 14, "vae": 14},
+              "epoch_seconds": 1.63, "train_examples": 10_000, "split_examples": 60_000}
+    said = summary(report)
+    assert "10,000 of the 60,000 training images of MNIST (a seeded sample, the same for both models)" in said
+    assert "The AE ran 14 of the 60 epochs asked for, stopped by the budget: at 1.6 s an epoch" in said
+    assert "the VAE as many, 14." in said and "55.2 s of its 60 s budget" in said
+    said = summary(report | {"dataset": "digits", "asked": 14, "train_examples": 1437, "split_examples": 1437})
+    assert "all 1,437 training images of the 8×8 digits" in said and "The AE ran the 14 epochs asked for" in said
+    said = summary(report | {"epochs": {"ae": 14, "vae": 12}})
+    assert "the VAE only 12, stopped by the budget" in said and "not trained alike" in said
+
+
+def test_a_pair_trains_alike_on_a_sample_within_its_budget():
+    import time
+
+    from panels.training import VAE_EPOCH_COST, train_pair
+
+    seen = {"ae": [], "vae": []}
+    start = time.perf_counter()
+    pair, report = train_pair("mnist", 2, 1.0, epochs=300, budget=15,
+                              on_epoch=lambda kind, epoch, planned, stats: seen[kind].append(planned))
+    wall = time.perf_counter() - start
+    ae, vm = (pair[kind].card.training for kind in ("ae", "vae"))
+    assert ae["epochs_run"] == vm["epochs_run"] == report["epochs"]["ae"] == report["epochs"]["vae"] < 300
+    assert len(seen["vae"]) == len(seen["ae"]) and set(seen["vae"]) == {ae["epochs_run"]}  # the AE's count
+    slack = report["epoch_seconds"] * VAE_EPOCH_COST  # one epoch, measured
+    assert report["seconds"] <= wall <= 15 + slack, (wall, report)
+    assert (ae["train_size"], ae["train_examples"], ae["train_split_examples"]) == (10_000, 10_000, 60_000)
+    assert (vm["train_examples"], vm["train_split_examples"]) == (10_000, 60_000)
+
+
+def test_the_page_says_what_the_training_did_and_keeps_its_curves(monkeypatch):
+    import panels.training
+
+    monkeypatch.setattr(panels.training, "BUDGET_SECONDS", 6)  # the 8x8 digits: ~0.1 s an epoch, so the budget stops
+    at = open_panel(start("digits, D=2"), "Train your own")
+    assert any("the two changes of the lesson apart" in m.value for m in at.markdown)
+    at.slider(key="train_epochs").set_value(300)
+    (submit,) = [b for b in at.button if b.label == "Train the pair"]
+    submit.click().run()
+    assert not at.exception, at.exception
+    report = at.session_state["training_done"]["report"]
+    count = report["epochs"]["ae"]
+    assert report["epochs"]["vae"] == count < 300
+    said = " ".join(m.value for m in at.markdown)
+    assert f"The AE ran {count} of the 300 epochs asked for, stopped by the budget" in said
+    assert f"the VAE as many, {count}." in said and "all 1,437 training images of the 8×8 digits" in said
+    for _ in range(2):  # the curves stay, on this run and on later ones
+        (curves,) = [s for s in plotly_specs(at) if s["layout"]["xaxis"]["title"]["text"] == "epoch"]
+        assert len(curves["data"]) == 3 and len(values(curves["data"][0]["x"])) == count
+        at.run()
+
+
+def test_a_training_keeps_no_copy_of_the_training_split(monkeypatch):
+    """Only the sample outlives loading: each model's 60,000 MNIST training images are let go (whatever
+    vae.data itself caches)."""
+    import dataclasses
+    import gc
+    import importlib
+    import weakref
+
+    from panels.training import train_pair
+
+    trainer = importlib.import_module("vae.train")  # the module: vae.train is also the function
+
+    loaded = []
+
+    def fresh_split(name, split, root=None):  # a copy of the split per call, which only the trainer holds
+        data = vae.load_dataset(name, split, root)
+        images = data.images.clone()
+        loaded.append(weakref.ref(images))
+        return dataclasses.replace(data, images=images)
+
+    monkeypatch.setattr(trainer, "load_dataset", fresh_split)
+    pair, _ = train_pair("mnist", 2, 1.0, epochs=1, budget=60, on_epoch=lambda *_: None)
+    gc.collect()
+    assert len(loaded) == 2 and all(ref() is None for ref in loaded)  # the AE's and the VAE's split, gone
+    assert pair["vae"].card.training["train_examples"] == 10_000
