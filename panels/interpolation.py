@@ -26,8 +26,8 @@ def interpolation_ui(view: View) -> None:
     left, rows_col, right = st.columns([1, 5, 1], vertical_alignment="center")
     left.image(plots.to_pixels(view.x, END_PX), caption=f"start: {view.caption}", width="stretch")
     right.image(plots.to_pixels(x1, END_PX), caption=f"end: {target}", width="stretch")
-    for title, images in interpolation_rows(view, x1, steps).items():
-        rows_col.image(plots.image_grid(images, cols=steps, size=56), caption=title)
+    for title, images in interpolation_rows(view, x1, steps).items():  # filling the column, so the ends stand beside
+        rows_col.image(plots.image_grid(images, cols=steps, size=112), caption=title, width="stretch")
 
 
 def default_target(labels: np.ndarray, start: int) -> int:
