@@ -17,7 +17,7 @@ from vae import plots
 BUDGET_SECONDS = 60  # wall-clock seconds for the pair, both models' training and evaluation
 TRAIN_SIZE = 10_000  # images per training: a seeded sample of MNIST's 60,000 (all 1,437 of the 8x8 digits)
 LATENT_SIZES = (2, 3, 4, 6, 8, 12, 16)
-TRAIN_DATASETS = ("mnist", "digits")  # an epoch of 10,000 MNIST digits takes ~1-2 s here: the budget buys ~20 of each
+TRAIN_DATASETS = ("mnist", "digits")  # an epoch of 10,000 MNIST digits takes 1-2 s here: the budget buys 12-20 of each
 DATASET_NAMES = {"mnist": "MNIST", "digits": "the 8×8 digits"}
 BETAS = (0.1, 0.25, 0.5, 1.0, 2.0, 4.0)
 VAE_EPOCH_COST = 1.25  # a VAE epoch against an AE epoch: 1.0-1.1 measured here, with room for a busier server
