@@ -7,20 +7,34 @@ from vae import explore, plots
 
 from .shared import View, keep, kept, test_split
 
+END_PX = 112  # the two ends, beside the rows
+
 
 def interpolation_ui(view: View) -> None:
     data = test_split(view.vm.card)
     c1, c2 = st.columns(2)
-    other = keep("interp_to", c1.number_input("…to test image #", 0, len(data) - 1,
-                                              min(kept("interp_to", 1), len(data) - 1), key="interp_to"))
+    start = int(st.session_state.get("index", 0))  # the sidebar's test image, which the input is unless uploaded
+    default = kept("interp_to", default_target(data.labels, start))
+    other = keep("interp_to", c1.number_input("…to test image #", 0, len(data) - 1, min(default, len(data) - 1),
+                                              key="interp_to"))
     steps = keep("interp_steps", c2.slider("Steps", 3, 15, kept("interp_steps", 9), key="interp_steps"))
     x1 = data.images[other].numpy()
-    st.caption(f"From the current input to test #{other} ({data.label_names[data.labels[other]]}). "
-               "Straight line: (1 − t) z₀ + t z₁. Spherical: along the great circle, which keeps the norm "
-               "typical of N(0, I) samples.")
-    rows = interpolation_rows(view, x1, steps)
-    for title, images in rows.items():
-        st.image(plots.image_grid(images, cols=steps, size=56), caption=title)
+    target = f"test #{other} ({data.label_names[data.labels[other]]})"
+    st.caption(f"From the current input, {view.caption}, to {target}: each row starts at the one and ends at the "
+               "other. Straight line: (1 − t) z₀ + t z₁. Spherical: along the great circle, which keeps the norm "
+               "typical of N(0, I) samples. The first target is the next test image with another label.")
+    left, rows_col, right = st.columns([1, 5, 1], vertical_alignment="center")
+    left.image(plots.to_pixels(view.x, END_PX), caption=f"start: {view.caption}", width="stretch")
+    right.image(plots.to_pixels(x1, END_PX), caption=f"end: {target}", width="stretch")
+    for title, images in interpolation_rows(view, x1, steps).items():  # filling the column, so the ends stand beside
+        rows_col.image(plots.image_grid(images, cols=steps, size=112), caption=title, width="stretch")
+
+
+def default_target(labels: np.ndarray, start: int) -> int:
+    """The first test image after start (wrapping round) whose label differs from start's: a real
+    interpolation between two kinds, where the very next image may be the same digit."""
+    n = len(labels)
+    return next((j % n for j in range(start + 1, start + n) if labels[j % n] != labels[start % n]), (start + 1) % n)
 
 
 def interpolation_rows(view: View, x1: np.ndarray, steps: int) -> dict[str, np.ndarray]:

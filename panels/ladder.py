@@ -10,23 +10,23 @@ from .shared import View, active_units_of, markdown_table, vaes_like
 
 def ladder_ui(view: View) -> None:
     card = view.vm.card
-    ladder = vaes_like(card)
+    ladder = sorted(vaes_like(card), key=lambda c: (c.beta, c.name))  # bottom to top of the ladder
+    labels = [beta_label(c) for c in ladder]
     ae_rec = view.ae.card.metrics["reconstruction_nats"]
-    points = [{"name": c.name, "kl": c.metrics["kl_nats"], "reconstruction": c.metrics["reconstruction_nats"]}
-              for c in ladder]
+    points = [{"name": c.name, "label": f"beta {label}", "kl": c.metrics["kl_nats"],
+               "reconstruction": c.metrics["reconstruction_nats"]} for c, label in zip(ladder, labels)]
     st.caption("Choose the VAE in the sidebar ('VAE'); the whole page follows it. Figures: test split, nats "
                f"per example, as `python -m vae evaluate` gives them. The AE ({view.ae.card.name}) reconstructs "
                f"at {ae_rec:.2f} nats with no KL term at all: its codes may carry any amount of information.")
-    c1, c2 = st.columns(2)
-    c1.plotly_chart(plots.rate_distortion_figure(points, current=card.name, reference=ae_rec), key="ladder_rd",
+    st.plotly_chart(plots.rate_distortion_figure(points, current=card.name, reference=ae_rec), key="ladder_rd",
                     config={"displayModeBar": False})
-    with c2:
-        st.markdown(markdown_table(
-            {"model": [c.name for c in ladder], "beta": [f"{c.beta:g}" for c in ladder],
-             "KL": [c.metrics["kl_nats"] for c in ladder],
-             "reconstruction": [c.metrics["reconstruction_nats"] for c in ladder],
-             "-ELBO": [c.metrics["neg_elbo_nats"] for c in ladder],
-             "active units": [f"{c.metrics['active_units']}/{c.latent_dim}" for c in ladder]}, decimals=2))
+    st.markdown(markdown_table(
+        {"beta": labels, "KL": [c.metrics["kl_nats"] for c in ladder],
+         "reconstruction": [c.metrics["reconstruction_nats"] for c in ladder],
+         "-ELBO": [c.metrics["neg_elbo_nats"] for c in ladder],
+         "active units": [f"{c.metrics['active_units']}/{c.latent_dim}" for c in ladder]}, decimals=2))
+    st.caption("The VAEs: " + "; ".join(f"beta {label} is {c.name}" for c, label in zip(ladder, labels))
+               + f". The starred point is the one in the sidebar, {card.name}.")
     kl = np.asarray(card.metrics["kl_per_dim_nats"])
     active = active_units_of(view.vm)
     order = np.argsort(-kl)
@@ -35,6 +35,11 @@ def ladder_ui(view: View) -> None:
                     key="ladder_kl", config={"displayModeBar": False})
     if not active.any():
         collapse_ui(view)
+
+
+def beta_label(card) -> str:
+    """A ladder VAE by its beta: 1, 0.1, 4; "1, from the AE" for the one retrained from the AE's weights."""
+    return f"{card.beta:g}" + (", from the AE" if card.training.get("init_from") else "")
 
 
 def collapse_ui(view: View) -> None:

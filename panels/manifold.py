@@ -1,11 +1,11 @@
-"""Decode anywhere: a 2-D model's decoder over a grid of its latent plane, data scattered over it."""
+"""Decode anywhere: a 2-D model's decoder over a grid of its latent plane, the data's codes optionally over it."""
 
 import numpy as np
 import streamlit as st
 
 from vae import explore, plots
 
-from .shared import View, split_codes, test_split
+from .shared import View, keep, kept, split_codes, test_split
 
 GRID = 20
 
@@ -15,15 +15,21 @@ def manifold_ui(view: View) -> None:
         st.info("The decoded plane needs a 2-D latent space: choose a pair with D=2 in the sidebar.")
         return
     data = test_split(view.vm.card)
-    st.caption(f"Each tile decodes one point of a {GRID}×{GRID} grid; the dots are the test split's codes. "
-               "The VAE's plane is the prior's ±3σ square and every part of it decodes to something digit-like; "
+    dots = keep("manifold_dots", st.checkbox("Show the test codes as dots", kept("manifold_dots", False),
+                                             key="manifold_dots",
+                                             help="Each test image's code, coloured by its label. The dots are "
+                                                  "drawn over the tiles and hide them, so they start off."))
+    st.caption(f"Each tile decodes one point of a {GRID}×{GRID} grid. "
+               + ("The dots are the test split's codes, drawn over the tiles. " if dots else
+                  "The test split's codes are not drawn, so that every tile shows: tick the box to see them. ")
+               + "The VAE's plane is the prior's ±3σ square and every part of it decodes to something digit-like; "
                "the AE's plane spans its codes, and between its clusters lie images it was never trained to make.")
     cols = st.columns(2)
     for col, model in zip(cols, (view.ae, view.vm)):
         codes, _ = split_codes(model)
         extent = plane_extent(codes) if model.card.kind == "ae" else (-3.0, 3.0, -3.0, 3.0)
         grid = explore.decode_grid(model, extent, GRID)
-        fig = plots.manifold_figure(grid, extent, codes, data.labels, data.label_names,
+        fig = plots.manifold_figure(grid, extent, codes if dots else None, data.labels, data.label_names,
                                     title=f"{'AE' if model is view.ae else 'VAE'}: {model.card.name}")
         col.plotly_chart(fig, key=f"manifold_{model.card.kind}", config={"displaylogo": False})
 

@@ -41,7 +41,10 @@ def prior_ui(view: View) -> None:
             grid.image(plots.image_grid(images, cols=8, size=56), width="stretch")
             if judged:
                 r = recognisable(images, dataset)
-                figures.metric(f"{name}: {HEADLINE}", f"{r['recognisable_and_varied']:.2f}", help=DEFINITION)
+                # the headline as text that wraps: a metric's own label is cut to one line (…) in a narrow column
+                figures.markdown(HEADLINE, help=DEFINITION)
+                figures.metric(f"{name}: {HEADLINE}", f"{r['recognisable_and_varied']:.2f}",
+                               label_visibility="collapsed")
                 figures.caption(f"This batch: {r['confident_share']:.0%} read confidently, {r['digits_covered']} of "
                                 f"10 digits among them, label entropy {r['label_entropy']:.2f}.")
     if judged:

@@ -1,4 +1,4 @@
-"""Traversals: one latent dimension swept from -3 to +3 with the others held, for both models."""
+"""Traversals: one latent dimension swept over its own test codes' range, the others held, for both models."""
 
 import numpy as np
 import streamlit as st
@@ -6,42 +6,55 @@ import streamlit as st
 from vae import explore, plots
 from vae.data import sprite_factor_features
 
-from .shared import View, keep, kept, split_codes, test_split
+from .shared import View, active_units_of, keep, kept, split_codes, test_split
 
-VALUES = np.linspace(-3, 3, 9)
+QUANTILES = np.linspace(1, 99, 9)  # percent, 1st to 99th: the same 9 quantiles of each dimension's codes, either model
+HOLDS = ("this input's code", "the median test code")  # what the other dimensions are held at
 
 
 def traversals_ui(view: View) -> None:
-    choices = ["the current code", "0"]
-    start = choices.index(kept("traverse_around", choices[0]))
-    around = keep("traverse_around", st.radio("Sweep around", choices, start, horizontal=True, key="traverse_around"))
-    around_code = around == "the current code"
-    st.caption("Each row varies one dimension over −3 … +3 (9 steps) and keeps the others fixed. VAE rows are "
-               "sorted by the dimension's average KL on the test split: a dimension with no KL carries no "
-               "information and moves nothing. AE rows are sorted by how widely the codes spread.")
+    start = HOLDS.index(kept("traverse_hold", HOLDS[0]))
+    hold = keep("traverse_hold", st.radio("Hold the other dimensions at", HOLDS, start, horizontal=True,
+                                          key="traverse_hold"))
+    st.caption("Each row sets one dimension to 9 values, from the 1st to the 99th percentile of that dimension's "
+               f"codes over the test split (the AE's z, the VAE's mu), and holds the others at {hold}. So each "
+               "model is swept over the range its own codes use. VAE rows are sorted by the dimension's average "
+               "KL on the test split: a collapsed dimension carries no information, its codes barely vary, and it "
+               "moves nothing. AE rows are sorted by how wide that range is.")
     cols = st.columns(2)
-    for col, model, base in ((cols[0], view.ae, view.ae_z), (cols[1], view.vm, view.mu)):
+    for col, model, code in ((cols[0], view.ae, view.ae_z), (cols[1], view.vm, view.mu)):
+        codes, _ = split_codes(model)
+        base = code if hold == HOLDS[0] else np.median(codes, axis=0)
         with col:
             st.markdown(f"**{'AE' if model is view.ae else 'VAE'}** ({model.card.name})")
-            for d, label in traversal_rows(model):
-                codes = explore.traversal_codes(base if around_code else np.zeros_like(base), d, VALUES, around_code)
-                st.image(plots.image_grid(explore.decode(model, codes), cols=len(VALUES), size=48), caption=label)
+            for d, values, label in traversal_rows(model):
+                images = explore.decode(model, explore.traversal_codes(base, d, values, around_base=False))
+                # drawn large and shrunk to the column, so that every row is as wide, whatever its caption
+                st.image(plots.image_grid(images, cols=len(values), size=96), caption=label, width="stretch")
 
 
-def traversal_rows(model) -> list[tuple[int, str]]:
-    """(dimension, caption) in display order for one model."""
-    mu, _ = split_codes(model)
-    card = model.card
+def traversal_rows(model) -> list[tuple[int, np.ndarray, str]]:
+    """(dimension, the 9 values it is set to, caption) in display order for one model."""
+    codes, _ = split_codes(model)
+    sweep = np.percentile(codes, QUANTILES, axis=0)  # (9, D)
+    active = active_units_of(model)
     factors = factor_names(model)
-    if card.kind == "vae":
-        kl = np.asarray(card.metrics["kl_per_dim_nats"])
+    if model.card.kind == "vae":
+        kl = np.asarray(model.card.metrics["kl_per_dim_nats"])
         order = np.argsort(-kl)
-        labels = {d: f"z{d}: average KL {kl[d]:.2f} nats" for d in order}
     else:
-        spread = mu.std(axis=0)
-        order = np.argsort(-spread)
-        labels = {d: f"z{d}: codes spread ±{spread[d]:.2f}" for d in order}
-    return [(int(d), labels[d] + (f"; moves {factors[d]}" if factors else "")) for d in order]
+        order = np.argsort(-(sweep[-1] - sweep[0]))
+    rows = []
+    for d in (int(d) for d in order):
+        lo, hi = (f"{v:+.1f}".replace("-", "−") for v in (sweep[0, d], sweep[-1, d]))
+        said = [f"z{d}: 1st–99th percentile of the test codes, {lo} … {hi}"]
+        if model.card.kind == "vae":
+            said.append(f"collapsed: average KL {kl[d]:.2f} nats, moves nothing" if not active[d]
+                        else f"average KL {kl[d]:.2f} nats")
+        if factors and active[d]:
+            said.append(f"moves {factors[d]}")
+        rows.append((d, sweep[:, d], "; ".join(said)))
+    return rows
 
 
 def factor_names(model) -> list[str] | None:

@@ -46,21 +46,23 @@ def test_presenter_kl_step_has_live_sliders_and_kl():
 
 
 def test_log_sigma_figures_match_the_analytic_gradients():
-    for row in lessons.side_note_table():
-        s = row["sigma"]
-        if s > 1e-30:  # float32 still holds sigma
-            expected_kl = 0.5 * (s**2 - 2 * np.log(s) - 1)
-            assert row["KL, sigma output"] == pytest.approx(expected_kl, rel=1e-5, abs=1e-6)
-            assert row["gradient, sigma output"] == pytest.approx(s - 1 / s, rel=1e-4, abs=1e-6)
-            assert row["KL, log sigma output"] == pytest.approx(expected_kl, rel=1e-5, abs=1e-6)
-            assert row["gradient, log sigma output"] == pytest.approx(s**2 - 1, rel=1e-5, abs=1e-6)
-    by_sigma = {r["sigma"]: r for r in lessons.side_note_table()}
-    assert by_sigma[1e-50]["KL, sigma output"] == np.inf  # 1e-50 underflows to 0 in float32: log 0
-    assert np.isfinite(by_sigma[1e-50]["KL, log sigma output"]) and by_sigma[1e-50]["gradient, log sigma output"] == -1
-    assert np.isnan(by_sigma[-0.1]["KL, sigma output"])  # a linear output can go negative
+    table = lessons.side_note_table()
+    for meaning, columns in table.items():
+        for o, s, log_s, kl, gradient in zip(*(columns[k] for k in ("output", "sigma", "log sigma", "KL", "gradient"))):
+            if s > 1e-30:  # float32 still holds sigma
+                expected_kl = 0.5 * (s**2 - 2 * np.log(s) - 1)
+                assert kl == pytest.approx(expected_kl, rel=1e-5, abs=1e-6), (meaning, o)
+                assert log_s == pytest.approx(np.log(s), rel=1e-5, abs=1e-6)
+                # dKL/dsigma = sigma - 1/sigma; dKL/dlog sigma = sigma^2 - 1
+                expected = s - 1 / s if meaning == "sigma" else s**2 - 1
+                assert gradient == pytest.approx(expected, rel=1e-4, abs=1e-6), (meaning, o)
+    row = {o: i for i, o in enumerate(lessons.OUTPUTS)}
+    assert table["sigma"]["KL"][row[0.0]] == np.inf  # log 0
+    assert np.isnan(table["sigma"]["KL"][row[-0.1]])  # a linear output can go negative
+    assert table["log_sigma"]["gradient"][row[-50.0]] == -1  # sigma = e^-50, near 0: the gradient is -1
     sigma, grad_sigma, grad_log = lessons.gradient_curves()
-    np.testing.assert_allclose(grad_sigma, np.abs(sigma - 1 / sigma), rtol=1e-4)
-    np.testing.assert_allclose(grad_log, np.abs(sigma**2 - 1), rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(grad_sigma, sigma - 1 / sigma, rtol=1e-4)
+    np.testing.assert_allclose(grad_log, sigma**2 - 1, rtol=1e-4, atol=1e-6)
 
 
 def test_formula_panel_shows_this_inputs_terms():
@@ -125,8 +127,8 @@ def test_training_queue_makes_the_second_training_wait():
 
 def test_live_training_on_a_tiny_budget_gives_a_pair_that_learned():
     history = {"ae": [], "vae": []}
-    pair = train_pair("digits", 2, 1.0, epochs=8, budget=30,
-                      on_epoch=lambda kind, e, stats: history[kind].append(stats))
+    pair, _ = train_pair("digits", 2, 1.0, epochs=8, budget=30,
+                         on_epoch=lambda kind, e, planned, stats: history[kind].append(stats))
     for kind in ("ae", "vae"):
         assert history[kind][-1]["loss"] < history[kind][0]["loss"]
         assert pair[kind].card.metrics["examples"] == 360
@@ -154,8 +156,9 @@ def test_training_from_the_page_explores_the_new_pair_and_writes_nothing():
 
 
 def test_live_training_offers_mnist_within_the_budget():
-    pair = train_pair("mnist", 2, 1.0, epochs=2, budget=60, on_epoch=lambda kind, e, stats: None)
+    pair, _ = train_pair("mnist", 2, 1.0, epochs=2, budget=60, on_epoch=lambda kind, e, planned, stats: None)
     for kind in ("ae", "vae"):
         card = pair[kind].card
-        assert card.dataset == "mnist" and card.image_shape == (1, 28, 28) and card.metrics["examples"] == 2000
+        assert card.dataset == "mnist" and card.image_shape == (1, 28, 28) and card.metrics["examples"] == 10_000
         assert card.training["epochs_run"] == 2
+        assert (card.training["train_examples"], card.training["train_split_examples"]) == (10_000, 60_000)

@@ -82,10 +82,13 @@ def test_interpolation_rows_start_and_end_at_each_inputs_decoding():
 
 def test_ladder_table_is_the_evaluate_figures():
     at = open_panel(start("digits, D=8"), "Beta ladder")
-    (table,) = [read_table(m.value) for m in at.markdown if m.value.startswith("| model |")]
+    (table,) = [read_table(m.value) for m in at.markdown if m.value.startswith("| beta |")]
     cards = {c.name: c for c in vae.list_pretrained()}
-    assert table["model"] == ["digits-vae-z8", "digits-vae-z8-from-ae", "digits-vae-z8-b0.1", "digits-vae-z8-b4"]
-    for i, name in enumerate(table["model"]):
+    assert table["beta"] == ["0.1", "1", "1, from the AE", "4"]  # short rows, up the ladder
+    names = ["digits-vae-z8-b0.1", "digits-vae-z8", "digits-vae-z8-from-ae", "digits-vae-z8-b4"]
+    said = " ".join(c.value for c in at.caption)
+    for i, name in enumerate(names):
+        assert f"beta {table['beta'][i]} is {name}" in said  # the caption names each row's model
         m = cards[name].metrics  # equal to `evaluate` by test_pretrained
         shown = (table["KL"][i], table["reconstruction"][i], table["-ELBO"][i])
         assert shown == tuple(f"{m[k]:.2f}" for k in ("kl_nats", "reconstruction_nats", "neg_elbo_nats"))
@@ -157,8 +160,8 @@ def test_traversal_rows_sorted_by_kl_and_sprites_name_their_factor():
     from panels.traversals import traversal_rows
 
     rows = traversal_rows(vae.load_pretrained("digits-vae-z8"))
-    kl = [float(label.split("KL ")[1].split(" ")[0]) for _, label in rows]
+    kl = [float(label.split("KL ")[1].split(" ")[0]) for _, _, label in rows]
     assert kl == sorted(kl, reverse=True) and len(rows) == 8
     sprite_rows = traversal_rows(vae.load_pretrained("sprites-vae-z6"))
-    top = sprite_rows[0][1]
+    top = sprite_rows[0][2]
     assert "moves" in top and any(f in top for f in ("x most", "y most", "scale most"))

@@ -74,25 +74,27 @@ def png_data_uri(image: np.ndarray) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
-def manifold_figure(grid_image: np.ndarray, extent, points: np.ndarray, labels: np.ndarray, label_names,
-                    title: str = "", height: int = 520) -> go.Figure:
+def manifold_figure(grid_image: np.ndarray, extent, points: np.ndarray | None = None, labels: np.ndarray | None = None,
+                    label_names=(), title: str = "", height: int = 520) -> go.Figure:
     """A 2-D decoder's output over its latent plane (grid_image spanning extent = (x0, x1, y0, y1)),
-    with the data's codes (N, 2) scattered over it, coloured by label."""
+    and, if points (N, 2) are given, the data's codes scattered over it, coloured by label."""
     x0, x1, y0, y1 = extent
-    traces = [{
+    traces = [] if points is None else [{
         "type": "scatter", "mode": "markers", "name": str(name),
         "x": points[labels == k, 0], "y": points[labels == k, 1],
-        "marker": {"size": 5, "color": PALETTE[k % len(PALETTE)], "opacity": 0.8,
-                   "line": {"width": 0.5, "color": "white"}},
+        "marker": {"size": 4, "color": PALETTE[k % len(PALETTE)], "opacity": 0.6},
         "hovertemplate": f"label {name}<br>(%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
     } for k, name in enumerate(label_names) if (labels == k).any()]
     return figure(traces, {
         "title": {"text": title, "font": {"size": 16}}, "height": height, "font": FONT,
         "images": [{"source": png_data_uri(grid_image), "xref": "x", "yref": "y", "x": x0, "y": y1,
                     "sizex": x1 - x0, "sizey": y1 - y0, "sizing": "stretch", "layer": "below"}],
-        "xaxis": {"title": {"text": "z0"}, "range": [x0, x1], "showgrid": False, "zeroline": False},
+        # constrain "domain": the plot shrinks (towards the title) to keep z0 and z1 at one scale, so the
+        # axes end where the tiles do
+        "xaxis": {"title": {"text": "z0"}, "range": [x0, x1], "showgrid": False, "zeroline": False,
+                  "constrain": "domain"},
         "yaxis": {"title": {"text": "z1"}, "range": [y0, y1], "showgrid": False, "zeroline": False,
-                  "scaleanchor": "x"},
+                  "scaleanchor": "x", "constrain": "domain", "constraintoward": "top"},
         "margin": {"l": 50, "r": 10, "t": 40, "b": 40}, "legend": {"itemsizing": "constant"},
     })
 
@@ -100,31 +102,40 @@ def manifold_figure(grid_image: np.ndarray, extent, points: np.ndarray, labels: 
 def rate_distortion_figure(models: list[dict], current: str | None = None, reference: float | None = None,
                            height: int = 420) -> go.Figure:
     """One point per model: KL (rate) against reconstruction (distortion), test-split means in
-    nats per example. models: dicts with name, kl, reconstruction; the current one is starred.
-    reference: the AE's reconstruction, drawn as a line (an AE has no KL term to place it by)."""
+    nats per example. models: dicts with name, label (written beside the point), kl, reconstruction;
+    the current one is starred. reference: the AE's reconstruction, drawn as a line and named in the
+    legend (an AE has no KL term to place it by), where no point can cover its name."""
     traces = [{
-        "type": "scatter", "mode": "markers+text", "name": m["name"], "showlegend": False,
-        "x": [m["kl"]], "y": [m["reconstruction"]], "text": [m["name"]],
-        "textposition": "top right" if i % 2 else "bottom right", "cliponaxis": False,
+        "type": "scatter", "mode": "markers", "name": m["name"], "showlegend": False,
+        "x": [m["kl"]], "y": [m["reconstruction"]], "cliponaxis": False,
         "marker": {"size": 20, "symbol": "star", "color": "gold", "line": {"color": "black", "width": 1}}
         if m["name"] == current else {"size": 11, "color": "#1f77b4", "line": {"color": "black", "width": 1}},
         "hovertemplate": f"{m['name']}<br>KL %{{x:.2f}} nats<br>reconstruction %{{y:.2f}} nats<extra></extra>",
-    } for i, m in enumerate(models)]
-    top_kl = max([m["kl"] for m in models] + [1.0])
-    shapes = [] if reference is None else [{
-        "type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": reference, "y1": reference,
-        "line": {"color": "#d62728", "dash": "dot", "width": 2},
-    }]
-    notes = [] if reference is None else [{
-        "xref": "paper", "x": 0.01, "y": reference, "text": "AE (no KL term)", "showarrow": False,
-        "xanchor": "left", "yanchor": "bottom", "font": {"color": "#d62728"},
-    }]
+    } for m in models]
+    kls = [m["kl"] for m in models]
+    notes = []
+    for m in models:  # each label above its point, clear of a star (20 px wide), away from its nearest neighbour
+        nearest = min((k for k in kls if k != m["kl"]), key=lambda k: abs(k - m["kl"]), default=m["kl"] - 1)
+        left = nearest > m["kl"]
+        notes.append({"x": m["kl"], "y": m["reconstruction"], "text": m["label"], "showarrow": False,
+                      "xanchor": "right" if left else "left", "xshift": -14 if left else 14, "yanchor": "bottom",
+                      "yshift": 6, "bgcolor": "rgba(255,255,255,0.85)"})
+    top_kl = max(kls + [1.0])
+    ys = [m["reconstruction"] for m in models] + ([] if reference is None else [reference])
+    pad = 0.15 * (max(ys) - min(ys)) + 0.5  # room for the labels above the highest point
+    if reference is not None:
+        traces.append({
+            "type": "scatter", "mode": "lines", "name": f"AE (no KL term): {reference:.2f}",
+            "x": [-0.05 * top_kl, 1.3 * top_kl], "y": [reference, reference], "hoverinfo": "skip",
+            "line": {"color": "#d62728", "dash": "dot", "width": 2},
+        })
     return figure(traces, {
-        "shapes": shapes, "annotations": notes,
+        "annotations": notes,
         "title": {"text": "Rate against distortion (test split, nats per example)", "font": {"size": 16}},
-        "height": height, "font": FONT, "margin": {"l": 60, "r": 20, "t": 50, "b": 50},
-        "xaxis": {"title": {"text": "KL (rate)"}, "range": [-0.05 * top_kl, 1.45 * top_kl]},
-        "yaxis": {"title": {"text": "reconstruction (distortion)"}},
+        "height": height, "font": FONT, "margin": {"l": 60, "r": 20, "t": 50, "b": 90},
+        "xaxis": {"title": {"text": "KL (rate)"}, "range": [-0.05 * top_kl, 1.3 * top_kl]},
+        "yaxis": {"title": {"text": "reconstruction (distortion)"}, "range": [min(ys) - pad / 2, max(ys) + pad]},
+        "legend": {"orientation": "h", "x": 0, "y": -0.22, "yanchor": "top"},
     })
 
 
@@ -149,18 +160,20 @@ def kl_terms_figure(terms: dict[str, np.ndarray], kl: np.ndarray, height: int = 
 
 
 def side_note_figure(sigma: np.ndarray, grad_sigma: np.ndarray, grad_log: np.ndarray, height: int = 380) -> go.Figure:
-    """|dKL/d output| against sigma, log-log, for a network that outputs sigma and one that outputs log sigma."""
+    """|dKL/d output| against sigma, log-log, for a network that outputs sigma and one that outputs log sigma
+    (grad_sigma, grad_log: the signed gradients at sigma). sigma falls from left to right."""
     lines = [
-        {"type": "scatter", "mode": "lines", "name": "output sigma: |sigma − 1/sigma|", "x": sigma, "y": grad_sigma,
-         "line": {"color": "#d62728", "width": 3}},
-        {"type": "scatter", "mode": "lines", "name": "output log sigma: |sigma² − 1|", "x": sigma, "y": grad_log,
-         "line": {"color": "#1f77b4", "width": 3}},
+        {"type": "scatter", "mode": "lines", "name": "output sigma: |sigma − 1/sigma|", "x": sigma,
+         "y": np.abs(grad_sigma), "line": {"color": "#d62728", "width": 3}},
+        {"type": "scatter", "mode": "lines", "name": "output log sigma: |sigma² − 1|", "x": sigma,
+         "y": np.abs(grad_log), "line": {"color": "#1f77b4", "width": 3}},
     ]
     return figure(lines, {
         "height": height, "font": FONT, "margin": {"l": 60, "r": 10, "t": 40, "b": 50},
-        "title": {"text": "How steep the KL is for the optimiser, as sigma → 0", "font": {"size": 16}},
-        "xaxis": {"type": "log", "title": {"text": "sigma"}, "autorange": "reversed"},
-        "yaxis": {"type": "log", "title": {"text": "|dKL / d output|"}},
+        "title": {"text": "How steep the KL is for the optimiser (mu = 0)", "font": {"size": 16}},
+        "xaxis": {"type": "log", "title": {"text": "sigma (falling to the right)"}, "autorange": "reversed",
+                  "exponentformat": "power"},
+        "yaxis": {"type": "log", "title": {"text": "|dKL / d output|"}, "exponentformat": "power"},
         "legend": {"orientation": "h", "y": -0.2},
     })
 

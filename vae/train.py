@@ -51,6 +51,7 @@ class TrainConfig:
     init_from: str | None = None  # a trained AE (shipped name or .safetensors path) to convert
     data_root: str | None = None  # the folder of IDX files, for dataset "idx"
     name: str | None = None
+    train_size: int | None = None  # train on a seeded sample of this many training images; None: all of them
 
     @property
     def model_name(self) -> str:
@@ -87,20 +88,35 @@ def initial_model(cfg: TrainConfig, image_shape) -> LatentModel:
     return model
 
 
+def training_images(cfg: TrainConfig) -> tuple[torch.Tensor, int]:
+    """The images to train on (N, C, H, W) and the size of the training split they come from: the
+    whole split, or a seeded sample of cfg.train_size images of it (in the split's order). Only the
+    sample outlives this call: MNIST's 60,000 training images (188 MB) are not kept while training."""
+    images = load_dataset(cfg.dataset, "train", root=cfg.data_root).images
+    if cfg.train_size is None or cfg.train_size >= len(images):
+        return images, len(images)
+    keep = torch.randperm(len(images), generator=torch.Generator().manual_seed(cfg.seed))[: cfg.train_size]
+    return images[keep.sort().values], len(images)
+
+
 def train(cfg: TrainConfig, progress: bool = True, on_epoch=None, max_seconds: float | None = None) -> LatentModel:
-    """Adam on batch means of reconstruction + beta * KL. on_epoch(epoch, stats) after each epoch;
-    with max_seconds, training stops after the epoch that passes it (card.training says when)."""
+    """Adam on batch means of reconstruction + beta * KL. on_epoch(epoch, stats) after each epoch, with
+    stats the epoch's means (loss, reconstruction, kl: nats per example) and its wall time (seconds);
+    training stops there if it returns True. With max_seconds, training stops after the epoch that
+    passes it. card.training says how many epochs ran, and on how many of the split's images."""
     if cfg.data_root:  # the card records where the data is, so evaluate finds it from any folder
         cfg = replace(cfg, data_root=str(Path(cfg.data_root).resolve()))
-    data = load_dataset(cfg.dataset, "train", root=cfg.data_root)
-    model = initial_model(cfg, data.image_shape).train()
+    x_all, split_size = training_images(cfg)
+    n = len(x_all)
+    model = initial_model(cfg, x_all.shape[1:]).train()
+    model.card.training |= {"train_examples": n, "train_split_examples": split_size}
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     order = torch.Generator().manual_seed(cfg.seed)  # batch order
     noise = torch.Generator().manual_seed(cfg.seed + 1)  # eps of the VAE
-    x_all, n = data.images, len(data)
     bar = tqdm(range(cfg.epochs), desc=cfg.model_name, disable=not progress, unit="epoch")
     start = time.perf_counter()
     for epoch in bar:
+        epoch_start = time.perf_counter()
         sums = torch.zeros(3)
         for idx in torch.randperm(n, generator=order).split(cfg.batch_size):
             terms = batch_loss(model, x_all[idx], cfg.beta, generator=noise)
@@ -110,9 +126,9 @@ def train(cfg: TrainConfig, progress: bool = True, on_epoch=None, max_seconds: f
             sums += torch.stack([t.detach() for t in terms]) * len(idx)
         stats = dict(zip(("loss", "reconstruction", "kl"), (sums / n).tolist()))
         bar.set_postfix({k: f"{v:.2f}" for k, v in stats.items()})
-        if on_epoch:
-            on_epoch(epoch, stats)
         model.card.training["epochs_run"] = epoch + 1
+        if on_epoch and on_epoch(epoch, stats | {"seconds": time.perf_counter() - epoch_start}):
+            break
         if max_seconds is not None and time.perf_counter() - start > max_seconds:
             break
     return model.eval()
