@@ -28,7 +28,7 @@ def traversals_ui(view: View) -> None:
         with col:
             st.markdown(f"**{'AE' if model is view.ae else 'VAE'}** ({model.card.name})")
             for d, values, label in traversal_rows(model):
-                images = explore.decode(model, explore.traversal_codes(base, d, values, around_base=False))
+                images = explore.decode(model, explore.traversal_codes(base, d, values))
                 # drawn large and shrunk to the column, so that every row is as wide, whatever its caption
                 st.image(plots.image_grid(images, cols=len(values), size=96), caption=label, width="stretch")
 

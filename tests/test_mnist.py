@@ -103,3 +103,15 @@ def test_an_upload_becomes_a_centred_mnist_digit():
     r, c = np.indices(a.shape)
     centre = np.array([(r * a).sum(), (c * a).sum()]) / a.sum()
     np.testing.assert_allclose(centre, [13.5, 13.5], atol=0.5)  # centred by its mass
+
+
+def test_the_training_split_is_not_kept_in_memory_the_test_split_is():
+    """A server holds the 10,000 test digits (every page reads them) but not the 60,000 training digits
+    (188 MB as floats) after a training has let them go."""
+    import gc
+    import weakref
+
+    train = weakref.ref(load_dataset("mnist", "train").images)
+    gc.collect()
+    assert train() is None
+    assert load_dataset("mnist", "test") is load_dataset("mnist", "test")

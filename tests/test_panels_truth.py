@@ -108,7 +108,7 @@ def test_each_model_is_swept_over_the_same_quantiles_of_its_own_codes_and_says_s
         assert number(lo) == pytest.approx(values[0], abs=0.05) and number(hi) == pytest.approx(values[-1], abs=0.05)
     if model.card.kind == "ae":  # its codes reach far beyond ±3, where the old sweep stopped
         assert max(np.abs(values).max() for _, values, _ in rows) > 5
-    codes_swept = explore.traversal_codes(codes[0], rows[0][0], rows[0][1], around_base=False)
+    codes_swept = explore.traversal_codes(codes[0], rows[0][0], rows[0][1])
     np.testing.assert_allclose(codes_swept[:, rows[0][0]], rows[0][1])  # absolute values, not offsets
 
 

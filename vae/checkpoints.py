@@ -178,7 +178,7 @@ def manifest_entry(model: LatentModel, path: Path) -> dict:
 
 # ---- a folder of the user's own models ----------------------------------------------------------
 
-RECIPE = ("seed", "epochs", "batch_size", "lr")  # training settings an AE and its VAEs share
+RECIPE = ("seed", "epochs", "batch_size", "lr", "train_size")  # training settings an AE and its VAEs share
 
 
 @dataclass(frozen=True)

@@ -76,11 +76,9 @@ def interpolation_codes(z0: np.ndarray, z1: np.ndarray, steps: int, spherical: b
     return interpolate(_t(z0).double(), _t(z1).double(), steps, spherical).numpy()
 
 
-def traversal_codes(base: np.ndarray, dim: int, values: np.ndarray, around_base: bool = True) -> np.ndarray:
-    """(S, D) copies of base with dimension dim set to base[dim] + values (or to values)."""
-    base = _t(base).double()
-    values = _t(values).double() + (base[dim] if around_base else 0)
-    return traversal(base, dim, values).numpy()
+def traversal_codes(base: np.ndarray, dim: int, values: np.ndarray) -> np.ndarray:
+    """(S, D) copies of base with dimension dim set to each of values (S,)."""
+    return traversal(_t(base).double(), dim, _t(values).double()).numpy()
 
 
 def decode_grid(model: LatentModel, extent: tuple[float, float, float, float], n: int) -> np.ndarray:
