@@ -6,7 +6,6 @@ a time. Numbers come from vae.explore, figures from vae.plots.
 """
 
 import functools
-import hashlib
 import os
 import time
 from urllib.parse import urlencode
@@ -19,6 +18,7 @@ import vae
 from panels import link, live, network
 from panels.conversion import conversion_ui
 from panels.formula import formula_ui
+from panels.inputs import gallery_ui, input_ui
 from panels.interpolation import interpolation_ui
 from panels.ladder import ladder_ui
 from panels.latent_map import latent_map_ui
@@ -40,7 +40,6 @@ from panels.stochastic import stochastic_ui
 from panels.training import trained_label, training_ui
 from panels.traversals import traversals_ui
 from vae import explore
-from vae.data import MAX_UPLOAD_BYTES
 
 torch.set_num_threads(1)  # one request's tiny models gain nothing from threads; a class shares 2 cores
 
@@ -138,6 +137,7 @@ def read_link_choices() -> list[str]:
         variants_of=lambda label: [c.name for c in vaes_like(pairs[label])],
         test_size_of=lambda label: len(test_split(pairs[label])),
         panels=list(PANELS), steps=len(STEPS),
+        is_drawing=lambda label, text: live.drawing_input(text, pairs[label]) is not None,
     )
     st.session_state.update(good)
     st.session_state.scroll_to_panel = "panel" in good and not good.get("presenter")
@@ -170,6 +170,8 @@ def write_link(view: View) -> str:
     else:
         choices["panel"] = st.session_state.get("panel")
     choices["index"] = st.session_state.get("index", 0)
+    if st.session_state.get("source") == "drawing":
+        choices["draw"] = st.session_state.drawing
     if st.session_state.get("source") == "upload":  # the link opens the test image, at its own encoding
         params = link.canonical(choices, view.mu0, view.sigma0, view.mu0, view.sigma0)
     else:
@@ -222,89 +224,6 @@ def pair_ui():
         st.error(f"This model cannot be used: {e}. The other models still work: choose one in the sidebar.",
                  icon=":material/error:")
         st.stop()
-
-
-def use_test_image() -> None:
-    """A test image chosen: it is the input, and an upload listed beside it goes."""
-    if st.session_state.get("source") == "upload":
-        st.session_state.upload_gen = st.session_state.get("upload_gen", 0) + 1  # a fresh, empty uploader
-    st.session_state.update(source="test", upload_error=None)
-
-
-def pick_random(n: int) -> None:
-    st.session_state.index = int(np.random.default_rng().integers(n))
-    use_test_image()
-
-
-def take_upload(key: str, card) -> None:
-    """A file dropped on the uploader: the input if it converts; else refused with the reason beside the
-    uploader and taken off it, and the input stays what it was."""
-    upload = st.session_state.get(key)
-    if upload is None:  # the file was taken away: back to the test image
-        st.session_state.source = "test"
-        return
-    try:
-        vae.image_from_bytes(upload.getvalue(), card)
-    except vae.InputError as e:
-        was = st.session_state.get("input_caption", "the test image")
-        st.session_state.upload_error = f"{upload.name} was not used: {e} The input is still {was}."
-        st.session_state.upload_gen = st.session_state.get("upload_gen", 0) + 1  # a fresh, empty uploader
-        return
-    st.session_state.update(source="upload", upload_error=None, upload_file=(upload.name, upload.getvalue()))
-
-
-def converted_upload(card) -> tuple[np.ndarray, str, str]:
-    """The last upload taken, converted like card's dataset: once per file and dataset."""
-    name, data = st.session_state.upload_file
-    made_for = (hashlib.sha256(data).hexdigest()[:16], card.dataset, tuple(card.image_shape))
-    kept = st.session_state.get("upload_input")
-    if kept is None or kept[0] != made_for:
-        x = vae.image_from_bytes(data, card)[0].numpy()  # raises InputError with the reason
-        kept = (made_for, (x, f"upload: {name}", f"upload:{made_for[0]}"))
-        st.session_state.upload_input = kept
-    return kept[1]
-
-
-def input_ui(card) -> tuple[np.ndarray, str, str]:
-    """The input image (C, H, W), a caption, and an id that changes when the input does: the source last
-    chosen, a test image (its number, or Random) or an upload."""
-    data = test_split(card)
-    st.sidebar.subheader("Input")
-    if st.session_state.get("index", 0) >= len(data):
-        st.session_state.index = 0
-    index = st.sidebar.number_input("Test image #", 0, len(data) - 1, key="index", step=1, on_change=use_test_image)
-    st.sidebar.button("Random test image", key="random", on_click=pick_random, args=(len(data),),
-                      icon=":material/casino:")
-    key = f"upload_{st.session_state.get('upload_gen', 0)}"
-    st.sidebar.file_uploader(
-        "…or upload an image", key=key, on_change=take_upload, args=(key, card),
-        help="A photo or scan of one digit (or shape), converted like the dataset: grayscale, light ink on dark, "
-             "cropped and resized.")
-    st.sidebar.caption(f"PNG, JPEG, BMP, GIF or WebP, up to {MAX_UPLOAD_BYTES >> 20} MB; large photos "
-                       "are scaled down.")
-    if st.session_state.get("upload_error"):
-        st.sidebar.error(st.session_state.upload_error, icon=":material/error:")
-    label = data.label_names[data.labels[index]]
-    test = data.images[index].numpy(), f"test #{index} ({label})", f"{card.dataset}:{index}"
-    if st.session_state.get("source") == "upload":
-        try:
-            return converted_upload(card)
-        except vae.InputError as e:  # usable for the pair it came with, not for this one
-            st.sidebar.error(f"{st.session_state.upload_file[0]}: {e} The input is {test[1]}.", icon=":material/error:")
-    return test
-
-
-def gallery_ui(card) -> None:
-    gallery = st.sidebar.expander("Gallery: the first test images", key="gallery", on_change="rerun")
-    if gallery.open:  # drawn only when opened: a first visit need not wait for it
-        with gallery:
-            st.caption("Click a digit to make it the input.")
-            live.gallery_ui(test_split(card), st.session_state.get("index", 0), on_pick=pick_test_image)
-
-
-def pick_test_image(index: int) -> None:
-    st.session_state.index = index
-    use_test_image()
 
 
 # ---- the explorer: everything a slider move changes reruns here, and only here -----------------------
@@ -372,7 +291,7 @@ def main() -> None:
     if notices:
         st.warning("Parts of this link could not be used and fell back to defaults: " + "; ".join(notices) + ".",
                    icon=":material/link_off:")
-    enc = Encoded(x, caption, ae, vm, explore.encode(ae, x)[0], mu0, sigma0)
+    enc = Encoded(x, caption, input_id, ae, vm, explore.encode(ae, x)[0], mu0, sigma0)
     if st.session_state.get("presenter"):
         presenter(enc)
     else:
@@ -383,4 +302,6 @@ def main() -> None:
 @st.fragment
 @timed
 def presenter(enc: Encoded) -> None:
+    if st.session_state.get("source") == "drawing" and enc.input_id != f"drawing:{st.session_state.drawing}":
+        st.rerun()  # the encoding step's pad, inside this fragment, drew a new input: the whole page reads it
     write_link(presenter_ui(enc))

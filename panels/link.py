@@ -10,22 +10,24 @@ import math
 import re
 
 MAX_VALUE_LENGTH = 64
-CHOICE_KEYS = ("pair", "vae", "index", "seed", "panel", "presenter", "step")
+MAX_DRAWING_LENGTH = 1024  # a drawn input, 4 bits a pixel: 523 characters for MNIST, 683 for a sprite
+CHOICE_KEYS = ("pair", "vae", "index", "seed", "panel", "presenter", "step", "draw")
 CODE_KEY = re.compile(r"^(mu|sigma)_(\d{1,3})$")
 
 
 def read_choices(params: dict, pairs: dict, variants_of, test_size_of, panels, steps: int,
-                 default_pair: str | None = None):
+                 default_pair: str | None = None, is_drawing=lambda label, text: False):
     """Checks the URL's choices. pairs: slug -> pair label; variants_of(label) -> VAE names;
-    test_size_of(label) -> test-split size; without a usable pair, vae and index are checked
-    against default_pair. Returns ({session key: value}, [notice])."""
+    test_size_of(label) -> test-split size; is_drawing(label, text): whether text is a drawn input for
+    the pair; without a usable pair, vae, index and draw are checked against default_pair.
+    Returns ({session key: value}, [notice])."""
     good, bad = {}, []
     unknown = [k for k in params if k not in CHOICE_KEYS and not CODE_KEY.match(k)]
     if unknown:
         bad.append(f"unknown {', '.join(sorted(unknown)[:5])}")
     values = {k: str(params[k]) for k in CHOICE_KEYS if k in params}
     for key, value in list(values.items()):
-        if len(value) > MAX_VALUE_LENGTH:
+        if len(value) > (MAX_DRAWING_LENGTH if key == "draw" else MAX_VALUE_LENGTH):
             bad.append(f"{key} (too long)")
             del values[key]
     label = pairs.get(values.get("pair", ""))
@@ -53,6 +55,11 @@ def read_choices(params: dict, pairs: dict, variants_of, test_size_of, panels, s
             good["panel"] = values["panel"]
         else:
             bad.append(f"panel {values['panel']!r} (no such panel)")
+    if "draw" in values:
+        if label is not None and is_drawing(label, values["draw"]):
+            good |= {"drawing": values["draw"], "source": "drawing"}
+        else:
+            bad.append("draw (not a drawing for this pair)")
     if "presenter" in values:
         if values["presenter"] in ("0", "1"):
             good["presenter"] = values["presenter"] == "1"

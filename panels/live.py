@@ -11,9 +11,12 @@ the same name and fields in its module). Code, weights, the input and test codes
 browser fetches over HTTP and caches (panels/files.py).
 """
 
+import base64
+import binascii
 import functools
 import json
 import math
+import re
 from dataclasses import fields
 from typing import Literal, TypedDict
 
@@ -21,6 +24,7 @@ import numpy as np
 import streamlit as st
 
 from vae import explore
+from vae.data import conversion
 
 from . import files
 from .shared import Encoded, View, active_units_of, split_codes, test_split
@@ -99,6 +103,7 @@ class ExplorerData(TypedDict):
     collapsed: list[bool]  # (D,)
     average_kl: list[float]  # (D,) nats, over the test split
     parts: Parts
+    drawing_seq: int  # the last drawing the server has heard (the pad counts them)
 
 
 class SamplesData(TypedDict):
@@ -128,6 +133,17 @@ class GalleryData(TypedDict):
     captions: list[str]  # (N,) "test #i (label)"
     shape: list[int]
     chosen: int  # the test image that is the input now, if among them
+
+
+class DrawData(TypedDict):
+    mode: Literal["draw"]
+    server: str
+    shape: list[int]  # (C, H, W) of the dataset's images
+    conversion: dict  # vae.data.conversion(dataset, (H, W)): how a drawing becomes an input
+    pad: int  # the pad's side in its own pixels (it is drawn larger)
+    brush: int  # the pen's width in the pad's pixels: a converted stroke as thick as the dataset's
+    drawing: str | None  # the drawn input the page shows, as a link holds it, if the input is a drawing
+    seq: int  # the last drawing the server has heard
 
 
 class AnchorData(TypedDict):
@@ -238,6 +254,7 @@ def live_ui(view: View, pictures=PICTURES, sliders: bool = True, readouts: bool 
         "collapsed": [not a for a in active_units_of(vm).tolist()],
         "average_kl": vm.card.metrics.get("kl_per_dim_nats", [0.0] * view.dim),
         "parts": {"pictures": list(pictures), "sliders": sliders, "readouts": readouts, "fold": fold, "large": large},
+        "drawing_seq": st.session_state.get("drawing_seq", 0),
     }
     _mount(key, data)
 
@@ -293,6 +310,48 @@ def gallery_ui(data, chosen: int, on_pick, key: str = "gallery_live") -> None:
             on_pick(index)
 
     _mount(key, gallery, on_pick_change=picked)
+
+
+PAD_PX = 112  # the pad's own pixels: 4 per MNIST pixel, and a conversion within a millisecond
+# The pen's width on the pad, so that a drawing fitted to the dataset's frame has its strokes: MNIST's are
+# 2-3 px of 28 (a digit ~80 px tall on the pad, scaled to 20); the 8x8 digits' and the sprites' are broad.
+BRUSH_PX = {"mnist": 9, "idx": 9, "digits": 16, "sprites": 22}
+
+
+def draw_ui(card, on_drawing, key: str = "draw") -> None:
+    """The drawing pad for the dataset of card: the explorer encodes its drawing as it is drawn, and
+    on_drawing(text, seq) hears it when a stroke ends (text: the drawn input as a link holds it)."""
+    _, h, w = card.image_shape
+    drawn = st.session_state.get("drawing") if st.session_state.get("source") == "drawing" else None
+    pad: DrawData = {
+        "mode": "draw", "server": files.SERVER_ID, "shape": list(card.image_shape),
+        "conversion": conversion(card.dataset, (h, w)), "pad": PAD_PX, "brush": BRUSH_PX.get(card.dataset, 9),
+        "drawing": drawn, "seq": st.session_state.get("drawing_seq", 0),
+    }
+
+    def drew() -> None:
+        sent = st.session_state[key]["drawing"] or {}
+        text, seq = sent.get("text"), sent.get("seq")
+        if isinstance(text, str) and isinstance(seq, int) and drawing_input(text, card) is not None:
+            on_drawing(text, seq)
+
+    _mount(key, pad, on_drawing_change=drew)
+
+
+def drawing_input(text: str, card) -> np.ndarray | None:
+    """A drawn input from its link form (base64url, 4 bits a pixel: k / 15), (C, H, W); None if the text is
+    not one for card's image size."""
+    c, h, w = card.image_shape
+    if not isinstance(text, str) or len(text) > 2 * h * w or not re.fullmatch(r"[A-Za-z0-9_-]*", text):
+        return None
+    try:
+        packed = np.frombuffer(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)), dtype=np.uint8)
+    except (ValueError, binascii.Error):
+        return None
+    if len(packed) != (h * w + 1) // 2:
+        return None
+    levels = np.stack([packed >> 4, packed & 15], axis=1).ravel()[: h * w]
+    return np.repeat((levels / 15.0).reshape(1, h, w), c, axis=0).astype(np.float32)
 
 
 def anchor_ui(key: str = "anchor") -> None:

@@ -15,6 +15,7 @@ import streamlit as st
 from vae import explore, plots
 
 from . import live
+from .inputs import take_drawing
 from .prior import prior_ui
 from .shared import Encoded, View
 
@@ -63,13 +64,13 @@ def step_autoencoder(view: View) -> None:
 
 def step_heads(view: View) -> None:
     st.markdown("The first change, **structure**: f becomes two heads, **mu = g(y)** and **log sigma = h(y)**. "
-                "Each dimension d of z is now a Gaussian N(mu_d, sigma_d²). The network outputs log sigma, so "
-                "sigma = exp(h(y)) is always positive.")
-    cols = st.columns(3)
-    cols[0].image(plots.to_pixels(view.x, BIG_PX), caption=f"x: {view.caption}")
-    cols[1].image(plots.to_pixels(explore.decode(view.vm, view.mu0), BIG_PX), caption="the VAE decoding mu alone")
-    cols[2].markdown("**the encoder says**\n\n" + "\n".join(
-        f"- z{d}: mu = {signed(m)}, sigma = {s:.2f}" for d, (m, s) in enumerate(zip(view.mu0, view.sigma0))))
+                "Each dimension d of z is now a Gaussian N(mu_d, sigma_d²); sigma = exp(h(y)) is always positive. "
+                "Draw a digit: the encoder reads it as you draw.")
+    pad, explorer = st.columns([1, 3])
+    with pad:
+        live.draw_ui(view.vm.card, on_drawing=take_drawing, key="draw_step")
+    with explorer:
+        live.live_ui(view, pictures=("input", "vae_mu"), readouts=False, fold=True, large=True, key="live_step")
 
 
 def step_sample(view: View) -> None:
@@ -106,7 +107,7 @@ STEPS = {
     "Add the KL term": step_kl,
     "What the prior buys": step_prior,
 }
-LIVE_STEPS = {"Sample z", "Add the KL term"}  # the steps with sliders
+LIVE_STEPS = {"Add heads g and h", "Sample z", "Add the KL term"}  # the steps with sliders
 STEP_LATENT_DIM = {"What the prior buys": 8}  # at D=2 the AE's prior samples look as good as the VAE's
 
 

@@ -162,6 +162,7 @@ class Encoded:
 
     x: np.ndarray  # (C, H, W) in [0, 1]
     caption: str
+    input_id: str  # "mnist:3", "upload:<sha>", "drawing:<its link form>"
     ae: object
     vm: object
     ae_z: np.ndarray  # (D,) the AE's z = f(y)

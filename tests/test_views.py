@@ -66,7 +66,7 @@ def test_interpolation_rows_start_and_end_at_each_inputs_decoding():
     x0, x1 = data.images[0].numpy(), data.images[1].numpy()
     mu0, sigma0 = explore.encode(vm, x0)
     eps = explore.eps_for(0, 8)
-    view = View(x0, "", ae, vm, explore.encode(ae, x0)[0], mu0, sigma0, mu0, sigma0, 0, eps,
+    view = View(x0, "", "digits:0", ae, vm, explore.encode(ae, x0)[0], mu0, sigma0, mu0, sigma0, 0, eps,
                 explore.z_from(mu0, sigma0, eps))
     rows = interpolation_rows(view, x1, 5)
     assert set(rows) == {"pixels: (1 − t) x₀ + t x₁", "AE z, straight", "AE z, spherical", "VAE mu, straight",

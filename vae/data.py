@@ -269,8 +269,6 @@ MAX_UPLOAD_PIXELS = 64_000_000  # a 48-megapixel phone's photos fit; a decompres
 WORKING_SIDE = 2048  # a photo is scaled to fit this before it is converted: its digit needs far fewer pixels
 MIN_SIDE = 8  # the 8x8 digits are the smallest images here
 BLANK_CONTRAST = 0.04  # of [0, 1]: an image whose darkest and lightest pixels are closer holds no stroke
-CONTENT_MARGIN = {"digits": 0.0, "idx": 0.15, "sprites": None}  # None: keep position, no crop
-MNIST_BOX = 20  # MNIST's digits were scaled to fit 20x20, then centred by mass in 28x28
 
 
 def image_from_bytes(data: bytes, card) -> torch.Tensor:
@@ -336,54 +334,87 @@ def _grayscale(im: Image.Image) -> np.ndarray:
 
 def _like_dataset(gray: np.ndarray, card) -> torch.Tensor:
     c, h, w = card.image_shape
-    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
-    if border.mean() > 0.5:  # dark ink on light paper: the datasets are light ink on dark
-        gray = 1.0 - gray
-    if card.dataset == "mnist" and (h, w) == (28, 28):
-        x = _like_mnist(gray)
-    else:
-        margin = CONTENT_MARGIN.get(card.dataset, 0.0)
-        if margin is not None:
-            gray = _crop_to_content(gray, margin)
-        x = _resized(gray, h, w)
-    if x.max() > 0:
-        x = x / x.max()  # stretch so the strongest stroke is full ink, as in the datasets
+    x = convert(gray, conversion(card.dataset, (h, w)), (h, w))
     return torch.from_numpy(np.repeat(x[None, None], c, axis=1).astype(np.float32))  # (1, C, H, W)
 
 
-def _resized(gray: np.ndarray, h: int, w: int) -> np.ndarray:
-    """(h, w) float32: area-averaged when shrinking (anti-aliased, as a scanner would), bilinear when growing."""
-    shrink = gray.shape[0] >= h and gray.shape[1] >= w
-    im = Image.fromarray((gray * 255).round().astype(np.uint8))
-    resized = im.resize((w, h), Image.Resampling.BOX if shrink else Image.Resampling.BILINEAR)
-    return np.asarray(resized, dtype=np.float32) / 255.0
+# ---- the conversion: an upload, or a drawing, made like the dataset's images ----------------------------
+# One definition, written twice: here, and in panels/live/convert.js for the drawing pad, which converts a
+# drawing as it is drawn. Its settings come from conversion() on both sides; tests hold the two within 1/255.
+
+MNIST_BOX = 20  # MNIST's digits were scaled to fit 20x20, then centred by mass in 28x28
+INK_FLOOR = 0.15  # of the ink's range: shading and grain on paper, not ink
+CROP_LEVEL = 0.2  # of the brightest pixel: what counts as content when a digit is cropped
+CONTENT_MARGIN = {"digits": 0.0, "idx": 0.15}  # the 8x8 digits fill their frame; an IDX set's, like MNIST's, less
 
 
-def _like_mnist(gray: np.ndarray, side: int = 28) -> np.ndarray:
-    """(28, 28) as MNIST's digits were made (LeCun et al.): the paper taken away, the digit's bounding
-    box scaled to fit 20x20 keeping its aspect ratio, and placed so its centre of mass is the centre."""
+def conversion(dataset: str, shape: tuple[int, int]) -> dict:
+    """How an image becomes one of dataset's: {"place": "mnist" | "crop" | "keep", ...its settings}.
+    - mnist: the paper taken away, the digit's box fitted in MNIST_BOX, placed by its centre of mass;
+    - crop: a square around the content, with a margin, resized to the frame;
+    - keep: the whole frame resized, so a sprite keeps its position and size."""
+    if dataset == "mnist" and tuple(shape) == (28, 28):
+        return {"place": "mnist", "box": MNIST_BOX, "ink_floor": INK_FLOOR}
+    if dataset == "sprites":
+        return {"place": "keep"}
+    return {"place": "crop", "margin": CONTENT_MARGIN.get(dataset, 0.0), "level": CROP_LEVEL}
+
+
+def convert(gray: np.ndarray, how: dict, shape: tuple[int, int]) -> np.ndarray:
+    """gray (H, W) in [0, 1] -> (h, w) float64 in [0, 1], light ink on dark, the brightest stroke at 1."""
+    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
+    if border.mean() > 0.5:  # dark ink on light paper: the datasets are light ink on dark
+        gray = 1.0 - gray
+    if how["place"] == "mnist":
+        x = _like_mnist(gray, how, shape[0])
+    else:
+        if how["place"] == "crop":
+            gray = _crop_to_content(gray, how["margin"], how["level"])
+        x = area_resize(gray, *shape)
+    return x / x.max() if x.max() > 0 else x  # the strongest stroke full ink, as in the datasets
+
+
+def area_resize(image: np.ndarray, h: int, w: int) -> np.ndarray:
+    """(h, w): each output pixel the mean of the input over the area it covers, for any scale (a scanner's
+    anti-aliasing when shrinking; blocks with blended edges when growing)."""
+    return _area_weights(h, image.shape[0]) @ image @ _area_weights(w, image.shape[1]).T
+
+
+def _area_weights(n_out: int, n_in: int) -> np.ndarray:
+    """(n_out, n_in): the share of output pixel i's span, [i, i + 1) * n_in / n_out, that input pixel r covers."""
+    scale = n_in / n_out
+    edges = np.arange(n_out + 1) * scale
+    pixels = np.arange(n_in)
+    covered = np.minimum(edges[1:, None], pixels[None, :] + 1) - np.maximum(edges[:-1, None], pixels[None, :])
+    return np.clip(covered, 0, None) / scale
+
+
+def _like_mnist(gray: np.ndarray, how: dict, side: int) -> np.ndarray:
+    """(side, side) as MNIST's digits were made (LeCun et al.): the paper taken away, the digit's bounding
+    box scaled to fit the box keeping its aspect ratio, and placed so its centre of mass is the centre."""
     paper = np.median(gray)  # paper is most of a photo: what is left after it is ink
     ink = np.clip((gray - paper) / max(gray.max() - paper, 1e-6), 0, 1)
-    ink[ink < 0.15] = 0  # shading and grain on the paper
+    ink[ink < how["ink_floor"]] = 0
     ys, xs = np.nonzero(ink)
     if len(ys) == 0:
-        return np.zeros((side, side), dtype=np.float32)
+        return np.zeros((side, side))
     box = ink[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
-    scale = MNIST_BOX / max(box.shape)
-    digit = _resized(box, max(1, round(box.shape[0] * scale)), max(1, round(box.shape[1] * scale)))
+    scale = how["box"] / max(box.shape)
+    digit = area_resize(box, max(1, round(box.shape[0] * scale)), max(1, round(box.shape[1] * scale)))
     rows, cols = np.indices(digit.shape)
     mass = digit.sum()
     cy, cx = (rows * digit).sum() / mass, (cols * digit).sum() / mass
     top = int(np.clip(round((side - 1) / 2 - cy), 0, side - digit.shape[0]))
     left = int(np.clip(round((side - 1) / 2 - cx), 0, side - digit.shape[1]))
-    out = np.zeros((side, side), dtype=np.float32)
+    out = np.zeros((side, side))
     out[top : top + digit.shape[0], left : left + digit.shape[1]] = digit
     return out
 
 
-def _crop_to_content(gray: np.ndarray, margin: float) -> np.ndarray:
-    """Square crop around the ink, with margin (a fraction of the side) on every side."""
-    ys, xs = np.nonzero(gray > 0.2 * gray.max()) if gray.max() > 0 else ((), ())
+def _crop_to_content(gray: np.ndarray, margin: float, level: float) -> np.ndarray:
+    """Square crop around the content (pixels above level x the brightest), with margin (a fraction of
+    the side) on every side."""
+    ys, xs = np.nonzero(gray > level * gray.max()) if gray.max() > 0 else ((), ())
     if len(ys) == 0:
         return gray
     y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1

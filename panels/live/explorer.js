@@ -2,7 +2,7 @@
 // event recomputes z, the KL and the decodings here, in the same frame; the server hears the settled
 // code once, on release or after a pause in key presses.
 
-import { publish } from "./bus.js";
+import { follow, publish } from "./bus.js";
 import { addToLink, Commits, link, UNANSWERED_MS, watchServer } from "./commit.js";
 import { klPerDim, reconstructionNats, reparameterize } from "./model.js";
 import { decoded, element, figure, finite, notFinite, paint, signed } from "./paint.js";
@@ -33,6 +33,7 @@ import { loadAll, loaded } from "./store.js";
  * @property {boolean[]} collapsed  (D,)
  * @property {number[]} average_kl  (D,) nats, over the test split
  * @property {Parts} parts
+ * @property {number} drawing_seq  the last drawing the server has heard (the pad counts them)
  *
  * @typedef {Object} ModelRef
  * @property {string} weights  URL of the model's safetensors file
@@ -97,9 +98,12 @@ export class Explorer {
     window.addEventListener("pointerup", this.onRelease);
     window.addEventListener("pointercancel", this.onRelease);
     this.unlink = addToLink(() => this.linkPart());
+    this.drawingSeq = 0;  // the newest drawing the pad has handed over
+    this.unfollow = follow("drawing", (drawing) => this.drawn(drawing));
   }
 
   destroy() {
+    this.unfollow();
     window.removeEventListener("pointerup", this.onRelease);
     window.removeEventListener("pointercancel", this.onRelease);
     clearTimeout(this.keyTimer);
@@ -118,6 +122,7 @@ export class Explorer {
     const problem = await loadAll([[data.ae.weights, "model", `the weights of ${data.ae.name}`],
       [data.vae.weights, "model", `the weights of ${data.vae.name}`], [data.x, "f32", "the input image"]]);
     if (this.pending !== data) return;  // a newer rerun arrived while the files were on their way
+    if (data.drawing_seq < this.drawingSeq) return;  // from before the drawing on the pad now: its answer follows
     if (this.commits.answered(data.seq) && data.seq > 0) settled.push({ seq: data.seq, at: performance.now() });
     if (settled.length > 2000) settled.splice(0, 1000);
     this.message(problem ? problem.message : "");
@@ -125,16 +130,38 @@ export class Explorer {
     this.data = data;
     this.ae = loaded(data.ae.weights);
     this.vae = loaded(data.vae.weights);
-    this.x = loaded(data.x);
-    const fresh = data.encoding !== this.encoding;  // a new input or model: the server's code wins
+    const fresh = data.encoding !== this.input?.encoding;  // a new input or model: the server's code wins
+    if (fresh) {
+      this.input = { x: loaded(data.x), aeZ: data.ae_z, mu0: data.mu0, sigma0: data.sigma0, caption: data.caption,
+        encoding: data.encoding };
+    }
     if (fresh || (!this.dirty && !this.held && data.seq >= this.commits.seq)) {
       this.mu = [...data.mu];
       this.sigma = [...data.sigma];
     }
     if (fresh || data.seed >= this.seed) [this.seed, this.eps, this.epsNext] = [data.seed, data.eps, data.eps_next];
-    this.encoding = data.encoding;
     this.drawInput();
     this.draw();
+  }
+
+  drawn({ x, text, seq, moving, eventTime }) {
+    // a drawing on the pad, as it is drawn: it is the input, both encoders read it, and the sliders jump to
+    // what the VAE's says; the pad commits it when the stroke ends, and the server then agrees
+    if (!this.data) return;
+    this.drawingSeq = Math.max(this.drawingSeq, seq);
+    const ae = this.ae.encode(x), vae = this.vae.encode(x);
+    this.input = { x, aeZ: ae.mu, mu0: vae.mu, sigma0: vae.logSigma.map(Math.exp), caption: "your drawing",
+      encoding: `${this.data.vae.name}/drawing:${text}`, drawn: true };
+    [this.mu, this.sigma] = [[...this.input.mu0], [...this.input.sigma0]];
+    for (const row of this.rows ?? []) {  // a slider's range holds whatever the encoder says, as the server's does
+      for (const [which, values] of [["mu", this.mu], ["sigma", this.sigma]]) {
+        if (values[row.d] < row[which].min) row[which].min = values[row.d];
+        if (values[row.d] > row[which].max) row[which].max = values[row.d];
+      }
+    }
+    this.drawingMoves = moving;
+    this.drawInput();
+    this.draw(eventTime);
   }
 
   build(data) {
@@ -259,7 +286,7 @@ export class Explorer {
     // panels/link.py writes them: the shortest text that reads back exactly)
     if (!this.data) return {};
     const part = { seed: String(this.seed) };
-    for (const [name, values, start] of [["mu", this.mu, this.data.mu0], ["sigma", this.sigma, this.data.sigma0]]) {
+    for (const [name, values, start] of [["mu", this.mu, this.input.mu0], ["sigma", this.sigma, this.input.sigma0]]) {
       values.forEach((v, d) => { part[`${name}_${d}`] = Math.abs(v - start[d]) > 1e-9 ? String(v) : null; });
     }
     return part;
@@ -290,12 +317,13 @@ export class Explorer {
 
   announce() {
     // the code as it is now, for the panels that follow it; "moving" while a hand is on a slider
-    publish({ mu: this.mu, sigma: this.sigma, encoding: this.encoding, moving: this.dirty || this.held });
+    const { aeZ, encoding, drawn } = this.input;
+    publish("code", { mu: this.mu, sigma: this.sigma, aeZ, encoding, drawn, moving: this.dirty || this.held || this.drawingMoves });
   }
 
   reset() {
-    this.mu = [...this.data.mu0];
-    this.sigma = [...this.data.sigma0];
+    this.mu = [...this.input.mu0];
+    this.sigma = [...this.input.sigma0];
     this.draw();
     this.commit();
   }
@@ -313,13 +341,13 @@ export class Explorer {
   }
 
   drawInput() {
-    const { data, pictures } = this;
-    if (pictures.input) paint(pictures.input.canvas, this.x, data.shape);
-    this.aeLogits = this.ae.decodeLogits(data.ae_z);
+    const { data, pictures, input } = this;
+    if (pictures.input) paint(pictures.input.canvas, input.x, data.shape);
+    this.aeLogits = this.ae.decodeLogits(input.aeZ);
     if (pictures.ae) paint(pictures.ae.canvas, decoded(this.aeLogits), data.shape);
-    this.aeNats = reconstructionNats(this.aeLogits, this.x);
-    for (const row of this.rows ?? []) row.aeZ.textContent = signed(data.ae_z[row.d]);
-    if (pictures.input) pictures.input.caption.textContent = `Input: ${data.caption}`;
+    this.aeNats = reconstructionNats(this.aeLogits, input.x);
+    for (const row of this.rows ?? []) row.aeZ.textContent = signed(input.aeZ[row.d]);
+    if (pictures.input) pictures.input.caption.textContent = `Input: ${input.caption}`;
   }
 
   draw(eventTime) {
@@ -366,7 +394,7 @@ export class Explorer {
 
   drawReadouts(logitsZ, total, dims) {
     const { data } = this;
-    const vaeNats = reconstructionNats(logitsZ, this.x), beta = data.vae.beta;
+    const vaeNats = reconstructionNats(logitsZ, this.input.x), beta = data.vae.beta;
     this.klTotal.textContent = `${total.toFixed(3)} nats`;
     this.klCaption.textContent = `summed over the ${dims} dims of z, for this input`;
     const pixels = data.shape.reduce((a, b) => a * b, 1);

@@ -1,7 +1,9 @@
 // The latent map: the AE's plane and the VAE's side by side, each with its test codes by label, the
 // prior's 1 and 2 sigma circles, and a point to drag. Each plane's point starts at its own model's code
-// for the input (the AE's z, the VAE's mu) and is decoded live by that model.
+// for the input (the AE's z, the VAE's mu) and is decoded live by that model. A drawing on the pad moves
+// both points as it is drawn (bus.js), so a drawn 4 lands among the test 4s, or does not.
 
+import { follow } from "./bus.js";
 import { klPerDim } from "./model.js";
 import { decoded, element, figure, paint, signed } from "./paint.js";
 import { loadAll, loaded } from "./store.js";
@@ -36,9 +38,13 @@ export class LatentMap {
   constructor(root) {
     this.root = root;
     this.layout = null;
+    this.unfollow = follow("code", (code) => this.follow(code));
   }
 
-  destroy() {}
+  destroy() {
+    this.unfollow();
+    cancelAnimationFrame(this.frame);
+  }
 
   /** @param {MapData} data */
   async update(data) {
@@ -54,10 +60,25 @@ export class LatentMap {
       return;
     }
     const layout = JSON.stringify([data.dims, data.ae.codes, data.vae.codes, data.encoding]);
-    if (layout !== this.layout) this.build(data);
+    if (layout !== this.layout) {
+      this.codes = { ae: data.ae_z, vae: data.mu };  // each plane's code for the input: its other dimensions
+      this.build(data);
+    }
     this.layout = layout;
     this.data = data;
     this.draw();
+  }
+
+  follow({ drawn, aeZ, mu }) {
+    // a drawing, as it is drawn: each plane's point goes to its model's code for it
+    if (!drawn || !this.planes) return;
+    const [a, b] = this.data.dims;
+    this.codes = { ae: aeZ, vae: mu };
+    for (const p of this.planes) p.point = [this.codes[p.which][a], this.codes[p.which][b]];
+    if (!this.frame) this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.draw();
+    });
   }
 
   build(data) {
@@ -104,7 +125,7 @@ export class LatentMap {
     const { data } = this;
     const [a, b] = data.dims;
     for (const p of only ? [only] : this.planes) {
-      const z = [...(p.which === "ae" ? data.ae_z : data.mu)];  // the other dimensions: this input's code
+      const z = [...this.codes[p.which]];  // the other dimensions: this input's code
       [z[a], z[b]] = p.point;
       paint(p.canvas, decoded(loaded(data[p.which].weights).decodeLogits(z)), data.shape);
       this.drawPlane(p);

@@ -41,7 +41,7 @@ export class Samples {
     this.cost = Infinity;  // ms the fastest redraw has taken with these weights and this K (the first ones warm up)
     this.timed = 0;  // redraws timed into cost
     this.frame = 0;
-    this.unfollow = follow((code) => this.follow(code));
+    this.unfollow = follow("code", (code) => this.follow(code));
   }
 
   destroy() {
@@ -65,7 +65,7 @@ export class Samples {
     this.note.textContent = problem ? problem.message : "";
     this.note.hidden = !problem;
     if (problem) return;
-    if (data.encoding !== this.data?.encoding || !this.code) this.code = { mu: data.mu, sigma: data.sigma };
+    if (data.encoding !== this.data?.encoding || !this.code) this.code = { mu: data.mu, sigma: data.sigma, aeZ: data.ae_z };
     this.data = data;
     this.eps = loaded(data.eps_draws);
     this.drawAe();
@@ -97,27 +97,29 @@ export class Samples {
     this.root.append(root);
   }
 
-  drawn(code) {  // this code, with these eps, is what the VAE's row shows now
+  drawn(code) {  // this code, with these eps, is what the rows show now
     const last = this.lastDrawn;
-    return last && last.data === this.data && ["mu", "sigma"].every((k) => last[k].every((v, d) => v === code[k][d]));
+    return last && last.data === this.data && ["mu", "sigma", "aeZ"].every((k) => last[k].every((v, d) => v === code[k][d]));
   }
 
   follow(code) {
-    if (!this.data || code.encoding !== this.data.encoding || this.drawn(code)) return;
+    // the explorer's code for this panel's input, or for a drawing as it is drawn (the AE's z moves too)
+    if (!this.data || (code.encoding !== this.data.encoding && !code.drawn) || this.drawn(code)) return;
     this.code = code;
     if (code.moving && this.cost > FOLLOW_BUDGET_MS) return;  // too slow to keep up with a hand: on release
     if (!this.frame) this.frame = requestAnimationFrame(() => {
       this.frame = 0;
+      this.drawAe();
       this.drawVae();
     });
   }
 
   drawAe() {
     // z = f(y) is one point: every one of the K decodings is the same picture; redrawn only when it changes
-    const { data } = this, shows = data.ae && `${this.layout} ${data.ae.weights} ${data.ae_z}`;
+    const { data } = this, aeZ = this.code.aeZ, shows = data.ae && `${this.layout} ${data.ae.weights} ${aeZ}`;
     if (!data.ae || shows === this.aeShows) return;
     this.aeShows = shows;
-    const image = decoded(loaded(data.ae.weights).decodeLogits(data.ae_z));
+    const image = decoded(loaded(data.ae.weights).decodeLogits(aeZ));
     this.drawRow(this.rows.ae, Array(data.k).fill(image), "AE", "z = f(y) is the same every time");
   }
 
@@ -130,7 +132,7 @@ export class Samples {
     for (let k = 0; k < zs.length; k += 2) {  // two at a time: a pair shares each pass over the weights
       logits.push(...(k + 1 < zs.length ? model.decodePair(zs[k], zs[k + 1]) : [model.decodeLogits(zs[k])]));
     }
-    this.lastDrawn = { data, mu: [...mu], sigma: [...sigma] };
+    this.lastDrawn = { data, mu: [...mu], sigma: [...sigma], aeZ: [...this.code.aeZ] };
     const broken = !logits.every(finite);
     this.note.textContent = broken ? notFinite(data.vae.name, "some of the K draws of z") : "";
     this.note.hidden = !broken;

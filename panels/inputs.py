@@ -1,0 +1,116 @@
+"""The input: a test image (its number, Random, or the gallery), an upload, or a drawing on the pad.
+The source last chosen is the input; choosing one leaves the others (session state "source")."""
+
+import hashlib
+
+import numpy as np
+import streamlit as st
+
+import vae
+from vae.data import MAX_UPLOAD_BYTES
+
+from . import live
+from .shared import test_split
+
+
+def use_test_image() -> None:
+    """A test image chosen: it is the input, and an upload listed beside it goes (a drawing leaves the pad)."""
+    leave_upload()
+    st.session_state.update(source="test")
+
+
+def leave_upload() -> None:
+    if st.session_state.get("source") == "upload":
+        st.session_state.upload_gen = st.session_state.get("upload_gen", 0) + 1  # a fresh, empty uploader
+    st.session_state.upload_error = None
+
+
+def take_drawing(text: str, seq: int) -> None:
+    """A stroke ended on the pad: the drawing is the input (the explorer drew it already)."""
+    leave_upload()
+    st.session_state.update(source="drawing", drawing=text, drawing_seq=seq)
+
+
+def pick_random(n: int) -> None:
+    st.session_state.index = int(np.random.default_rng().integers(n))
+    use_test_image()
+
+
+def take_upload(key: str, card) -> None:
+    """A file dropped on the uploader: the input if it converts; else refused with the reason beside the
+    uploader and taken off it, and the input stays what it was."""
+    upload = st.session_state.get(key)
+    if upload is None:  # the file was taken away: back to the test image
+        st.session_state.source = "test"
+        return
+    try:
+        vae.image_from_bytes(upload.getvalue(), card)
+    except vae.InputError as e:
+        was = st.session_state.get("input_caption", "the test image")
+        st.session_state.upload_error = f"{upload.name} was not used: {e} The input is still {was}."
+        st.session_state.upload_gen = st.session_state.get("upload_gen", 0) + 1  # a fresh, empty uploader
+        return
+    st.session_state.update(source="upload", upload_error=None, upload_file=(upload.name, upload.getvalue()))
+
+
+def converted_upload(card) -> tuple[np.ndarray, str, str]:
+    """The last upload taken, converted like card's dataset: once per file and dataset."""
+    name, data = st.session_state.upload_file
+    made_for = (hashlib.sha256(data).hexdigest()[:16], card.dataset, tuple(card.image_shape))
+    kept = st.session_state.get("upload_input")
+    if kept is None or kept[0] != made_for:
+        x = vae.image_from_bytes(data, card)[0].numpy()  # raises InputError with the reason
+        kept = (made_for, (x, f"upload: {name}", f"upload:{made_for[0]}"))
+        st.session_state.upload_input = kept
+    return kept[1]
+
+
+def input_ui(card) -> tuple[np.ndarray, str, str]:
+    """The input image (C, H, W), a caption, and an id that changes when the input does: the source last
+    chosen, a test image (its number, or Random) or an upload."""
+    data = test_split(card)
+    st.sidebar.subheader("Input")
+    if st.session_state.get("index", 0) >= len(data):
+        st.session_state.index = 0
+    index = st.sidebar.number_input("Test image #", 0, len(data) - 1, key="index", step=1, on_change=use_test_image)
+    st.sidebar.button("Random test image", key="random", on_click=pick_random, args=(len(data),),
+                      icon=":material/casino:")
+    if not st.session_state.get("presenter"):  # presenter mode hides the sidebar; its encoding step has a pad
+        st.sidebar.markdown("…or draw one", help="Converted as an upload is: fitted to the dataset's frame. The "
+                                                "explorer encodes it as you draw, and the link keeps it.")
+        with st.sidebar:
+            live.draw_ui(card, on_drawing=take_drawing)
+    key = f"upload_{st.session_state.get('upload_gen', 0)}"
+    st.sidebar.file_uploader(
+        "…or upload an image", key=key, on_change=take_upload, args=(key, card),
+        help="A photo or scan of one digit (or shape), converted like the dataset: grayscale, light ink on dark, "
+             "cropped and resized.")
+    st.sidebar.caption(f"PNG, JPEG, BMP, GIF or WebP, up to {MAX_UPLOAD_BYTES >> 20} MB; large photos "
+                       "are scaled down.")
+    if st.session_state.get("upload_error"):
+        st.sidebar.error(st.session_state.upload_error, icon=":material/error:")
+    label = data.label_names[data.labels[index]]
+    test = data.images[index].numpy(), f"test #{index} ({label})", f"{card.dataset}:{index}"
+    if st.session_state.get("source") == "drawing":
+        drawn = live.drawing_input(st.session_state.get("drawing"), card)
+        if drawn is not None:  # None: a drawing for another pair's image size
+            return drawn, "your drawing", f"drawing:{st.session_state.drawing}"
+    if st.session_state.get("source") == "upload":
+        try:
+            return converted_upload(card)
+        except vae.InputError as e:  # usable for the pair it came with, not for this one
+            st.sidebar.error(f"{st.session_state.upload_file[0]}: {e} The input is {test[1]}.", icon=":material/error:")
+    return test
+
+
+def gallery_ui(card) -> None:
+    gallery = st.sidebar.expander("Gallery: the first test images", key="gallery", on_change="rerun")
+    if gallery.open:  # drawn only when opened: a first visit need not wait for it
+        with gallery:
+            st.caption("Click a digit to make it the input.")
+            live.gallery_ui(test_split(card), st.session_state.get("index", 0), on_pick=pick_test_image)
+
+
+def pick_test_image(index: int) -> None:
+    st.session_state.index = index
+    use_test_image()

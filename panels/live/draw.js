@@ -1,0 +1,173 @@
+// The drawing pad: draw a digit with a mouse, a pen or a finger. On every move the drawing is converted
+// as an upload of the dataset is (convert.js) and handed to the explorer (bus.js), which encodes it with
+// both encoders and redraws everything; the server hears the drawing once, when the stroke ends.
+
+import { publish } from "./bus.js";
+import { addToLink, Commits } from "./commit.js";
+import { convert, fromLink, quantize, toLink } from "./convert.js";
+import { element } from "./paint.js";
+
+/**
+ * What panels/live.py's draw_ui sends (DrawData there, field by field).
+ * @typedef {Object} DrawData
+ * @property {"draw"} mode
+ * @property {string} server
+ * @property {number[]} shape  [C, H, W] of the dataset's images
+ * @property {Object} conversion  vae.data.conversion(dataset, (H, W)): how a drawing becomes an input
+ * @property {number} pad  the pad's side in its own pixels (it is drawn larger)
+ * @property {number} brush  the pen's width in the pad's pixels: a converted stroke as thick as the dataset's
+ * @property {string|null} drawing  the drawn input the page shows, as a link holds it, if the input is a drawing
+ * @property {number} seq  the last drawing the server has heard
+ */
+
+const INK = "#000", PAPER = "#fff";
+
+export class DrawPad {
+  constructor(root) {
+    this.root = root;
+    this.strokes = [];  // each [[x, y], ...] in the pad's pixels
+    this.commits = new Commits(() => this.api, () => {});
+    this.unlink = addToLink(() => (this.text ? { draw: this.text } : {}));
+  }
+
+  destroy() {
+    this.commits.stop();
+    this.unlink();
+  }
+
+  /** @param {DrawData} data */
+  update(data) {
+    const layout = JSON.stringify([data.shape, data.conversion, data.pad, data.brush]);
+    if (layout !== this.layout) this.build(data);
+    this.layout = layout;
+    this.data = data;
+    const heard = this.commits.answered(data.seq);
+    if (!this.strokes.length && data.drawing && data.drawing !== this.text) this.show(data.drawing);  // from a link
+    if (heard && !data.drawing && !this.stroke && this.text) {  // the input is a test image or an upload now
+      [this.strokes, this.text] = [[], null];
+      this.paper();
+    }
+  }
+
+  build(data) {
+    [this.strokes, this.text] = [[], null];  // another dataset's pad
+    const root = element("div", { class: "live draw" });
+    this.canvas = element("canvas", { width: data.pad, height: data.pad, "data-testid": "draw-pad", role: "img",
+      "aria-label": "Drawing pad: draw a digit with the mouse, a pen or a finger" });
+    const buttons = [["Undo stroke", () => this.undo()], ["Clear drawing", () => this.clear()]].map(([text, act]) => {
+      const button = element("button", { type: "button" }, text);
+      button.addEventListener("click", act);
+      return button;
+    });
+    root.append(this.canvas, element("div", { class: "buttons" }, ...buttons));
+    this.root.querySelector(".live")?.remove();
+    this.root.append(root);
+    this.context = this.canvas.getContext("2d", { willReadFrequently: true });
+    Object.assign(this.context, { lineCap: "round", lineJoin: "round", strokeStyle: INK, fillStyle: INK,
+      lineWidth: data.brush });
+    this.paper();
+    this.canvas.addEventListener("pointerdown", (event) => this.down(event));
+    this.canvas.addEventListener("pointermove", (event) => this.move(event));
+    for (const end of ["pointerup", "pointercancel"]) this.canvas.addEventListener(end, (event) => this.up(event));
+  }
+
+  paper() {
+    this.context.save();
+    this.context.fillStyle = PAPER;
+    this.context.fillRect(0, 0, this.canvas.width, this.canvas.height);
+    this.context.restore();
+  }
+
+  at(event) {  // the pointer in the pad's own pixels
+    const box = this.canvas.getBoundingClientRect();
+    return [((event.clientX - box.left) / box.width) * this.canvas.width, ((event.clientY - box.top) / box.height) * this.canvas.height];
+  }
+
+  down(event) {
+    event.preventDefault();  // a finger draws; the page does not scroll (touch-action: none in live.css)
+    this.canvas.setPointerCapture(event.pointerId);
+    this.stroke = [this.at(event)];
+    this.strokes.push(this.stroke);
+    this.dot(this.stroke[0]);
+    this.changed(true, event.timeStamp);
+  }
+
+  move(event) {
+    if (!this.stroke || !this.canvas.hasPointerCapture(event.pointerId)) return;
+    const points = (event.getCoalescedEvents?.() ?? [event]).map((e) => this.at(e));
+    for (const point of points) {
+      this.segment(this.stroke.at(-1), point);
+      this.stroke.push(point);
+    }
+    this.changed(true, event.timeStamp);
+  }
+
+  up(event) {
+    if (!this.stroke) return;
+    this.stroke = null;
+    if (this.canvas.hasPointerCapture(event.pointerId)) this.canvas.releasePointerCapture(event.pointerId);
+    this.changed(false);
+    this.commit();
+  }
+
+  undo() {
+    this.strokes.pop();
+    this.redraw();
+  }
+
+  clear() {
+    this.strokes = [];
+    this.redraw();
+  }
+
+  redraw() {
+    this.paper();
+    for (const stroke of this.strokes) {
+      this.dot(stroke[0]);
+      stroke.slice(1).forEach((point, i) => this.segment(stroke[i], point));
+    }
+    this.changed(false);
+    this.commit();
+  }
+
+  dot([x, y]) {
+    this.context.beginPath();
+    this.context.arc(x, y, this.context.lineWidth / 2, 0, 2 * Math.PI);
+    this.context.fill();
+  }
+
+  segment([x0, y0], [x1, y1]) {
+    this.context.beginPath();
+    this.context.moveTo(x0, y0);
+    this.context.lineTo(x1, y1);
+    this.context.stroke();
+  }
+
+  show(text) {
+    // a drawing that came in a link: its converted image, enlarged onto the pad, to draw on further
+    const [, h, w] = this.data.shape, x = fromLink(text, h * w), side = this.canvas.width;
+    const image = this.context.createImageData(side, side);
+    for (let r = 0; r < side; r++) for (let c = 0; c < side; c++) {
+      const v = 255 * (1 - x[Math.floor((r * h) / side) * w + Math.floor((c * w) / side)]);  // ink dark on paper
+      image.data.set([v, v, v, 255], 4 * (r * side + c));
+    }
+    this.context.putImageData(image, 0, 0);
+    this.text = text;
+  }
+
+  changed(moving, eventTime) {
+    // the pad as the dataset's input, for the explorer: converted and quantized as a link holds it
+    const start = performance.now(), side = this.canvas.width;
+    const rgba = this.context.getImageData(0, 0, side, side).data;
+    const gray = new Float64Array(side * side);
+    for (let p = 0; p < gray.length; p++) gray[p] = rgba[4 * p] / 255;  // grey ink: R = G = B
+    const [, h, w] = this.data.shape;
+    const x = quantize(convert(gray, [side, side], this.data.conversion, [h, w]));
+    this.text = toLink(x);
+    publish("drawing", { x, text: this.text, seq: this.commits.seq + 1, moving, eventTime, start });
+  }
+
+  commit() {
+    this.commits.send("drawing", { text: this.text });
+  }
+}
