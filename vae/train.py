@@ -217,7 +217,7 @@ def rebuild(out_dir: str | Path, only: list[str] | None = None, progress: bool =
     only: just these names (models and judges); the manifest keeps the others as they were."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    judges = [save_judge(train_judge(name.removeprefix("judge-")), name.removeprefix("judge-"), out_dir)
+    judges = [save_judge(*train_judge(name.removeprefix("judge-")), name.removeprefix("judge-"), out_dir)
               for name in JUDGES if not only or name in only]
     entries = []
     for cfg in SHIPPED:
@@ -231,18 +231,25 @@ def rebuild(out_dir: str | Path, only: list[str] | None = None, progress: bool =
         model.card.metrics = evaluate(model)
         path = checkpoints.save_checkpoint(model, out_dir / f"{model.card.name}.safetensors")
         entries.append(checkpoints.manifest_entry(model, path))
-    if only and (out_dir / checkpoints.MANIFEST).exists():  # keep the models this run did not rebuild
+    history = []
+    if (out_dir / checkpoints.MANIFEST).exists():
         manifest = checkpoints.read_manifest(out_dir)
-        kept = [e for e in manifest["models"] if e["name"] not in only]
-        order = [c.model_name for c in SHIPPED]
-        entries = sorted(kept + entries, key=lambda e: order.index(e["name"]) if e["name"] in order else len(order))
-        judges += [j for j in manifest.get("judges", []) if f"judge-{j['dataset']}" not in only]
-    checkpoints.write_manifest(entries, out_dir, judges)
-    write_results(entries, out_dir)
+        history = manifest.get("history", [])  # the figures of models these replaced: kept, for RESULTS.md
+        if only:  # keep the models this run did not rebuild
+            kept = [e for e in manifest["models"] if e["name"] not in only]
+            order = [c.model_name for c in SHIPPED]
+            entries = sorted(kept + entries, key=lambda e: order.index(e["name"]) if e["name"] in order else len(order))
+            judges += [j for j in manifest.get("judges", []) if f"judge-{j['dataset']}" not in only]
+    checkpoints.write_manifest(entries, out_dir, judges)  # the judges' files are checked against it
+    for entry in entries:  # what the dataset's judge reads in each digit model, with the judges of this manifest
+        if entry["card"]["dataset"] in JUDGED_DATASETS:
+            entry["judged"] = judge_model(checkpoints.load_checkpoint(out_dir / entry["file"]), out_dir)
+    checkpoints.write_manifest(entries, out_dir, judges, history)
+    write_results(entries, out_dir, history)
     return entries
 
 
-def write_results(entries: list[dict], out_dir: str | Path) -> Path:
+def write_results(entries: list[dict], out_dir: str | Path, history: list[dict] = ()) -> Path:
     """pretrained/RESULTS.md: every model's test figures, and a grid per model of test inputs,
     their reconstructions and (for a VAE) decodings of z ~ N(0, I), saved as PNG to be looked at."""
     from PIL import Image
@@ -282,6 +289,8 @@ def write_results(entries: list[dict], out_dir: str | Path) -> Path:
     rows += ["", "Each grid: row 1 test inputs, row 2 reconstructions from mu (z for the AE),",
              "row 3 decodings of the same 16 draws of z ~ N(0, I) (seed 0).", ""]
     rows += judged_rows(entries, out_dir)
+    for change in history:
+        rows += ["", *history_rows(change, entries)]
     path = out_dir / "RESULTS.md"
     path.write_text("\n".join(rows) + "\n")
     return path
@@ -295,8 +304,9 @@ def judged_rows(entries: list[dict], out_dir: Path) -> list[str]:
         f"The dataset's judge (vae/judge.py) reads {PRIOR_DRAWS} decodings of z ~ N(0, I) (seed 0) per model.",
         f"Confident: one digit with probability >= {CONFIDENT}. Label entropy: of the confident ones' digits,",
         "in bits / log2(10). Recognisable and varied = confident share x label entropy. Reconstructions:",
-        "the test split decoded from mu (z for the AE), read as their own label. A harsher judge reads",
-        "fewer samples of every model (vae/judge.py gives two); compare models under one judge.",
+        "the test split decoded from mu (z for the AE), read as their own label. How many samples a judge",
+        "reads depends on how confident it is: the MNIST judge is kept at the epoch of its lowest loss on",
+        "held-out digits (vae/judge.py gives what longer-trained judges read); compare models under one judge.",
         "",
         "| model | prior samples read confidently | digits covered | label entropy | recognisable and varied "
         "| reconstructions read as label |",
@@ -307,8 +317,28 @@ def judged_rows(entries: list[dict], out_dir: Path) -> list[str]:
         rows.append(f"| *real {dataset} test images* | {real['confident_share']:.1%} | {real['digits_covered']} | "
                     f"{real['label_entropy']:.3f} | {real['recognisable_and_varied']:.3f} | – |")
         for entry in (e for e in entries if e["card"]["dataset"] == dataset):
-            j = judge_model(checkpoints.load_checkpoint(out_dir / entry["file"]), out_dir)
+            j = entry["judged"]
             rows.append(f"| {entry['name']} | {j['confident_share']:.1%} | {j['digits_covered']} | "
                         f"{j['label_entropy']:.3f} | {j['recognisable_and_varied']:.3f} | "
                         f"{j['reconstructions_read_as_label']:.1%} |")
+    return rows
+
+
+def history_rows(change: dict, entries: list[dict]) -> list[str]:
+    """A table of the models a change replaced against these: {"title", "about", "models": [figures]}."""
+    now = {e["name"]: {**e["card"]["metrics"], **e.get("judged", {})} for e in entries}
+    rows = [f"## {change['title']}", "", change["about"], "",
+            "| model | reconstruction | KL | -ELBO | prior samples read confidently | reconstructions read as label |",
+            "|---|---|---|---|---|---|"]
+
+    def both(before: dict, key: str, form: str) -> str:
+        after = now.get(before["name"], {})
+        if key not in before or key not in after:
+            return "–"
+        return f"{format(before[key], form)} → {format(after[key], form)}"
+
+    for before in change["models"]:
+        cells = [both(before, key, form) for key, form in (("reconstruction_nats", ".2f"), ("kl_nats", ".2f"),
+                 ("neg_elbo_nats", ".2f"), ("confident_share", ".1%"), ("reconstructions_read_as_label", ".1%"))]
+        rows.append(f"| {before['name']} | " + " | ".join(cells) + " |")
     return rows
