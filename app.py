@@ -12,6 +12,8 @@ if __name__ == "__main__":
 
     main()
 else:
-    from panels.files import routes
+    from starlette.middleware import Middleware
 
-    app = st.App(__file__, routes=routes())
+    from panels.files import Uncompressed, routes
+
+    app = st.App(__file__, routes=routes(), middleware=[Middleware(Uncompressed)])

@@ -41,8 +41,6 @@ from panels.training import trained_label, training_ui
 from panels.traversals import traversals_ui
 from vae import explore
 
-torch.set_num_threads(1)  # one request's tiny models gain nothing from threads; a class shares 2 cores
-
 PANELS = {  # title -> panel; only the chosen one is drawn on a rerun
     "Deterministic vs stochastic": stochastic_ui,
     "Latent map": latent_map_ui,
@@ -191,7 +189,8 @@ def pair_ui():
     if yours:  # named one by one; the shipped pairs and your good ones still work
         st.sidebar.warning("Not every model in --models can be used:\n\n" + "\n".join(f"- {p}" for p in yours),
                            icon=":material/folder_off:")
-    problems = {label: model_problem(card.name) or model_problem(twin_vae(card)) for label, card in pairs.items()}
+    problem = functools.cache(model_problem)  # once per model and run: the selectors ask for each option
+    problems = {label: problem(card.name) or problem(twin_vae(card)) for label, card in pairs.items()}
     trained = st.session_state.get("trained")
     labels = list(pairs) + ([trained_label(trained)] if trained else [])
     if not labels:
@@ -214,7 +213,7 @@ def pair_ui():
         st.session_state.vae = next(iter(variants))
     vae_name = st.sidebar.selectbox(
         "VAE", list(variants), key="vae",
-        format_func=lambda n: variant_label(variants[n]) + (" (unavailable)" if model_problem(n) else ""),
+        format_func=lambda n: variant_label(variants[n]) + (" (unavailable)" if problem(n) else ""),
         help="The beta ladder: VAEs of this size trained with different beta. The AE's twin (beta 1) was trained "
              "exactly like the AE; 'from the AE' started from the AE's trained weights, converted to a VAE, then "
              "retrained.")
@@ -266,6 +265,8 @@ def header_ui() -> None:
 
 
 def main() -> None:
+    # per run: each session's script runs in a thread of its own, and torch's thread count is the thread's
+    torch.set_num_threads(1)  # one request's tiny models gain nothing from threads; a class shares 2 cores
     st.set_page_config(page_title="AE vs VAE: latent explorer", page_icon="🧭", layout="wide",
                        initial_sidebar_state=SIDEBAR_PX)
     network.send_without_delay()  # a rerun's messages are not held back 40 ms

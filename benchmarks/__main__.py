@@ -17,6 +17,7 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
@@ -62,8 +63,20 @@ TARGETS = {  # figure -> (target text, test on the measured value)
     "class_students": ("p95 ≤ 1 s, 0 errors, own state only", lambda m: m["p95"] <= 1000 and m["errors"] == 0),
     "class_100_students": ("p95 ≤ 1 s, 0 errors, own state only", lambda m: m["p95"] <= 1000 and m["errors"] == 0),
     "class_hammer": ("(no target: no think time at all)", lambda m: True),
+    "first_visit_ws_kb": ("≤ 200 KB over the websocket (a first visit in Chromium)", lambda m: m["value"] <= 200),
+    "reload_kb": ("≤ 300 KB in all, HTTP and websocket (a reload in the same browser)", lambda m: m["value"] <= 300),
+    "visit_cpu_ratio": ("≤ 4 (server CPU per first visit, against the floor page's, one run)",
+                        lambda m: m["value"] <= 4),
+    "visit_storm": ("p95 ≤ 1.5 s to a usable page, 100 first visits at once on one replica, 0 errors",
+                    lambda m: m["p95"] <= 1500 and m["errors"] == 0),
+    "draw_mnist": ("pointer move → converted, encoded, decoded and drawn p95 ≤ 16.7 ms; encode + decode p95 ≤ 4 ms; "
+                   "0 frames during a stroke, 1 after", lambda m: m["move_to_drawn"]["p95"] <= 16.7
+                   and m["encode_decode"]["p95"] <= 4 and m["frames_during"] == 0 and m["frames_after"] == 1),
+    "draw_sprites": ("pointer move → converted, encoded, decoded and drawn p95 ≤ 16.7 ms; 0 frames during a "
+                     "stroke, 1 after", lambda m: m["move_to_drawn"]["p95"] <= 16.7 and m["frames_during"] == 0
+                     and m["frames_after"] == 1),
     "training_ratio": ("≥ 0.95", lambda m: m["value"] >= 0.95),
-    "rebuild_s": ("≤ 1800", lambda m: m["value"] <= 1800),
+    "rebuild_s": ("≤ 2700 (45 min)", lambda m: m["value"] <= 2700),
 }
 
 
@@ -262,6 +275,7 @@ def browser_figures(n: int) -> dict:
                 visitor.context.close()
             out["first_render_s"] = {"cold": round(cold, 2), "warm": round(statistics.median(warm), 2),
                                      "warm_each": [round(w, 2) for w in warm]}
+            out |= visit_bytes(browser, url)
             for name, query in DRAGGED:
                 context = browser.new_context(viewport={"width": 1280, "height": 720})
                 context.add_init_script(f"({COUNT_FRAMES})()")
@@ -269,6 +283,9 @@ def browser_figures(n: int) -> dict:
                 out[f"drag_{name}"] = drag(dragged, 30)
                 if name == "mlp":
                     out["key_bursts_lost"] = key_bursts(dragged, 5 if n > 10 else 2)
+                if name in ("mnist", "conv"):  # the default pair and the sprites pair: drawn on the pad
+                    drawn = "draw_mnist" if name == "mnist" else "draw_sprites"
+                    out[drawn] = draw_figures(dragged, 2 if n <= 10 else 5)
                 context.close()
             key_presses(page, 3, KL_SHOWN, lambda: page.wait_for_timeout(300))  # warm-up
             out["key_to_kl_ms"] = milliseconds(key_presses(page, n, KL_SHOWN, lambda: page.wait_for_timeout(250)))
@@ -291,6 +308,68 @@ def browser_figures(n: int) -> dict:
     timings.unlink()
     out["key_ratio_to_floor"] = {"value": round(out["key_to_kl_ms"]["p50"] / out["floor_key_to_kl_ms"]["p50"], 3)}
     return out
+
+
+def visit_bytes(browser, url: str) -> dict:
+    """A first visit, then a reload, in one Chromium context, counted by Chromium itself (CDP's Network
+    events): KB received over the websocket on the first visit, and KB moved in all on the reload (HTTP as
+    it came over the network, headers included; websocket frames both ways)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    moved = {"http": 0, "ws_in": 0, "ws_out": 0}
+
+    def frame(event, way):
+        payload = event["response"]["payloadData"]  # a binary frame comes base64-encoded
+        moved[way] += len(payload) * 3 // 4 if event["response"]["opcode"] == 2 else len(payload.encode())
+
+    cdp.on("Network.loadingFinished", lambda e: moved.__setitem__("http", moved["http"] + e["encodedDataLength"]))
+    cdp.on("Network.webSocketFrameReceived", lambda e: frame(e, "ws_in"))
+    cdp.on("Network.webSocketFrameSent", lambda e: frame(e, "ws_out"))
+    page.goto(url)
+    page.get_by_test_id("kl-total").filter(has_text="nats").wait_for(timeout=60_000)
+    wait_until_idle(page)
+    page.wait_for_timeout(1500)
+    first = dict(moved)
+    moved.update(http=0, ws_in=0, ws_out=0)
+    page.reload()
+    page.get_by_test_id("kl-total").filter(has_text="nats").wait_for(timeout=60_000)
+    wait_until_idle(page)
+    page.wait_for_timeout(1500)
+    again = dict(moved)
+    context.close()
+    kb = lambda n: round(n / 1000, 1)  # noqa: E731
+    return {"first_visit_ws_kb": {"value": kb(first["ws_in"]), "http_kb": kb(first["http"]),
+                                  "sent_kb": kb(first["ws_out"])},
+            "reload_kb": {"value": kb(again["http"] + again["ws_in"] + again["ws_out"]), "http_kb": kb(again["http"]),
+                          "ws_kb": kb(again["ws_in"] + again["ws_out"])}}
+
+
+def draw_figures(page, strokes: int = 3, moves: int = 30) -> dict:
+    """Strokes on the drawing pad with the mouse: per pointer move, in the page, event → converted, encoded,
+    decoded and drawn, and encode + decode alone; websocket frames sent during the strokes and after."""
+    pad = page.get_by_test_id("draw-pad")
+    pad.scroll_into_view_if_needed()
+    page.evaluate("globalThis.__drawTimings.length = 0")
+    box = pad.bounding_box()
+    during, after = 0, 0
+    for s in range(strokes):
+        frames = page.evaluate("window.__framesSent")
+        x0, y0 = box["x"] + box["width"] * (0.25 + 0.2 * s), box["y"] + box["height"] * 0.15
+        page.mouse.move(x0, y0)
+        page.mouse.down()
+        for i in range(1, moves + 1):
+            page.mouse.move(x0 + box["width"] * 0.1 * np.sin(i / 5), y0 + box["height"] * 0.7 * i / moves)
+        during += page.evaluate("window.__framesSent") - frames
+        page.mouse.up()
+        page.wait_for_timeout(800)
+        wait_until_idle(page)
+        after += page.evaluate("window.__framesSent") - frames
+    timings = page.evaluate("globalThis.__drawTimings.slice()")
+    return {"move_to_drawn": milliseconds([t["total"] for t in timings]),
+            "encode_decode": milliseconds([t["encodeDecode"] for t in timings]),
+            "frames_during": during, "frames_after": round((after - during) / strokes, 2), "moves": len(timings)}
 
 
 # MLP decoders (8x8 digits, and the default page's 28x28 MNIST) and the conv one, the stochastic panel open
@@ -371,6 +450,110 @@ async def class_figures(url, sessions: int, seconds: float, think: float) -> dic
             "think_s": think, "examples": problems[:3]}
 
 
+async def http_get_all(base: str, paths: list[str], cookie: str = "", connections: int = 6) -> int:
+    """GET every path as a browser does: over at most six kept-alive connections to the host. Returns the
+    bytes received; RuntimeError for an answer that is not 200."""
+    parts = urlsplit(base)
+    headers = (f"Host: {parts.netloc}\r\nAccept-Encoding: gzip, deflate, br\r\n"  # as a browser asks
+               + (f"Cookie: replica={cookie}\r\n" if cookie else ""))
+    queue = list(paths)
+    received = 0
+
+    async def connection():
+        nonlocal received
+        reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+        try:
+            while queue:
+                path = queue.pop()
+                writer.write(f"GET {path} HTTP/1.1\r\n{headers}\r\n".encode())
+                head = await reader.readuntil(b"\r\n\r\n")
+                status = int(head.split(b" ", 2)[1])
+                length = int(next(line.split(b":", 1)[1] for line in head.split(b"\r\n")
+                                  if line.lower().startswith(b"content-length:")))
+                await reader.readexactly(length)
+                received += len(head) + length
+                if status != 200:
+                    raise RuntimeError(f"{path}: HTTP {status}")
+        finally:
+            writer.close()
+
+    await asyncio.gather(*(connection() for _ in range(min(connections, len(paths)))))
+    return received
+
+
+def files_of(session) -> list[str]:
+    """Every file a browser fetches for this page: the component's code (main.js imports every module) and
+    the files its mounts name (weights, the input, draws of eps)."""
+    from panels.files import CODE_DIR
+
+    urls = set()
+    for element, _ in session.elements.values():
+        if element.WhichOneof("type") != "bidi_component" or '"live"' not in element.bidi_component.json:
+            continue
+        data = json.loads(element.bidi_component.json)
+        folder = data["code"].rsplit("/", 1)[0]
+        urls |= {f"{folder}/{p.name}" for p in CODE_DIR.iterdir() if p.suffix in (".js", ".css")}
+        live = data["live"]
+        for value in [live.get("x"), live.get("eps_draws"), live.get("images"),
+                      *[(live.get(m) or {}).get("weights") for m in ("ae", "vae")]]:
+            if isinstance(value, str) and value.startswith("/files/"):
+                urls.add(value)
+    return sorted(urls)
+
+
+async def first_visit(url: str, session_type=Session, query: str = "") -> float:
+    """A first visit as a cold browser makes it: the page's script run over the websocket, then every file
+    its component fetches. Seconds until the page is usable."""
+    start = time.perf_counter()
+    session = session_type(url, query_string=query)
+    try:
+        await session.connect()
+        await http_get_all(url, files_of(session), getattr(session, "cookie", ""))
+        if session.errors:
+            raise RuntimeError(session.errors[0])
+    finally:
+        await session.close()
+    return time.perf_counter() - start
+
+
+def cpu_seconds(pid: int) -> float:
+    """The process's CPU time so far (user + system), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def visits_cpu(url, visits: int) -> float:
+    """The server's CPU seconds per first visit, visits one after another (after one to warm it)."""
+    await first_visit(url)
+    before = cpu_seconds(url.pid)
+    for _ in range(visits):
+        await first_visit(url)
+    return (cpu_seconds(url.pid) - before) / visits
+
+
+async def visit_storm(url, visits: int, session_type=Session) -> dict:
+    """visits first visits at once: seconds each took to a usable page, and what went wrong."""
+    results = await asyncio.gather(*(first_visit(url, session_type) for _ in range(visits)), return_exceptions=True)
+    times = [r for r in results if isinstance(r, float)]
+    errors = [f"{type(r).__name__}: {r}" for r in results if not isinstance(r, float)]
+    return {**(percentiles(times) if times else {"p50": None, "p95": None, "n": 0}), "errors": len(errors),
+            "visits": visits, "examples": errors[:3]}
+
+
+def visit_figures(quick: bool) -> dict:
+    """The server's CPU per first visit against Streamlit's one-slider floor page, in one run; and a class
+    arriving at once on one replica."""
+    visits = 5 if quick else 20
+    with streamlit_server() as url:
+        ours = asyncio.run(visits_cpu(url, visits))
+        storm = asyncio.run(visit_storm(url, 20 if quick else 100))
+    with streamlit_server(app=ROOT / "benchmarks" / "floor_app.py") as url:
+        floor = asyncio.run(visits_cpu(url, visits))
+    return {"visit_cpu_ratio": {"value": round(ours / floor, 2), "ours_ms": round(ours * 1000, 1),
+                                "floor_ms": round(floor * 1000, 1), "visits": visits},
+            "visit_storm": storm}
+
+
 def server_figures(quick: bool) -> dict:
     timings = Path(tempfile.mkstemp(suffix=".txt")[1])
     with streamlit_server(env={"EXPLORER_TIMINGS": str(timings)}) as url:
@@ -420,6 +603,19 @@ def describe(name: str, m: dict) -> str:
         return f"p50 {m['p50']}{unit}, p95 {m['p95']}{unit} (n = {m['n']}){extra}"
     if name == "model_compute_ms":
         return ", ".join(f"{k} {v} ms" for k, v in m["p50_by_model"].items())
+    if name == "first_visit_ws_kb":
+        return f"{m['value']} KB over the websocket ({m['http_kb']} KB over HTTP, into the browser's cache)"
+    if name == "reload_kb":
+        return f"{m['value']} KB in all ({m['http_kb']} KB HTTP, {m['ws_kb']} KB websocket)"
+    if name == "visit_cpu_ratio":
+        return (f"{m['value']} ({m['ours_ms']} ms against {m['floor_ms']} ms of CPU per first visit, "
+                f"{m['visits']} visits)")
+    if name == "visit_storm":
+        return f"p50 {m['p50']} ms, p95 {m['p95']} ms, {m['errors']} errors ({m['visits']} visits at once)"
+    if name.startswith("draw_"):
+        return (f"move → drawn p50 {m['move_to_drawn']['p50']} / p95 {m['move_to_drawn']['p95']} ms; encode + decode "
+                f"p50 {m['encode_decode']['p50']} / p95 {m['encode_decode']['p95']} ms ({m['moves']} moves); frames: "
+                f"{m['frames_during']} during the strokes, {m['frames_after']} after each")
     if name == "first_render_s":
         return f"cold {m['cold']} s, warm {m['warm']} s (median of {len(m['warm_each'])} visitors)"
     if name == "memory_mb":
@@ -459,6 +655,7 @@ def main(argv=None) -> int:
     figures["training_ratio"] = training_ratio(epochs=1 if quick else 20, rounds=1 if quick else 3)
     figures |= browser_figures(n=5 if quick else 40)
     figures |= server_figures(quick)
+    figures |= visit_figures(quick)
     if not args.no_rebuild:
         figures["rebuild_s"] = rebuild_seconds(quick)
     command = "python -m benchmarks" + (" --quick" if quick else "") + (" --no-rebuild" if args.no_rebuild else "")

@@ -132,6 +132,17 @@ def wait_for_answer(page, before: int, timeout: float = 15_000) -> None:
     wait_until_idle(page)
 
 
+def drawings_heard(page) -> int:
+    """How many of the drawing pad's commits the server has answered (live/draw.js keeps the list)."""
+    return page.evaluate("(globalThis.__drawingsHeard ?? []).length")
+
+
+def wait_for_drawing(page, before: int, timeout: float = 15_000) -> None:
+    """Until the server has answered a drawing committed after drawings_heard() was before."""
+    page.wait_for_function(f"(globalThis.__drawingsHeard ?? []).length > {before}", timeout=timeout)
+    wait_until_idle(page)
+
+
 def wait_until_idle(page, timeout: float = 30_000) -> None:
     """Until Streamlit reports no script running (the status widget disappears)."""
     page.wait_for_function(

@@ -64,6 +64,7 @@ const KEY_PAUSE_MS = 40;  // a run of key presses (a held key repeats every ~33 
 export const KL_BAR_NATS = 5;  // a full bar: fixed, so that a bar changes only when its own KL does
 const timings = (globalThis.__liveTimings ??= []);  // per input event, ms: {wait, work, total}, for benchmarks
 const settled = (globalThis.__liveSettled ??= []);  // per commit the server has answered: {seq, at}, for benchmarks
+const drawTimings = (globalThis.__drawTimings ??= []);  // per move on the pad, ms: {total, encodeDecode}, for benchmarks
 
 const PICTURES = {
   input: "Input",
@@ -149,7 +150,9 @@ export class Explorer {
     // what the VAE's says; the pad commits it when the stroke ends, and the server then agrees
     if (!this.data) return;
     this.drawingSeq = Math.max(this.drawingSeq, seq);
+    const start = performance.now();
     const ae = this.ae.encode(x), vae = this.vae.encode(x);
+    const encoded = performance.now() - start;
     this.input = { x, aeZ: ae.mu, mu0: vae.mu, sigma0: vae.logSigma.map(Math.exp), caption: "your drawing",
       encoding: `${this.data.vae.name}/drawing:${text}`, drawn: true };
     [this.mu, this.sigma] = [[...this.input.mu0], [...this.input.sigma0]];
@@ -162,6 +165,10 @@ export class Explorer {
     this.drawingMoves = moving;
     this.drawInput();
     this.draw(eventTime);
+    if (eventTime !== undefined) {
+      drawTimings.push({ total: performance.now() - eventTime, encodeDecode: encoded + this.aeDecodeMs + this.decodeMs });
+      if (drawTimings.length > 2000) drawTimings.splice(0, 1000);
+    }
   }
 
   build(data) {
@@ -343,7 +350,9 @@ export class Explorer {
   drawInput() {
     const { data, pictures, input } = this;
     if (pictures.input) paint(pictures.input.canvas, input.x, data.shape);
+    const start = performance.now();
     this.aeLogits = this.ae.decodeLogits(input.aeZ);
+    this.aeDecodeMs = performance.now() - start;
     if (pictures.ae) paint(pictures.ae.canvas, decoded(this.aeLogits), data.shape);
     this.aeNats = reconstructionNats(this.aeLogits, input.x);
     for (const row of this.rows ?? []) row.aeZ.textContent = signed(input.aeZ[row.d]);
@@ -362,6 +371,7 @@ export class Explorer {
     } else {
       logitsZ = this.vae.decodeLogits(z);
     }
+    this.decodeMs = performance.now() - start;
     const logitsMu = pictures.vae_mu ? this.logitsMu : null;
     const trouble = [[logitsZ, "z"], [logitsMu, "mu"]].find(([l]) => l && !finite(l));
     this.message(trouble ? notFinite(data.vae.name, `this ${trouble[1]}`) : "");
