@@ -356,7 +356,7 @@ def draw_figures(page, strokes: int = 3, moves: int = 30) -> dict:
     during, after = 0, 0
     for s in range(strokes):
         frames = page.evaluate("window.__framesSent")
-        x0, y0 = box["x"] + box["width"] * (0.25 + 0.2 * s), box["y"] + box["height"] * 0.15
+        x0, y0 = box["x"] + box["width"] * (0.2 + 0.15 * (s % 4)), box["y"] + box["height"] * 0.15
         page.mouse.move(x0, y0)
         page.mouse.down()
         for i in range(1, moves + 1):

@@ -145,6 +145,24 @@ function max(values) {
 }
 
 function median(values) {  // as numpy's: the middle value, or the mean of the middle two
-  const sorted = Float64Array.from(values).sort(), n = sorted.length;
-  return n % 2 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+  const a = Float64Array.from(values), n = a.length, upper = select(a, n >> 1);
+  return n % 2 ? upper : (upper + max(a.subarray(0, n >> 1))) / 2;  // select left the lower half below upper
+}
+
+function select(a, k) {
+  // the k-th smallest of a (Hoare's selection, in place): afterwards a[k] holds it, smaller values before it
+  let [lo, hi] = [0, a.length - 1];
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >> 1];
+    let [i, j] = [lo, hi];
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) [a[i], a[j], i, j] = [a[j], a[i], i + 1, j - 1];
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else break;
+  }
+  return a[k];
 }

@@ -69,7 +69,9 @@ export class DrawPad {
       lineWidth: data.brush });
     this.paper();
     this.canvas.addEventListener("pointerdown", (event) => this.down(event));
-    this.canvas.addEventListener("pointermove", (event) => this.move(event));
+    // a move as soon as it happens where the browser reports it so (pointerrawupdate: Chromium, secure pages),
+    // rather than with the next animation frame, half a frame later on average
+    this.canvas.addEventListener("onpointerrawupdate" in window ? "pointerrawupdate" : "pointermove", (event) => this.move(event));
     for (const end of ["pointerup", "pointercancel"]) this.canvas.addEventListener(end, (event) => this.up(event));
   }
 

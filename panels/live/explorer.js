@@ -66,6 +66,10 @@ const timings = (globalThis.__liveTimings ??= []);  // per input event, ms: {wai
 const settled = (globalThis.__liveSettled ??= []);  // per commit the server has answered: {seq, at}, for benchmarks
 const drawTimings = (globalThis.__drawTimings ??= []);  // per move on the pad, ms: {total, encodeDecode}, for benchmarks
 
+function show(el, text) {  // a text that did not change is not set again: every set costs the page a relayout
+  if (el.textContent !== text) el.textContent = text;
+}
+
 const PICTURES = {
   input: "Input",
   ae: "AE: decodes z = f(y)",
@@ -263,7 +267,12 @@ export class Explorer {
   buildReadouts() {
     this.klTotal = element("div", { class: "kl-total", "data-testid": "kl-total" });
     this.klCaption = element("div", { class: "caption" });
-    this.figures = element("div", { class: "figures" });
+    this.aeLoss = element("b");
+    this.vaeLoss = element("b");
+    this.pixelsCaption = element("div", { class: "caption" });
+    this.figures = element("div", { class: "figures" },
+      element("div", {}, element("span", {}, "AE reconstruction loss"), this.aeLoss),
+      element("div", {}, element("span", {}, "VAE reconstruction loss, this z"), this.vaeLoss), this.pixelsCaption);
     this.loss = element("p", { class: "loss" });
     const kl = element("div", { class: "kl-block" }, element("div", { class: "label" }, "KL(q(z|x) ‖ N(0, I))"),
       element("div", { class: "kl-line" }, this.klTotal, this.klCaption));
@@ -355,8 +364,8 @@ export class Explorer {
     this.aeDecodeMs = performance.now() - start;
     if (pictures.ae) paint(pictures.ae.canvas, decoded(this.aeLogits), data.shape);
     this.aeNats = reconstructionNats(this.aeLogits, input.x);
-    for (const row of this.rows ?? []) row.aeZ.textContent = signed(input.aeZ[row.d]);
-    if (pictures.input) pictures.input.caption.textContent = `Input: ${input.caption}`;
+    for (const row of this.rows ?? []) show(row.aeZ, signed(input.aeZ[row.d]));
+    if (pictures.input) show(pictures.input.caption, `Input: ${input.caption}`);
   }
 
   draw(eventTime) {
@@ -384,15 +393,15 @@ export class Explorer {
     for (const row of this.rows ?? []) {
       const d = row.d;
       if (!this.dirty) [row.mu.value, row.sigma.value] = [mu[d], sigma[d]];  // never under a moving hand
-      row.muText.textContent = signed(mu[d]);
-      row.sigmaText.textContent = sigma[d].toFixed(2);
-      row.eps.textContent = signed(eps[d]);
-      row.z.textContent = signed(z[d]);
-      row.kl.textContent = kl[d].toFixed(3);
+      show(row.muText, signed(mu[d]));
+      show(row.sigmaText, sigma[d].toFixed(2));
+      show(row.eps, signed(eps[d]));
+      show(row.z, signed(z[d]));
+      show(row.kl, kl[d].toFixed(3));
       row.bar.style.width = `${Math.min(100, (100 * kl[d]) / KL_BAR_NATS)}%`;
       row.barBox.classList.toggle("over", kl[d] > KL_BAR_NATS);
     }
-    if (this.seedText) this.seedText.textContent = `eps seed ${this.seed}`;
+    if (this.seedText) show(this.seedText, `eps seed ${this.seed}`);
     if (this.klTotal) this.drawReadouts(logitsZ, total, mu.length);
     if (eventTime !== undefined) {
       const end = performance.now();
@@ -405,16 +414,15 @@ export class Explorer {
   drawReadouts(logitsZ, total, dims) {
     const { data } = this;
     const vaeNats = reconstructionNats(logitsZ, this.input.x), beta = data.vae.beta;
-    this.klTotal.textContent = `${total.toFixed(3)} nats`;
-    this.klCaption.textContent = `summed over the ${dims} dims of z, for this input`;
+    show(this.klTotal, `${total.toFixed(3)} nats`);
+    show(this.klCaption, `summed over the ${dims} dims of z, for this input`);
     const pixels = data.shape.reduce((a, b) => a * b, 1);
-    this.figures.replaceChildren(
-      element("div", {}, element("span", {}, "AE reconstruction loss"), element("b", {}, `${this.aeNats.toFixed(2)} nats`)),
-      element("div", {}, element("span", {}, "VAE reconstruction loss, this z"), element("b", {}, `${vaeNats.toFixed(2)} nats`)),
-      element("div", { class: "caption" }, `cross-entropy summed over the ${pixels} pixels`));
+    show(this.aeLoss, `${this.aeNats.toFixed(2)} nats`);
+    show(this.vaeLoss, `${vaeNats.toFixed(2)} nats`);
+    show(this.pixelsCaption, `cross-entropy summed over the ${pixels} pixels`);
     // the sum of the rounded terms, so that the line adds up as read; L_AE's term is the VAE's reconstruction
     const [nats, kl] = [vaeNats.toFixed(2), total.toFixed(2)], times = beta === 1 ? "" : `${beta} × `;
-    this.loss.textContent = `L_VAE = reconstruction + ${beta === 1 ? "" : "beta·"}KL = ${nats} + ${times}${kl} = ` +
-      `${(Number(nats) + beta * Number(kl)).toFixed(2)} nats`;
+    show(this.loss, `L_VAE = reconstruction + ${beta === 1 ? "" : "beta·"}KL = ${nats} + ${times}${kl} = ` +
+      `${(Number(nats) + beta * Number(kl)).toFixed(2)} nats`);
   }
 }

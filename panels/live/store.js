@@ -11,9 +11,15 @@ const READ = {
   // kind -> (bytes, what) -> value
   model: (bytes) => {
     const model = makeModel(readSafetensors(bytes));
+    // the JIT compiles its loops now, not in the first drag or stroke: a few passes each way, on inputs like
+    // the real ones (a sparse image, a code)
     const z = new Array(model.card.latent_dim).fill(0.5);
-    for (let i = 0; i < 3; i++) model.decodePair(z, z);  // the JIT compiles its loops now, not in the first drag
-    model.encode(new Float64Array(model.card.image_shape.reduce((a, b) => a * b, 1)));
+    const x = new Float64Array(model.card.image_shape.reduce((a, b) => a * b, 1)).map((_, i) => (i % 7 ? 0 : 0.8));
+    for (let i = 0; i < 8; i++) {
+      model.decodePair(z, z);
+      model.decodeLogits(z);
+      model.encode(x);
+    }
     return model;
   },
   f32: (bytes) => new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4),
