@@ -14,6 +14,6 @@ if __name__ == "__main__":
 else:
     from starlette.middleware import Middleware
 
-    from panels.files import Uncompressed, routes
+    from panels.files import Files
 
-    app = st.App(__file__, routes=routes(), middleware=[Middleware(Uncompressed)])
+    app = st.App(__file__, middleware=[Middleware(Files)])

@@ -483,7 +483,7 @@ async def http_get_all(base: str, paths: list[str], cookie: str = "", connection
 
 def files_of(session) -> list[str]:
     """Every file a browser fetches for this page: the component's code (main.js imports every module) and
-    the files its mounts name (weights, the input, draws of eps)."""
+    the files its mounts name (the decoders, the input, draws of eps; an encoder only once a drawing begins)."""
     from panels.files import CODE_DIR
 
     urls = set()
@@ -495,7 +495,7 @@ def files_of(session) -> list[str]:
         urls |= {f"{folder}/{p.name}" for p in CODE_DIR.iterdir() if p.suffix in (".js", ".css")}
         live = data["live"]
         for value in [live.get("x"), live.get("eps_draws"), live.get("images"),
-                      *[(live.get(m) or {}).get("weights") for m in ("ae", "vae")]]:
+                      *[(live.get(m) or {}).get("decoder") for m in ("ae", "vae")]]:
             if isinstance(value, str) and value.startswith("/files/"):
                 urls.add(value)
     return sorted(urls)

@@ -5,15 +5,17 @@ codes) is a file named by its content, `/files/<sha256[:32]>.<kind>`, and the br
 served under the hash of the whole code folder, `/live/<version>/<file>`, so that its relative
 imports stay inside one version. Both are immutable: a redeploy or a new model gives new names,
 and never mixes old code or weights with new. `python -m streamlit run app.py` serves these routes
-beside Streamlit's own (app.py builds a `st.App` with them); so does nginx, from its cache
+beside Streamlit's own (app.py puts Files in front of them); so does nginx, from its cache
 (deploy/nginx.conf).
 
-This module never imports streamlit: the routes run in the server's event loop, the page's script
-publishes files from its own thread, and both meet in _FILES.
+This module never imports streamlit: Files answers in the server's event loop, the page's script
+publishes from its own thread, and both meet in _CACHE.
 """
 
+import asyncio
 import functools
 import hashlib
+import json
 import mimetypes
 import os
 import threading
@@ -75,41 +77,37 @@ def publish_floats(array) -> str:
     return publish(np.ascontiguousarray(array, dtype="<f4").tobytes(), "f32")
 
 
-_MODELS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> its weights' name
+_MODELS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> the names of its halves
+HALVES = ("decoder", "encoder")
 
 
-def weights_url(model) -> str:
-    """The model's safetensors file (card, encoder and decoder). A model loaded from a file is served
-    that file, named by its sha256, so that every server names it alike; a model trained in a session
-    has no file and is served as save_checkpoint would write it. Its name is forgotten with the model."""
-    name = _MODELS.get(model)
-    if name is None:
+def model_urls(model) -> dict[str, str]:
+    """{"decoder": URL, "encoder": URL}: the model's two halves as safetensors files (each with the card),
+    so that a page draws once it has the decoders, and fetches an encoder only to encode a drawing. A
+    model loaded from a file is named by that file's sha256, so that every server names it alike; a model
+    trained in a session, by its bytes. The names are forgotten with the model."""
+    names = _MODELS.get(model)
+    if names is None:
+        from vae.checkpoints import checkpoint_bytes
+
         source = getattr(model, "source", None)  # (path, sha256), set by vae.load_checkpoint
-        if source is not None:
-            path, digest = source
-            make = functools.partial(_file_if_unchanged, path, digest)
-        else:
-            from vae.checkpoints import checkpoint_bytes
-
-            ref = weakref.ref(model)
-            data = checkpoint_bytes(model)
-            digest = hashlib.sha256(data).hexdigest()
-            make = lambda: None if ref() is None else checkpoint_bytes(ref())  # noqa: E731
-        name = f"{digest[:32]}.safetensors"
-        _MODELS[model] = name
+        digest = source[1] if source else hashlib.sha256(checkpoint_bytes(model)).hexdigest()
+        ref = weakref.ref(model)
+        names = {half: f"{digest[:32]}.{half}.safetensors" for half in HALVES}
         with _lock:
-            _MAKERS[name] = make
-        weakref.finalize(model, _MAKERS.pop, name, None)
-    return f"/files/{name}"
+            for half, name in names.items():
+                _MAKERS[name] = functools.partial(_half_of, ref, half)
+        for name in names.values():
+            weakref.finalize(model, _MAKERS.pop, name, None)
+        _MODELS[model] = names
+    return {half: f"/files/{name}" for half, name in names.items()}
 
 
-def _file_if_unchanged(path: Path, digest: str) -> bytes | None:
-    """The file's bytes if they are still the ones its name promises (a rebuild may have replaced them)."""
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return None
-    return data if hashlib.sha256(data).hexdigest() == digest else None
+def _half_of(ref, half: str) -> bytes | None:
+    from vae.checkpoints import checkpoint_bytes
+
+    model = ref()
+    return None if model is None else checkpoint_bytes(model, half)
 
 
 def file_bytes(name: str) -> bytes | None:
@@ -125,7 +123,7 @@ def file_bytes(name: str) -> bytes | None:
 
 
 def _shipped_files() -> dict[str, Callable[[], bytes | None]]:
-    """The shipped models' weights by their file names here, from the manifest (read when it changes)."""
+    """The shipped models' halves by their names here, from the manifest (read again when it changes)."""
     from vae.checkpoints import pretrained_dir, read_manifest
     from vae.errors import CheckpointError
 
@@ -135,12 +133,22 @@ def _shipped_files() -> dict[str, Callable[[], bytes | None]]:
         if _shipped.get("stamp") != (directory, stamp):
             entries = read_manifest(directory)["models"]
             _shipped.update(stamp=(directory, stamp), files={
-                f"{e['sha256'][:32]}.safetensors": functools.partial(_file_if_unchanged, directory / e["file"],
-                                                                     e["sha256"])
-                for e in entries if isinstance(e, dict) and "sha256" in e and "file" in e})
+                f"{e['sha256'][:32]}.{half}.safetensors": functools.partial(_shipped_half, e["name"], half)
+                for e in entries if isinstance(e, dict) and "sha256" in e and "name" in e for half in HALVES})
     except (OSError, CheckpointError):
         return {}
     return _shipped["files"]
+
+
+def _shipped_half(name: str, half: str) -> bytes | None:
+    """A shipped model's half, its file checked against the manifest as it is loaded."""
+    from vae.checkpoints import checkpoint_bytes, load_pretrained
+    from vae.errors import CheckpointError
+
+    try:
+        return checkpoint_bytes(load_pretrained(name), half)
+    except CheckpointError:
+        return None
 
 
 _shipped: dict = {}
@@ -149,51 +157,55 @@ _shipped: dict = {}
 # ---- the routes ---------------------------------------------------------------------------------
 
 
-class Uncompressed:
-    """ASGI middleware: these files leave as they are. Streamlit gzips every other response as it goes, every
-    time: 0.2 s of CPU for a model's weights, which float numbers shrink by 7%. The code is 70 KB, and nginx
-    may compress it once for its cache (deploy/nginx.conf)."""
+_CODE: dict[str, bytes] = {}  # this version's code files by name, read once
+
+
+def _code_file(name: str) -> bytes | None:
+    if not _CODE:
+        _CODE.update({p.name: p.read_bytes() for p in CODE_DIR.iterdir() if p.is_file()})
+    return _CODE.get(name)
+
+
+class Files:
+    """ASGI middleware in front of Streamlit (app.py's st.App): it answers these requests itself, and passes
+    every other on.
+    - /live/<version>/<file>: the browser code of this version (another version's: 404, never mixed);
+    - /files/<name>: a published file (404 for one this server never published);
+    - /live-server: which process answers (never cached).
+    Answered here, a file costs the server no more than its bytes: Streamlit's own stack (its session and
+    path middleware, and a gzip that compresses every answer anew, 0.2 s of CPU for a model's weights,
+    which float numbers shrink by 7%) is for the page, not for immutable files. The code is 70 KB; nginx
+    may compress it once, for its cache."""
 
     def __init__(self, app):
         self.app = app
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] == "http" and scope["path"].startswith(("/files/", "/live/")):
-            scope = {**scope, "headers": [(k, v) for k, v in scope["headers"] if k != b"accept-encoding"]}
+        path = scope.get("path", "") if scope["type"] == "http" and scope.get("method") == "GET" else ""
+        if path.startswith("/live/"):
+            version, _, name = path.removeprefix("/live/").partition("/")
+            body = _code_file(name) if version == CODE_VERSION else None
+            media = mimetypes.guess_type(name)[0] or "application/octet-stream"
+            return await _answer(send, body, media, f"code {path}")
+        if path.startswith("/files/"):
+            name = path.removeprefix("/files/")
+            kind = name.rsplit(".", 1)[-1]
+            with _lock:
+                body = _CACHE.get(name)
+            if body is None and kind in KINDS and "/" not in name:  # made again, or read from disk: off the loop
+                body = await asyncio.to_thread(file_bytes, name)
+            return await _answer(send, body, KINDS.get(kind, ""), f"file {name}")
+        if path == "/live-server":
+            body = json.dumps({"server": SERVER_ID, "code": CODE_VERSION, "pid": os.getpid()}).encode()
+            return await _answer(send, body, "application/json", "", cache="no-store")
         await self.app(scope, receive, send)
 
 
-def routes() -> list:
-    """Starlette routes for app.py's st.App: the code, the files, and which server this is."""
-    from starlette.concurrency import run_in_threadpool
-    from starlette.responses import JSONResponse, PlainTextResponse, Response
-    from starlette.routing import Route
-
-    def missing(what: str) -> Response:
-        return PlainTextResponse(f"{what} is not on this server", status_code=404,
-                                 headers={"Cache-Control": "no-store"})
-
-    async def code(request) -> Response:
-        version, path = request.path_params["version"], request.path_params["path"]
-        if version != CODE_VERSION:  # another deploy's code: never mixed with this one's
-            return missing(f"code version {version}")
-        target = (CODE_DIR / path).resolve()
-        if CODE_DIR.resolve() not in target.parents or not target.is_file():
-            return missing(path)
-        media = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
-        return Response(await run_in_threadpool(target.read_bytes), media_type=media,
-                        headers={"Cache-Control": IMMUTABLE})
-
-    async def data(request) -> Response:
-        name = request.path_params["name"]
-        data = await run_in_threadpool(file_bytes, name) if name.rsplit(".", 1)[-1] in KINDS else None
-        if data is None:
-            return missing(name)
-        return Response(data, media_type=KINDS[name.rsplit(".", 1)[-1]], headers={"Cache-Control": IMMUTABLE})
-
-    async def server(request) -> Response:
-        return JSONResponse({"server": SERVER_ID, "code": CODE_VERSION, "pid": os.getpid()},
-                            headers={"Cache-Control": "no-store"})
-
-    return [Route("/live/{version}/{path:path}", code), Route("/files/{name}", data),
-            Route("/live-server", server)]
+async def _answer(send, body: bytes | None, media: str, what: str, cache: str = IMMUTABLE) -> None:
+    status = 200 if body is not None else 404
+    if body is None:
+        body, media, cache = f"{what} is not on this server".encode(), "text/plain; charset=utf-8", "no-store"
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", media.encode()), (b"content-length", str(len(body)).encode()),
+                            (b"cache-control", cache.encode())]})
+    await send({"type": "http.response.body", "body": body})

@@ -50,7 +50,8 @@ COMPONENT = st.components.v2.component("latent_explorer", js=LOADER)
 
 
 class ModelRef(TypedDict):
-    weights: str  # URL of the model's safetensors file
+    decoder: str  # URL of the model's decoder, a safetensors file with its card
+    encoder: str  # URL of its trunk and heads: fetched only to encode a drawing
     name: str
 
 
@@ -241,8 +242,8 @@ def live_ui(view: View, pictures=PICTURES, sliders: bool = True, readouts: bool 
     ae, vm = view.ae, view.vm
     data: ExplorerData = {
         "mode": "explorer", "server": files.SERVER_ID,
-        "ae": {"weights": files.weights_url(ae), "name": ae.card.name},
-        "vae": {"weights": files.weights_url(vm), "name": vm.card.name, "beta": vm.card.beta},
+        "ae": {**files.model_urls(ae), "name": ae.card.name},
+        "vae": {**files.model_urls(vm), "name": vm.card.name, "beta": vm.card.beta},
         "x": files.publish_floats(view.x), "shape": list(vm.card.image_shape), "caption": view.caption,
         "encoding": st.session_state.get("encoded_for", ""),
         "ae_z": _list(view.ae_z), "mu0": _list(view.mu0), "sigma0": _list(view.sigma0),
@@ -266,8 +267,8 @@ def samples_ui(view: View, k: int, caption: str, shown: int, cols: int = 8, tile
     its per-pixel mean and std."""
     data: SamplesData = {
         "mode": "samples", "server": files.SERVER_ID,
-        "ae": {"weights": files.weights_url(view.ae), "name": view.ae.card.name} if ae_row else None,
-        "vae": {"weights": files.weights_url(view.vm), "name": view.vm.card.name},
+        "ae": {**files.model_urls(view.ae), "name": view.ae.card.name} if ae_row else None,
+        "vae": {**files.model_urls(view.vm), "name": view.vm.card.name},
         "encoding": st.session_state.get("encoded_for", ""),
         "ae_z": _list(view.ae_z), "mu": _list(view.mu), "sigma": _list(view.sigma),
         "eps_draws": files.publish_floats(view.sample_eps(k)), "k": k, "shown": min(shown, k), "cols": cols,
@@ -282,8 +283,8 @@ def map_ui(view: View, dims: tuple[int, int], key: str = "map") -> None:
     ae, vm = view.ae, view.vm
     data: MapData = {
         "mode": "map", "server": files.SERVER_ID,
-        "ae": {"weights": files.weights_url(ae), "name": ae.card.name, "codes": _codes_url(ae, dims)},
-        "vae": {"weights": files.weights_url(vm), "name": vm.card.name, "codes": _codes_url(vm, dims)},
+        "ae": {**files.model_urls(ae), "name": ae.card.name, "codes": _codes_url(ae, dims)},
+        "vae": {**files.model_urls(vm), "name": vm.card.name, "codes": _codes_url(vm, dims)},
         "encoding": st.session_state.get("encoded_for", ""), "dims": list(dims),
         "ae_z": _list(view.ae_z), "mu": _list(view.mu), "sigma": _list(view.sigma),
         "label_names": list(test_split(vm.card).label_names), "shape": list(vm.card.image_shape),

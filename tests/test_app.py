@@ -5,6 +5,8 @@ import json
 
 import numpy as np
 import pytest
+import safetensors.torch
+import torch
 from conftest import ROOT
 from PIL import Image
 from streamlit.testing.v1 import AppTest
@@ -12,7 +14,6 @@ from streamlit.testing.v1 import AppTest
 import vae
 from panels import files
 from vae import explore
-from vae.checkpoints import pretrained_dir
 
 APP = str(ROOT / "app.py")
 
@@ -102,9 +103,13 @@ def test_every_pair_sends_the_browser_its_encoding_and_the_urls_of_its_files(lab
     np.testing.assert_allclose(sigma, sigma0, atol=1e-6)
     data = live_data(at)
     assert len(data["mu0"]) == vm.card.latent_dim and data["shape"] == list(vm.card.image_shape)
-    for model, name in ((data["ae"], ae_name), (data["vae"], vae_name)):  # the whole file: encoder and decoder
-        assert fetched(model["weights"]) == (pretrained_dir() / f"{name}.safetensors").read_bytes()
-        assert model["weights"] == f"/files/{vae.load_pretrained(name).source[1][:32]}.safetensors"
+    for ref, name in ((data["ae"], ae_name), (data["vae"], vae_name)):  # each half: the decoder, the encoder
+        model = vae.load_pretrained(name)
+        for half in ("decoder", "encoder"):
+            assert ref[half] == f"/files/{model.source[1][:32]}.{half}.safetensors"  # the shipped file's sha256
+            tensors = safetensors.torch.load(fetched(ref[half]))
+            assert set(tensors) == {k for k in model.state_dict() if k.startswith("decoder.") == (half == "decoder")}
+            assert all(torch.equal(t, model.state_dict()[k]) for k, t in tensors.items())
     np.testing.assert_array_equal(floats(data["x"]), image.ravel())
     np.testing.assert_allclose(data["eps"], explore.eps_for(0, vm.card.latent_dim))
 
@@ -117,7 +122,7 @@ def test_the_websocket_carries_state_and_the_files_travel_by_url():
     assert len(json.dumps(first)) < 5000  # MNIST at D=8: state and URLs, not weights nor code
     set_code(at, mu_0=1.0)
     again = live_data(at)
-    assert again["vae"]["weights"] == first["live"]["vae"]["weights"] and again["mu"][0] == 1.0
+    assert again["vae"] == first["live"]["vae"] and again["mu"][0] == 1.0
     at.number_input(key="index").set_value(3).run()
     assert live_data(at)["x"] != first["live"]["x"]  # a new input: a new file
     assert live_data(at)["vae"] == first["live"]["vae"]
@@ -217,7 +222,7 @@ def test_choosing_a_test_image_leaves_the_upload():
 def test_stochastic_panel_sends_k_draws_of_eps_per_seed_and_the_settled_code():
     at = start("digits, D=8")
     samples = live_data(at, "samples")
-    assert samples["k"] == 16 and samples["shown"] == 16 and samples["ae"]["weights"] != samples["vae"]["weights"]
+    assert samples["k"] == 16 and samples["shown"] == 16 and samples["ae"]["decoder"] != samples["vae"]["decoder"]
     np.testing.assert_array_equal(floats(samples["eps_draws"]).reshape(16, 8), explore.eps_for(10_000, 8, 16))
     explorer = live_data(at)
     assert (samples["mu"], samples["sigma"], samples["ae_z"]) == (explorer["mu"], explorer["sigma"], explorer["ae_z"])
@@ -241,7 +246,7 @@ def test_latent_map_has_axes_pickers_beyond_two_dims_and_starts_each_plane_at_it
     assert {s.key for s in at.selectbox} >= {"map_x", "map_y"}
     latent_map = live_data(at, "map")
     busiest = int(np.argmax(vae.load_pretrained("digits-vae-z8").card.metrics["kl_per_dim_nats"]))
-    assert latent_map["dims"] == [busiest, 5] and latent_map["ae"]["weights"] != latent_map["vae"]["weights"]
+    assert latent_map["dims"] == [busiest, 5] and latent_map["ae"]["decoder"] != latent_map["vae"]["decoder"]
     explorer = live_data(at)
     assert (latent_map["ae_z"], latent_map["mu"]) == (explorer["ae_z"], explorer["mu"])  # each plane's own start
     codes = json.loads(fetched(latent_map["vae"]["codes"]))

@@ -117,10 +117,10 @@ def test_a_weights_file_missing_or_broken_is_named_on_the_page(site, first_visit
     name = "0" * 32 + ".safetensors"
     if broken is not None:
         site.files[name] = broken
-    mount(site, explorer(first_visit, vae={**first_visit["explorer"]["live"]["vae"], "weights": f"/files/{name}"}))
+    mount(site, explorer(first_visit, vae={**first_visit["explorer"]["live"]["vae"], "decoder": f"/files/{name}"}))
     site.page.locator(".message").filter(has_text="could not be used").wait_for()
     text = message(site.page)
-    assert text.startswith("The weights of digits-vae-z2 could not be used in the browser") and says in text
+    assert text.startswith("The decoder of digits-vae-z2 could not be used in the browser") and says in text
     assert "Reload the page" in text
 
 
@@ -128,8 +128,8 @@ def test_a_decoder_that_gives_non_finite_values_says_so(site, first_visit):
     model = vae.load_pretrained("digits-vae-z2")
     with torch.no_grad():
         model.decoder[-2].bias[3] = float("nan")  # the last Linear, before the Unflatten
-    site.files["nan.safetensors"] = checkpoint_bytes(model)
-    nan = {**first_visit["explorer"]["live"]["vae"], "weights": "/files/nan.safetensors"}
+    site.files["nan.safetensors"] = checkpoint_bytes(model, "decoder")
+    nan = {**first_visit["explorer"]["live"]["vae"], "decoder": "/files/nan.safetensors"}
     mount(site, explorer(first_visit, vae=nan))
     site.page.locator(".message").filter(has_text="not finite").wait_for()
     assert "The VAE's decoder (digits-vae-z2) gave values that are not finite" in message(site.page)
@@ -143,7 +143,8 @@ def test_the_code_and_files_are_fetched_once_per_page(site, first_visit):
     fetched = [p for p in site.asked if p.startswith(("/files/", "/live/"))]
     assert len(fetched) == len(set(fetched))  # each file once
     data = first_visit["explorer"]["live"]
-    assert {data["ae"]["weights"], data["vae"]["weights"], data["x"]} <= set(fetched)
+    assert {data["ae"]["decoder"], data["vae"]["decoder"], data["x"]} <= set(fetched)
+    assert not {data["ae"]["encoder"], data["vae"]["encoder"]} & set(fetched)  # only a drawing needs them
 
 
 def move(page, label, value):

@@ -376,10 +376,11 @@ async def published_weights(url: str) -> tuple[str, str]:
     """A session through nginx: the URLs of its code and of its VAE's weights, and the replica it is on."""
     session = StickySession(url)
     await session.connect()
-    data = json.loads(next(e.bidi_component.json for e, _ in session.elements.values()
-                           if e.WhichOneof("type") == "bidi_component" and "live" in e.bidi_component.json))
+    data, _, _ = session.live()  # the explorer's state
+    code = next(json.loads(e.bidi_component.json)["code"] for e, _ in session.elements.values()
+                if e.WhichOneof("type") == "bidi_component" and '"live"' in e.bidi_component.json)
     await session.close()
-    return data["code"], data["live"]["vae"]["weights"], session.cookie
+    return code, data["vae"]["decoder"], session.cookie
 
 
 def get(url: str, cookie: str = "") -> tuple[int, object, bytes]:

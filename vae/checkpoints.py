@@ -33,10 +33,11 @@ def sha256_of(path: str | Path) -> str:
     return h.hexdigest()
 
 
-def checkpoint_bytes(model: LatentModel, prefix: str = "") -> bytes:
-    """The model as a safetensors file, as save_checkpoint writes it; with prefix "decoder.", only the
-    decoder's tensors (and the card): what the browser decodes with, half the bytes of the whole."""
-    tensors = {k: v.detach().contiguous() for k, v in model.state_dict().items() if k.startswith(prefix)}
+def checkpoint_bytes(model: LatentModel, part: str | None = None) -> bytes:
+    """The model as a safetensors file, as save_checkpoint writes it; with part "decoder" or "encoder", only
+    that half's tensors (and the card): what the browser decodes with, or encodes a drawing with."""
+    tensors = {k: v.detach().contiguous() for k, v in model.state_dict().items()
+               if part is None or k.startswith("decoder.") == (part == "decoder")}
     return save(tensors, metadata={"format": FORMAT, "card": json.dumps(model.card.to_dict())})
 
 

@@ -1,7 +1,8 @@
 // What one mount tells the others on the page, by channel:
 // - "code": the explorer's code as it moves, { mu, sigma, aeZ, encoding, moving, drawn }, for the panels that
 //   follow it (the K decodings of Samples, the latent map's points);
-// - "drawing": the drawing pad's drawing as it is drawn, { x, text, seq, moving, eventTime }, for the explorer.
+// - "drawing": the drawing pad's drawing as it is drawn, { x, text, seq, moving, eventTime }, for the explorer;
+// - "drawing-soon": a pointer came over the pad, {}: the explorer fetches its encoders now.
 
 const channels = new Map();  // name -> Set of listeners
 

@@ -68,6 +68,7 @@ export class DrawPad {
     Object.assign(this.context, { lineCap: "round", lineJoin: "round", strokeStyle: INK, fillStyle: INK,
       lineWidth: data.brush });
     this.paper();
+    this.canvas.addEventListener("pointerenter", () => publish("drawing-soon", {}));  // the encoders: fetch them now
     this.canvas.addEventListener("pointerdown", (event) => this.down(event));
     // a move as soon as it happens where the browser reports it so (pointerrawupdate: Chromium, secure pages),
     // rather than with the next animation frame, half a frame later on average

@@ -36,11 +36,13 @@ import { loadAll, loaded } from "./store.js";
  * @property {number} drawing_seq  the last drawing the server has heard (the pad counts them)
  *
  * @typedef {Object} ModelRef
- * @property {string} weights  URL of the model's safetensors file
+ * @property {string} decoder  URL of the model's decoder, a safetensors file with its card
+ * @property {string} encoder  URL of its trunk and heads: fetched only to encode a drawing
  * @property {string} name
  *
  * @typedef {Object} VaeRef
- * @property {string} weights
+ * @property {string} decoder
+ * @property {string} encoder
  * @property {string} name
  * @property {number} beta
  *
@@ -105,10 +107,12 @@ export class Explorer {
     this.unlink = addToLink(() => this.linkPart());
     this.drawingSeq = 0;  // the newest drawing the pad has handed over
     this.unfollow = follow("drawing", (drawing) => this.drawn(drawing));
+    this.unfollowSoon = follow("drawing-soon", () => this.encoders());
   }
 
   destroy() {
     this.unfollow();
+    this.unfollowSoon();
     window.removeEventListener("pointerup", this.onRelease);
     window.removeEventListener("pointercancel", this.onRelease);
     clearTimeout(this.keyTimer);
@@ -124,8 +128,8 @@ export class Explorer {
     const layout = JSON.stringify([data.mu0.length, data.parts, data.collapsed, data.ranges]);
     if (layout !== this.layout) this.build(data);
     this.layout = layout;
-    const problem = await loadAll([[data.ae.weights, "model", `the weights of ${data.ae.name}`],
-      [data.vae.weights, "model", `the weights of ${data.vae.name}`], [data.x, "f32", "the input image"]]);
+    const problem = await loadAll([[data.ae.decoder, "decoder", `the decoder of ${data.ae.name}`],
+      [data.vae.decoder, "decoder", `the decoder of ${data.vae.name}`], [data.x, "f32", "the input image"]]);
     if (this.pending !== data) return;  // a newer rerun arrived while the files were on their way
     if (data.drawing_seq < this.drawingSeq) return;  // from before the drawing on the pad now: its answer follows
     if (this.commits.answered(data.seq) && data.seq > 0) settled.push({ seq: data.seq, at: performance.now() });
@@ -133,8 +137,8 @@ export class Explorer {
     this.message(problem ? problem.message : "");
     if (problem) return;
     this.data = data;
-    this.ae = loaded(data.ae.weights);
-    this.vae = loaded(data.vae.weights);
+    this.ae = loaded(data.ae.decoder);
+    this.vae = loaded(data.vae.decoder);
     const fresh = data.encoding !== this.input?.encoding;  // a new input or model: the server's code wins
     if (fresh) {
       this.input = { x: loaded(data.x), aeZ: data.ae_z, mu0: data.mu0, sigma0: data.sigma0, caption: data.caption,
@@ -149,13 +153,25 @@ export class Explorer {
     this.draw();
   }
 
-  drawn({ x, text, seq, moving, eventTime }) {
+  drawn(drawing) {
     // a drawing on the pad, as it is drawn: it is the input, both encoders read it, and the sliders jump to
-    // what the VAE's says; the pad commits it when the stroke ends, and the server then agrees
+    // what the VAE's says; the pad commits it when the stroke ends, and the server then agrees. The encoders
+    // are fetched for the first drawing: meanwhile the latest one waits
+    const { x, text, seq, moving, eventTime } = drawing;
     if (!this.data) return;
     this.drawingSeq = Math.max(this.drawingSeq, seq);
+    const [aeEncode, vaeEncode] = [loaded(this.data.ae.encoder), loaded(this.data.vae.encoder)];
+    if (!aeEncode || !vaeEncode || aeEncode instanceof Error || vaeEncode instanceof Error) {
+      this.waiting = drawing;
+      this.encoders().then((problem) => {
+        if (problem) this.message(problem.message);
+        else if (this.waiting) this.drawn({ ...this.waiting, eventTime: undefined });
+        this.waiting = null;
+      });
+      return;
+    }
     const start = performance.now();
-    const ae = this.ae.encode(x), vae = this.vae.encode(x);
+    const ae = aeEncode(x), vae = vaeEncode(x);
     const encoded = performance.now() - start;
     this.input = { x, aeZ: ae.mu, mu0: vae.mu, sigma0: vae.logSigma.map(Math.exp), caption: "your drawing",
       encoding: `${this.data.vae.name}/drawing:${text}`, drawn: true };
@@ -279,6 +295,12 @@ export class Explorer {
     return element("div", { class: "readouts" }, kl, this.figures, this.loss);
   }
 
+  encoders() {  // -> Promise of the first problem, or null once both encoders are here
+    if (!this.data) return Promise.resolve(null);
+    return loadAll([[this.data.ae.encoder, "encoder", `the encoder of ${this.data.ae.name}`],
+      [this.data.vae.encoder, "encoder", `the encoder of ${this.data.vae.name}`]]);
+  }
+
   release() {
     if (!this.held) return;
     this.held = false;
@@ -372,7 +394,7 @@ export class Explorer {
     const start = performance.now();
     const { data, mu, sigma, eps, pictures } = this;
     const z = reparameterize(mu, sigma, eps);
-    const muKey = `${data.vae.weights} ${mu}`;  // a sigma move or a resample leaves mu's picture as it is
+    const muKey = `${data.vae.decoder} ${mu}`;  // a sigma move or a resample leaves mu's picture as it is
     let logitsZ;
     if (pictures.vae_mu && muKey !== this.muKey) {  // a mu move: both decodings in one pass over the weights
       [logitsZ, this.logitsMu] = this.vae.decodePair(z, mu);

@@ -24,7 +24,8 @@ import { loadAll, loaded } from "./store.js";
  * @property {number[]} shape  [C, H, W]
  *
  * @typedef {Object} PlaneRef
- * @property {string} weights
+ * @property {string} decoder
+ * @property {string} encoder
  * @property {string} name
  * @property {string} codes  URL of the test codes in the plane's two dimensions: {points (N * 2,), labels (N,)}
  */
@@ -50,7 +51,7 @@ export class LatentMap {
   async update(data) {
     this.pending = data;
     const problem = await loadAll(["ae", "vae"].flatMap((which) => [
-      [data[which].weights, "model", `the weights of ${data[which].name}`],
+      [data[which].decoder, "decoder", `the decoder of ${data[which].name}`],
       [data[which].codes, "json", `the test codes of ${data[which].name}`]]));
     if (this.pending !== data) return;
     if (problem) {
@@ -127,7 +128,7 @@ export class LatentMap {
     for (const p of only ? [only] : this.planes) {
       const z = [...this.codes[p.which]];  // the other dimensions: this input's code
       [z[a], z[b]] = p.point;
-      paint(p.canvas, decoded(loaded(data[p.which].weights).decodeLogits(z)), data.shape);
+      paint(p.canvas, decoded(loaded(data[p.which].decoder).decodeLogits(z)), data.shape);
       this.drawPlane(p);
       const where = `z${a} = ${signed(p.point[0])}, z${b} = ${signed(p.point[1])}`;
       if (p.which === "ae") {

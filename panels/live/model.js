@@ -101,11 +101,6 @@ export function makeDecoder(file) {
   return { card, decodeLogits: (z) => decodeBatch([z])[0], decodePair: (z1, z2) => decodeBatch([z1, z2]) };
 }
 
-export function makeModel(file) {
-  // a model file -> { card, encode, decodeLogits, decodePair }: both halves of the network
-  return { ...makeDecoder(file), encode: makeEncoder(file) };
-}
-
 function addScaled(y1, v1, y2, v2, w, from, to, n) {
   // y1[to + o] += v1 * w[from + o] and y2 likewise, for o < n: a pair shares each load of w
   if (v1 !== 0 && v2 !== 0) {

@@ -56,10 +56,10 @@ export class Samples {
     const layout = JSON.stringify([data.k, data.shown, data.cols, data.tile, data.shape, !!data.ae, data.caption,
       data.large]);
     if (layout !== this.layout) this.build(data);
-    if (layout !== this.layout || data.vae.weights !== this.data?.vae.weights) [this.cost, this.timed] = [Infinity, 0];
+    if (layout !== this.layout || data.vae.decoder !== this.data?.vae.decoder) [this.cost, this.timed] = [Infinity, 0];
     this.layout = layout;
-    const needs = [[data.vae.weights, "model", `the weights of ${data.vae.name}`], [data.eps_draws, "f32", "the draws of eps"]];
-    if (data.ae) needs.push([data.ae.weights, "model", `the weights of ${data.ae.name}`]);
+    const needs = [[data.vae.decoder, "decoder", `the decoder of ${data.vae.name}`], [data.eps_draws, "f32", "the draws of eps"]];
+    if (data.ae) needs.push([data.ae.decoder, "decoder", `the decoder of ${data.ae.name}`]);
     const problem = await loadAll(needs);
     if (this.pending !== data) return;
     this.note.textContent = problem ? problem.message : "";
@@ -116,16 +116,16 @@ export class Samples {
 
   drawAe() {
     // z = f(y) is one point: every one of the K decodings is the same picture; redrawn only when it changes
-    const { data } = this, aeZ = this.code.aeZ, shows = data.ae && `${this.layout} ${data.ae.weights} ${aeZ}`;
+    const { data } = this, aeZ = this.code.aeZ, shows = data.ae && `${this.layout} ${data.ae.decoder} ${aeZ}`;
     if (!data.ae || shows === this.aeShows) return;
     this.aeShows = shows;
-    const image = decoded(loaded(data.ae.weights).decodeLogits(aeZ));
+    const image = decoded(loaded(data.ae.decoder).decodeLogits(aeZ));
     this.drawRow(this.rows.ae, Array(data.k).fill(image), "AE", "z = f(y) is the same every time");
   }
 
   drawVae() {
     const start = performance.now();
-    const { data, eps } = this, { mu, sigma } = this.code, model = loaded(data.vae.weights), dim = mu.length;
+    const { data, eps } = this, { mu, sigma } = this.code, model = loaded(data.vae.decoder), dim = mu.length;
     const zs = [];
     for (let k = 0; k < data.k; k++) zs.push(reparameterize(mu, sigma, eps.subarray(k * dim, (k + 1) * dim)));
     const logits = [];

@@ -2,25 +2,25 @@
 // file's name is its content, so a URL always means the same bytes, and the browser's cache serves a
 // reload. A file that cannot be fetched or read becomes an Error whose message the page shows.
 
-import { makeModel, readSafetensors } from "./model.js";
+import { makeDecoder, makeEncoder, readSafetensors } from "./model.js";
 
 const files = new Map();  // url -> Promise of its value (or of an Error)
 const ready = new Map();  // url -> its value, once fetched: drawing reads these without waiting
 
+// Each half is run a few times when it arrives, on inputs like the real ones, so that the JIT has compiled
+// its loops before the first drag or stroke.
 const READ = {
-  // kind -> (bytes, what) -> value
-  model: (bytes) => {
-    const model = makeModel(readSafetensors(bytes));
-    // the JIT compiles its loops now, not in the first drag or stroke: a few passes each way, on inputs like
-    // the real ones (a sparse image, a code)
-    const z = new Array(model.card.latent_dim).fill(0.5);
-    const x = new Float64Array(model.card.image_shape.reduce((a, b) => a * b, 1)).map((_, i) => (i % 7 ? 0 : 0.8));
-    for (let i = 0; i < 8; i++) {
-      model.decodePair(z, z);
-      model.decodeLogits(z);
-      model.encode(x);
-    }
-    return model;
+  // kind -> bytes -> value
+  decoder: (bytes) => {
+    const decoder = makeDecoder(readSafetensors(bytes)), z = new Array(decoder.card.latent_dim).fill(0.5);
+    for (let i = 0; i < 8; i++) decoder.decodePair(z, z), decoder.decodeLogits(z);
+    return decoder;
+  },
+  encoder: (bytes) => {
+    const file = readSafetensors(bytes), encode = makeEncoder(file);
+    const x = new Float64Array(file.card.image_shape.reduce((a, b) => a * b, 1)).map((_, i) => (i % 7 ? 0 : 0.8));
+    for (let i = 0; i < 8; i++) encode(x);
+    return encode;
   },
   f32: (bytes) => new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4),
   u8: (bytes) => bytes,

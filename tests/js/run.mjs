@@ -9,9 +9,10 @@ const code = await import(new URL(`../../panels/live/${request.module}`, import.
 
 const CALLS = {
   forward: ({ file, x, z }) => {
-    const model = code.makeModel(code.readSafetensors(new Uint8Array(readFileSync(file))));
+    const read = code.readSafetensors(new Uint8Array(readFileSync(file)));
+    const model = code.makeDecoder(read), encode = code.makeEncoder(read);
     const pixels = (logits) => Array.from(logits, code.sigmoid);
-    const encoded = x.map((image) => model.encode(image));
+    const encoded = x.map((image) => encode(image));
     return {
       mu: encoded.map((e) => e.mu),
       logSigma: encoded.map((e) => e.logSigma),
@@ -24,7 +25,7 @@ const CALLS = {
   reconstructionNats: ({ args }) => code.reconstructionNats(...args),
   readError: ({ args: [hex] }) => {
     try {
-      code.makeModel(code.readSafetensors(Uint8Array.from(hex.match(/../g) ?? [], (h) => parseInt(h, 16))));
+      code.makeDecoder(code.readSafetensors(Uint8Array.from(hex.match(/../g) ?? [], (h) => parseInt(h, 16))));
       return "read";
     } catch (error) {
       return error.message;
