@@ -29,6 +29,7 @@ from panels.prior import prior_ui
 from panels.shared import (
     Encoded,
     View,
+    encoding,
     load_model,
     model_problem,
     shipped_cards,
@@ -39,7 +40,6 @@ from panels.shared import (
 from panels.stochastic import stochastic_ui
 from panels.training import trained_label, training_ui
 from panels.traversals import traversals_ui
-from vae import explore
 
 PANELS = {  # title -> panel; only the chosen one is drawn on a rerun
     "Deterministic vs stochastic": stochastic_ui,
@@ -286,13 +286,13 @@ def main() -> None:
                            "→ or PageDown: next step; ← or PageUp: back. 'Leave' returns here.")
     x, caption, input_id = input_ui(vm.card)
     st.session_state.input_caption = caption
-    mu0, sigma0 = explore.encode(vm, x)
+    mu0, sigma0 = encoding(vm, x, input_id)
     live.start_state(f"{vm.card.name}/{input_id}", mu0, sigma0)
     notices += read_link_code(mu0, sigma0)
     if notices:
         st.warning("Parts of this link could not be used and fell back to defaults: " + "; ".join(notices) + ".",
                    icon=":material/link_off:")
-    enc = Encoded(x, caption, input_id, ae, vm, explore.encode(ae, x)[0], mu0, sigma0)
+    enc = Encoded(x, caption, input_id, ae, vm, encoding(ae, x, input_id)[0], mu0, sigma0)
     if st.session_state.get("presenter"):
         presenter(enc)
     else:

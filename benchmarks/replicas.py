@@ -23,7 +23,7 @@ import websockets  # noqa: E402
 from test_many_users import expected_kl_text  # noqa: E402
 from test_replicas import StickySession, children_of, deployment  # noqa: E402
 
-from benchmarks.__main__ import class_figures, machine, percentiles  # noqa: E402
+from benchmarks.__main__ import class_figures, machine, percentiles, visit_storm  # noqa: E402
 
 DISCONNECTED = (websockets.ConnectionClosed, OSError, asyncio.TimeoutError)
 
@@ -156,7 +156,45 @@ def measure(quick: bool) -> dict:
         asyncio.run(warm(d))
         sessions = 4 if quick else 30
         figures["failover"] = asyncio.run(failover_figures(d, sessions, seconds, kill_at=1.5 if quick else 15))
+    with deployment(2) as d:
+        asyncio.run(warm(d))
+        figures["storm"] = asyncio.run(visit_storm(d.url, 20 if quick else 100, StickySession))
+    with deployment(2) as d:
+        figures["browser_failover"] = browser_failover(d, pages=4 if quick else 8)
     return figures
+
+
+def browser_failover(d, pages: int) -> dict:
+    """Chromium pages on two replicas; one replica is killed (SIGKILL). For each of its pages, the seconds
+    from the kill until it shows its view again on the survivor, with no click (it reloads itself to its
+    link), and whether that view is the one it had."""
+    from liveapp import launch_chromium
+    from playwright.sync_api import sync_playwright
+    from test_replicas import kl_total, open_visit, served_by
+
+    with sync_playwright() as p:
+        browser = launch_chromium(p)
+        visits = []
+        for i in range(pages):
+            visit = open_visit(browser, f"{d.url}/?pair=digits-z8&index={3 + i}&mu_0={round(-1 + 0.3 * i, 2)}")
+            visit.kl = kl_total(visit.page).inner_text()
+            visits.append(visit)
+        victim = visits[0].replica
+        dead = [v for v in visits if v.replica == victim]
+        for v in dead:
+            v.page.evaluate("() => { window.beforeTheKill = true; }")
+        os.kill(d.replicas[victim], signal.SIGKILL)
+        killed = time.monotonic()
+        back, same = [], 0
+        for v in dead:
+            v.page.wait_for_function("() => !window.beforeTheKill", timeout=60_000)
+            kl = kl_total(v.page).inner_text()
+            back.append(time.monotonic() - killed)
+            same += kl == v.kl and served_by(v.page.context.request.get(f"{d.url}/_stcore/health").headers) != victim
+        browser.close()
+    return {"pages": pages, "on_killed_replica": len(dead), "live_again_s": {
+        "p50": round(float(np.median(back)), 2) if back else None, "max": round(max(back), 2) if back else None},
+        "same_view": same, "errors": len(dead) - same}
 
 
 def write_report(results: dict, out: Path, command: str) -> None:
@@ -173,7 +211,7 @@ def write_report(results: dict, out: Path, command: str) -> None:
             "| run | replicas | sessions × seconds | commits | p50 ms | p95 ms | errors | CPU ms per commit: "
             "replicas, nginx |", "|---|---|---|---|---|---|---|---|"]
     for name, m in f.items():
-        if name != "failover":
+        if name not in ("failover", "storm", "browser_failover"):
             rows.append(f"| {name} | {m['replicas']} | {m['sessions']} × {m['seconds']} | {m['n']} | {m['p50']} | "
                         f"{m['p95']} | {m['errors']} | {m['replicas_cpu_ms_per_commit']}, "
                         f"{m['nginx_cpu_ms_per_commit']} |")
@@ -184,6 +222,15 @@ def write_report(results: dict, out: Path, command: str) -> None:
              f"{k['served_again_s']['max']} s after the kill ({k['came_back']} came back). Commit → settled before "
              f"the kill: {describe(k['before_kill_ms'])}; after, all on one replica: {describe(k['after_kill_ms'])}. "
              f"Errors: {k['errors']}."]
+    s, b = f["storm"], f["browser_failover"]
+    rows += ["", f"**A class arriving at once.** {s['visits']} first visits at the same moment through nginx on 2 "
+             "replicas, each fetching what a browser fetches (the page over the websocket, then the component's "
+             f"code, the decoders, the input and the draws of eps, from nginx's cache once a replica has served "
+             f"them): usable after p50 {s['p50']} ms, p95 {s['p95']} ms; {s['errors']} errors (target: p95 ≤ 1.5 s).",
+             "", f"**Failover in the browser.** {b['pages']} Chromium pages on 2 replicas, one replica killed: its "
+             f"{b['on_killed_replica']} pages reloaded themselves to their links (no click) and were live on the "
+             f"survivor {b['live_again_s']['p50']} s (median) and at most {b['live_again_s']['max']} s after the kill, "
+             f"{b['same_view']} of them with the same view (target: within 5 s)."]
     (out / "replicas.md").write_text("\n".join(rows) + "\n")
 
 

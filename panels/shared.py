@@ -92,13 +92,37 @@ def vaes_like(card) -> list:
 
 
 def model_problem(name: str) -> str | None:
-    """Why a shipped model cannot be used, or None if it can."""
+    """Why a shipped model cannot be used, or None if it can. A model that loaded stays loaded (load_model
+    keeps it), so it is not asked again; one that failed is, on every run: its file may be mended."""
+    if (name, str(pretrained_dir())) in _LOADED:
+        return None
     try:
         load_model(name)
     except vae.CheckpointError as e:
         return str(e)
+    _LOADED.add((name, str(pretrained_dir())))
     return None
 
+
+_LOADED: set = set()  # (name, folder) of the models that have loaded in this process
+
+
+def encoding(model, x: np.ndarray, input_id: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """explore.encode(model, x), kept for the last inputs per model: a class opening the page asks for
+    test #0's encoding a hundred times. input_id names x ("mnist:0", "drawing:<its link form>")."""
+    key = (id(model), model.card.name, input_id)
+    if key not in _ENCODINGS:
+        mu, sigma = explore.encode(model, x)
+        for a in (mu, sigma):
+            if a is not None:
+                a.flags.writeable = False  # shared by every session that shows this input
+        _ENCODINGS[key] = mu, sigma
+        while len(_ENCODINGS) > 512:
+            _ENCODINGS.pop(next(iter(_ENCODINGS)))
+    return _ENCODINGS[key]
+
+
+_ENCODINGS: dict = {}  # (model, name, input) -> (mu, sigma), the oldest first
 
 def test_split(card) -> vae.Dataset:
     """The test split of the data a model was trained on: an idx model's from --data-root or its card."""
