@@ -166,7 +166,8 @@ def write_link(view: View) -> str:
     if st.session_state.get("presenter"):
         choices |= {"presenter": True, "step": st.session_state.get("step", 1)}
     else:
-        choices["panel"] = st.session_state.get("panel")
+        if st.session_state.get("panel") != next(iter(PANELS)):  # a link names a panel other than the first
+            choices["panel"] = st.session_state.get("panel")
     choices["index"] = st.session_state.get("index", 0)
     if st.session_state.get("source") == "drawing":
         choices["draw"] = st.session_state.drawing
@@ -241,8 +242,7 @@ def explorer(enc: Encoded) -> None:
                "frame; other panels follow when you let go. Copy link gives this whole view"
                + (" (an uploaded image cannot travel in a link: it opens on the test image)."
                   if st.session_state.get("source") == "upload" else "."))
-    if st.session_state.pop("scroll_to_panel", False):  # a link that names its panel opens there
-        live.anchor_ui()
+    live.anchor_ui(scroll=st.session_state.pop("scroll_to_panel", False))  # a link that names its panel opens there
     name = st.segmented_control("Panel", list(PANELS), key="panel", required=True, label_visibility="collapsed")
     try:  # only the chosen panel is drawn, so a commit pays for one panel, not eleven
         PANELS[name](view)

@@ -150,6 +150,7 @@ class DrawData(TypedDict):
 class AnchorData(TypedDict):
     mode: Literal["anchor"]
     server: str
+    scroll: bool  # scroll the page to here now (a link's first run)
 
 
 class MapData(TypedDict):
@@ -355,9 +356,10 @@ def drawing_input(text: str, card) -> np.ndarray | None:
     return np.repeat((levels / 15.0).reshape(1, h, w), c, axis=0).astype(np.float32)
 
 
-def anchor_ui(key: str = "anchor") -> None:
-    """A point the page scrolls to once, when it is drawn: where a link's panel begins."""
-    anchor: AnchorData = {"mode": "anchor", "server": files.SERVER_ID}
+def anchor_ui(scroll: bool, key: str = "anchor") -> None:
+    """Where the panels begin: the page scrolls here when scroll is set (a link that names a panel). It is
+    on the page on every run, so that nothing below it moves when it has done its work."""
+    anchor: AnchorData = {"mode": "anchor", "server": files.SERVER_ID, "scroll": scroll}
     _mount(key, anchor)
 
 

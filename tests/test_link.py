@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
-from test_app import APP, code, kl_value, set_code, start
+from test_app import APP, code, kl_value, mounted, set_code, start
 
 from panels import link
 
@@ -102,3 +102,18 @@ def test_fuzzed_links_never_break_the_page(params):
     assert math.isfinite(kl_value(at))
     set_code(at, mu_0=0.5)
     assert not at.exception
+
+
+def test_a_link_names_a_panel_only_when_it_is_not_the_first_and_then_opens_scrolled_to_it():
+    at = start("digits, D=8")
+    assert "panel" not in at.query_params  # the first panel: the page opens at its top
+    assert mounted(at, "anchor")["live"]["scroll"] is False
+    at.session_state["panel"] = "Traversals"
+    at.run()
+    again = AppTest.from_file(APP, default_timeout=120)
+    again.query_params.update({k: v[0] if isinstance(v, list) else v for k, v in at.query_params.items()})
+    again.run()
+    assert mounted(again, "anchor")["live"]["scroll"] is True  # the link's first run scrolls to its panel
+    again.session_state["mu_0"] = 0.5
+    again.run()
+    assert mounted(again, "anchor")["live"]["scroll"] is False  # and only that run

@@ -7,6 +7,7 @@
  * @typedef {Object} AnchorData
  * @property {"anchor"} mode
  * @property {string} server
+ * @property {boolean} scroll  scroll the page to here now (a link's first run)
  */
 
 const SETTLE_MS = 3000;
@@ -28,7 +29,7 @@ export class Anchor {
 
   /** @param {AnchorData} data */
   update(data) {
-    if (this.observer) return;
+    if (!data.scroll || this.observer) return;
     const point = this.root.host ?? this.root;  // a shadow root's host
     const scroll = () => point.scrollIntoView({ block: "start" });
     this.observer = new ResizeObserver(scroll);
