@@ -14,7 +14,7 @@ from .train import encode_all
 
 
 def _t(a) -> torch.Tensor:
-    return torch.as_tensor(np.asarray(a), dtype=torch.float32)
+    return torch.tensor(np.asarray(a), dtype=torch.float32)  # a copy: the page keeps some arrays read-only
 
 
 @torch.inference_mode()

@@ -194,9 +194,9 @@ export class Explorer {
   build(data) {
     const parts = data.parts;
     // classes for live.css: large type (presenter), and whether the readouts are shown
-    const rows = data.collapsed.filter((c) => !(c && parts.fold)).length;
+    const rows = data.collapsed.filter((c) => !(c && parts.fold)).length, folded = rows < data.collapsed.length;
     const root = element("div", { class: "live explorer" + (parts.large ? " large" : "") + (parts.readouts ? "" : " no-readouts") +
-      (parts.large && rows > 6 ? " dense" : "") });  // dense: eight rows still fit a 720-px projector
+      (parts.large && (rows > 6 || folded) ? " dense" : "") });  // dense: eight rows, or a note of folded ones, fit 720 px
     this.pictures = {};
     const row = element("div", { class: "pictures" });
     for (const name of parts.pictures) {
