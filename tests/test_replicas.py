@@ -217,8 +217,10 @@ def test_a_replica_that_fails_to_start_stops_the_others():
 
 
 def test_a_replica_that_is_not_healthy_in_time_is_stopped():
-    line, text = bad_start("--port", str(free_port()), "--timeout", "0.3")
-    assert re.search(r"replica 1 was not healthy within 0.3 s", line), line
+    # no time at all: a replica can answer its health check 0.4 s after it starts (seen here), so
+    # any real timeout races it; the first check comes before the new Python has even imported
+    line, text = bad_start("--port", str(free_port()), "--timeout", "0")
+    assert re.search(r"replica 1 was not healthy within 0 s", line), line
     assert len(started_pids(text)) == 2
 
 
