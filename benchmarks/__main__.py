@@ -647,7 +647,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small budgets: a smoke test, not the figures")
     parser.add_argument("--out", default=str(Path(__file__).parent), help="where results.md/json go")
-    parser.add_argument("--no-rebuild", action="store_true", help="leave out the rebuild (it takes ~10 minutes)")
+    parser.add_argument("--no-rebuild", action="store_true", help="leave out the rebuild (it takes ~26 minutes)")
     args = parser.parse_args(argv)
     quick = args.quick
     figures = {}

@@ -114,7 +114,7 @@ def main(argv=None) -> int:
     p.add_argument("--data-root", help="folder of IDX files, if not where the model's card says they were")
     p.set_defaults(run=cmd_evaluate)
 
-    p = sub.add_parser("rebuild", help="train every shipped model from scratch (about 40 min on 2 cores)")
+    p = sub.add_parser("rebuild", help="train every shipped model from scratch (about 26 min on 2 cores)")
     p.add_argument("--out", default=str(checkpoints.PRETRAINED_DIR))
     p.add_argument("--only", nargs="+", choices=[c.model_name for c in SHIPPED] + JUDGES, help="just these")
     p.add_argument("--quiet", action="store_true")
