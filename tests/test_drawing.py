@@ -238,7 +238,9 @@ def test_the_latent_map_follows_a_drawing(browser, server):  # noqa: F811
     page.get_by_test_id("map-vae").wait_for(timeout=30_000)
     before = [page.get_by_test_id(f"map-{w}-text").inner_text() for w in ("ae", "vae")]
     page.get_by_test_id("draw-pad").scroll_into_view_if_needed()
+    heard = drawings_heard(page)
     draw(page, STROKES["7"])
+    wait_for_drawing(page, heard)  # the stroke's one commit answered: the map is mounted anew by that rerun
     page.get_by_test_id("map-vae").scroll_into_view_if_needed()
     after = [page.get_by_test_id(f"map-{w}-text").inner_text() for w in ("ae", "vae")]
     assert after[0] != before[0] and after[1] != before[1]
