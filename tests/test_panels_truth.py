@@ -7,19 +7,12 @@ import re
 import numpy as np
 import pytest
 from test_app import start
+from test_views import open_panel
 
 import vae
 from panels.log_sigma import LARGE, SMALL
 from vae import explore, lessons
 from vae.judge import probabilities, read_as_label
-
-
-def open_panel(at, panel):
-    at.session_state["panel"] = panel
-    at.run()
-    assert not at.exception, (panel, at.exception)
-    assert not at.error, (panel, [e.value for e in at.error])
-    return at
 
 
 def number(text: str) -> float:
