@@ -138,7 +138,9 @@ def read_link_choices() -> list[str]:
         is_drawing=lambda label, text: live.drawing_input(text, pairs[label]) is not None,
     )
     st.session_state.update(good)
-    st.session_state.scroll_to_panel = "panel" in good and not good.get("presenter")
+    # only a link that names a panel other than the first opens scrolled to it (older links name every panel)
+    first = next(iter(PANELS))
+    st.session_state.scroll_to_panel = good.get("panel", first) != first and not good.get("presenter")
     st.session_state.link_read = "choices"
     return bad
 

@@ -34,15 +34,21 @@ KINDS = {"safetensors": "application/octet-stream", "f32": "application/octet-st
          "u8": "application/octet-stream", "json": "application/json"}
 
 
-def code_version(folder: Path = CODE_DIR) -> str:
-    """The hash of every file in the code folder, names included: one version of the browser code."""
+def read_code(folder: Path = CODE_DIR) -> dict[str, bytes]:
+    """The browser code: every file of the (flat) code folder by name, read once."""
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def code_version(code: dict[str, bytes]) -> str:
+    """The hash of every code file, names included: one version of the browser code."""
     h = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        h.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    for name, data in sorted(code.items()):
+        h.update(name.encode() + b"\0" + data + b"\0")
     return h.hexdigest()[:16]
 
 
-CODE_VERSION = code_version()
+_CODE = read_code()  # what is served is what the version names: edited files wait for a restart
+CODE_VERSION = code_version(_CODE)
 
 
 def code_url(file: str = "main.js") -> str:
@@ -55,14 +61,16 @@ _lock = threading.Lock()
 _MAKERS: dict[str, Callable[[], bytes | None]] = {}  # name -> how to make its bytes again (weights)
 _CACHE: OrderedDict[str, bytes] = OrderedDict()  # name -> bytes, the most recently used last
 CACHE_BYTES = 48 << 20  # what _CACHE may hold in all: the pairs a class looks at, and small files
+_cached = [0]  # the bytes _CACHE holds
 
 
 def _keep(name: str, data: bytes) -> None:
     with _lock:
+        _cached[0] += len(data) - len(_CACHE.get(name, b""))
         _CACHE[name] = data
         _CACHE.move_to_end(name)
-        while len(_CACHE) > 1 and sum(map(len, _CACHE.values())) > CACHE_BYTES:
-            _CACHE.popitem(last=False)
+        while len(_CACHE) > 1 and _cached[0] > CACHE_BYTES:
+            _cached[0] -= len(_CACHE.popitem(last=False)[1])
 
 
 def publish(data: bytes, kind: str) -> str:
@@ -96,11 +104,18 @@ def model_urls(model) -> dict[str, str]:
         names = {half: f"{digest[:32]}.{half}.safetensors" for half in HALVES}
         with _lock:
             for half, name in names.items():
-                _MAKERS[name] = functools.partial(_half_of, ref, half)
-        for name in names.values():
-            weakref.finalize(model, _MAKERS.pop, name, None)
+                _MAKERS[name] = maker = functools.partial(_half_of, ref, half)
+                weakref.finalize(model, _forget, name, maker)
         _MODELS[model] = names
     return {half: f"/files/{name}" for half, name in names.items()}
+
+
+def _forget(name: str, maker) -> None:
+    """A model has gone: its halves are no longer made here, unless another model of the same bytes
+    (loaded again) has taken the name since."""
+    with _lock:
+        if _MAKERS.get(name) is maker:
+            del _MAKERS[name]
 
 
 def _half_of(ref, half: str) -> bytes | None:
@@ -114,7 +129,9 @@ def file_bytes(name: str) -> bytes | None:
     """A published file's bytes, or a shipped model's by the sha256 in its name (so that any replica
     serves it, whoever published it); None if this server has neither."""
     with _lock:
-        data, make = _CACHE.get(name), _MAKERS.get(name) or _shipped_files().get(name)
+        data, make = _CACHE.get(name), _MAKERS.get(name)
+    if data is None and make is None:
+        make = _shipped_files().get(name)  # reads the manifest when it changed: not under the lock
     if data is None and make is not None:
         data = make()
         if data is not None:
@@ -157,18 +174,9 @@ _shipped: dict = {}
 # ---- the routes ---------------------------------------------------------------------------------
 
 
-_CODE: dict[str, bytes] = {}  # this version's code files by name, read once
-
-
-def _code_file(name: str) -> bytes | None:
-    if not _CODE:
-        _CODE.update({p.name: p.read_bytes() for p in CODE_DIR.iterdir() if p.is_file()})
-    return _CODE.get(name)
-
-
 class Files:
-    """ASGI middleware in front of Streamlit (app.py's st.App): it answers these requests itself, and passes
-    every other on.
+    """ASGI middleware in front of Streamlit (app.py's st.App): it answers these GET (and HEAD) requests
+    itself, and passes every other on.
     - /live/<version>/<file>: the browser code of this version (another version's: 404, never mixed);
     - /files/<name>: a published file (404 for one this server never published);
     - /live-server: which process answers (never cached).
@@ -181,12 +189,14 @@ class Files:
         self.app = app
 
     async def __call__(self, scope, receive, send):
-        path = scope.get("path", "") if scope["type"] == "http" and scope.get("method") == "GET" else ""
+        method = scope.get("method") if scope["type"] == "http" else None
+        path = scope.get("path", "") if method in ("GET", "HEAD") else ""
+        answer = functools.partial(_answer, send, head=method == "HEAD")
         if path.startswith("/live/"):
             version, _, name = path.removeprefix("/live/").partition("/")
-            body = _code_file(name) if version == CODE_VERSION else None
+            body = _CODE.get(name) if version == CODE_VERSION else None
             media = mimetypes.guess_type(name)[0] or "application/octet-stream"
-            return await _answer(send, body, media, f"code {path}")
+            return await answer(body, media, f"code {path}")
         if path.startswith("/files/"):
             name = path.removeprefix("/files/")
             kind = name.rsplit(".", 1)[-1]
@@ -194,18 +204,18 @@ class Files:
                 body = _CACHE.get(name)
             if body is None and kind in KINDS and "/" not in name:  # made again, or read from disk: off the loop
                 body = await asyncio.to_thread(file_bytes, name)
-            return await _answer(send, body, KINDS.get(kind, ""), f"file {name}")
+            return await answer(body, KINDS.get(kind, ""), f"file {name}")
         if path == "/live-server":
             body = json.dumps({"server": SERVER_ID, "code": CODE_VERSION, "pid": os.getpid()}).encode()
-            return await _answer(send, body, "application/json", "", cache="no-store")
+            return await answer(body, "application/json", "", cache="no-store")
         await self.app(scope, receive, send)
 
 
-async def _answer(send, body: bytes | None, media: str, what: str, cache: str = IMMUTABLE) -> None:
+async def _answer(send, body: bytes | None, media: str, what: str, cache: str = IMMUTABLE, head=False) -> None:
     status = 200 if body is not None else 404
     if body is None:
         body, media, cache = f"{what} is not on this server".encode(), "text/plain; charset=utf-8", "no-store"
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", media.encode()), (b"content-length", str(len(body)).encode()),
                             (b"cache-control", cache.encode())]})
-    await send({"type": "http.response.body", "body": body})
+    await send({"type": "http.response.body", "body": b"" if head else body})

@@ -2,6 +2,8 @@
 
 import argparse
 import sys
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
@@ -111,18 +113,24 @@ def encoding(model, x: np.ndarray, input_id: str) -> tuple[np.ndarray, np.ndarra
     """explore.encode(model, x), kept for the last inputs per model: a class opening the page asks for
     test #0's encoding a hundred times. input_id names x ("mnist:0", "drawing:<its link form>")."""
     key = (id(model), model.card.name, input_id)
-    if key not in _ENCODINGS:
-        mu, sigma = explore.encode(model, x)
-        for a in (mu, sigma):
-            if a is not None:
-                a.flags.writeable = False  # shared by every session that shows this input
+    with _ENCODINGS_LOCK:  # sessions run their scripts in threads of their own
+        kept = _ENCODINGS.get(key)
+        if kept is not None:
+            _ENCODINGS.move_to_end(key)
+            return kept
+    mu, sigma = explore.encode(model, x)
+    for a in (mu, sigma):
+        if a is not None:
+            a.flags.writeable = False  # shared by every session that shows this input
+    with _ENCODINGS_LOCK:
         _ENCODINGS[key] = mu, sigma
         while len(_ENCODINGS) > 512:
-            _ENCODINGS.pop(next(iter(_ENCODINGS)))
-    return _ENCODINGS[key]
+            _ENCODINGS.popitem(last=False)
+    return mu, sigma
 
 
-_ENCODINGS: dict = {}  # (model, name, input) -> (mu, sigma), the oldest first
+_ENCODINGS: OrderedDict = OrderedDict()  # (model, name, input) -> (mu, sigma), the least recently used first
+_ENCODINGS_LOCK = threading.Lock()
 
 def test_split(card) -> vae.Dataset:
     """The test split of the data a model was trained on: an idx model's from --data-root or its card."""

@@ -2,9 +2,14 @@
 asks it: immutable headers, names that change with the content, and a plain 404 for anything else."""
 
 import asyncio
+import gc
 import json
 import os
 import shutil
+from collections import OrderedDict
+
+import safetensors.torch
+import torch
 
 import vae
 from panels import files
@@ -51,12 +56,18 @@ def test_another_version_of_the_code_or_an_unknown_file_is_a_plain_404_never_cac
 def test_a_change_to_any_code_file_gives_the_code_a_new_version(tmp_path):
     copy = tmp_path / "live"
     shutil.copytree(files.CODE_DIR, copy)
-    assert files.code_version(copy) == files.CODE_VERSION
+    assert files.code_version(files.read_code(copy)) == files.CODE_VERSION
     (copy / "paint.js").write_bytes((copy / "paint.js").read_bytes() + b"\n// one more line\n")
-    changed = files.code_version(copy)
+    changed = files.code_version(files.read_code(copy))
     assert changed != files.CODE_VERSION
     (copy / "paint.js").rename(copy / "paint2.js")  # a file's name counts too
-    assert files.code_version(copy) not in (changed, files.CODE_VERSION)
+    assert files.code_version(files.read_code(copy)) not in (changed, files.CODE_VERSION)
+
+
+def test_what_is_served_is_what_the_version_names():
+    # one read of the folder gives both: a file edited under a running server is not served under the old name
+    assert files.code_version(files._CODE) == files.CODE_VERSION
+    assert all(get(files.code_url(name))[2] == data for name, data in files._CODE.items())
 
 
 def test_a_published_file_is_named_by_its_content_and_served_as_published():
@@ -68,13 +79,35 @@ def test_a_published_file_is_named_by_its_content_and_served_as_published():
     assert headers["content-type"] == "application/octet-stream"
 
 
-def test_a_shipped_model_is_served_by_its_sha256_by_any_server():
+def test_a_shipped_model_is_served_by_its_sha256_by_any_server(monkeypatch):
     model = vae.load_pretrained("mnist-vae-z8")
     name = f"/files/{model.source[1][:32]}.decoder.safetensors"
     assert files.model_urls(model)["decoder"] == name
-    assert name.removeprefix("/files/") in files._shipped_files()  # by the manifest: a replica that never published it
+    monkeypatch.setattr(files, "_CACHE", OrderedDict())  # a replica that never published it: the manifest's file
+    monkeypatch.setattr(files, "_MAKERS", {})
     status, headers, body = get(name)
-    assert status == 200 and len(body) > 1_000_000 and headers["cache-control"].endswith("immutable")
+    assert status == 200 and headers["cache-control"].endswith("immutable")
+    tensors = safetensors.torch.load(body)  # not the bytes: safetensors orders the metadata as it likes
+    assert set(tensors) == {k for k in model.state_dict() if k.startswith("decoder.")}
+    assert all(torch.equal(t, model.state_dict()[k]) for k, t in tensors.items())
+
+
+def test_a_model_that_goes_forgets_its_files_but_not_those_of_its_namesake():
+    model = vae.load_pretrained("digits-vae-z2")
+    twin = vae.load_checkpoint(model.source[0])  # the same file loaded again: the same names
+    name = files.model_urls(model)["decoder"].removeprefix("/files/")
+    assert files.model_urls(twin)["decoder"] == f"/files/{name}"
+    del model
+    gc.collect()
+    assert name in files._MAKERS  # the twin's, still
+    del twin
+    gc.collect()
+    assert name not in files._MAKERS
+
+
+def test_head_answers_the_headers_alone():
+    status, headers, body = get(files.code_url("main.js"), method="HEAD")
+    assert status == 200 and body == b"" and int(headers["content-length"]) == len(files._CODE["main.js"])
 
 
 def test_which_server_answers_is_never_cached_and_other_requests_pass_on():
@@ -82,4 +115,4 @@ def test_which_server_answers_is_never_cached_and_other_requests_pass_on():
     assert status == 200 and headers["cache-control"] == "no-store"
     assert json.loads(body) == {"server": files.SERVER_ID, "code": files.CODE_VERSION, "pid": os.getpid()}
     assert get("/")[0] == 299 and get("/_stcore/health")[0] == 299
-    assert get(files.code_url("main.js"), method="POST")[0] == 299  # Files answers GETs only
+    assert get(files.code_url("main.js"), method="POST")[0] == 299  # Files answers GET and HEAD only

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 from test_app import APP, code, kl_value, mounted, set_code, start
 
+from page import PANELS
 from panels import link
 
 PAIRS = {"digits-z8": "digits, D=8", "digits-z2": "digits, D=2"}
@@ -117,3 +118,7 @@ def test_a_link_names_a_panel_only_when_it_is_not_the_first_and_then_opens_scrol
     again.session_state["mu_0"] = 0.5
     again.run()
     assert mounted(again, "anchor")["live"]["scroll"] is False  # and only that run
+    old = AppTest.from_file(APP, default_timeout=120)  # a link of before, naming the first panel too
+    old.query_params.update({"pair": "digits-z8", "panel": next(iter(PANELS))})
+    old.run()
+    assert old.session_state["panel"] == next(iter(PANELS)) and mounted(old, "anchor")["live"]["scroll"] is False

@@ -35,7 +35,11 @@ def sha256_of(path: str | Path) -> str:
 
 def checkpoint_bytes(model: LatentModel, part: str | None = None) -> bytes:
     """The model as a safetensors file, as save_checkpoint writes it; with part "decoder" or "encoder", only
-    that half's tensors (and the card): what the browser decodes with, or encodes a drawing with."""
+    that half's tensors (and the card): what the browser decodes with, or encodes a drawing with. The
+    bytes may differ from call to call in the order of the metadata (safetensors keeps it in a hash map);
+    the tensors and the card never do."""
+    if part not in (None, "decoder", "encoder"):
+        raise ValueError(f"part must be None, 'decoder' or 'encoder', not {part!r}")
     tensors = {k: v.detach().contiguous() for k, v in model.state_dict().items()
                if part is None or k.startswith("decoder.") == (part == "decoder")}
     return save(tensors, metadata={"format": FORMAT, "card": json.dumps(model.card.to_dict())})

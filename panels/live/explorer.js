@@ -119,6 +119,7 @@ export class Explorer {
     this.commits.stop();
     this.unlink();
     this.unwatch?.();
+    this.data = this.pending = this.waiting = null;  // gone: files or encoders that arrive later draw nothing
   }
 
   /** @param {ExplorerData} data */
@@ -164,6 +165,7 @@ export class Explorer {
     if (!aeEncode || !vaeEncode || aeEncode instanceof Error || vaeEncode instanceof Error) {
       this.waiting = drawing;
       this.encoders().then((problem) => {
+        if (!this.data) return;  // destroyed meanwhile
         if (problem) this.message(problem.message);
         else if (this.waiting) this.drawn({ ...this.waiting, eventTime: undefined });
         this.waiting = null;
