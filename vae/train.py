@@ -189,6 +189,8 @@ def versions() -> dict:
 
 DIGITS = dict(dataset="digits", epochs=300, batch_size=64, lr=1e-3)
 SPRITES = dict(dataset="sprites", epochs=30, batch_size=128, lr=1e-3)
+# MNIST: 60 epochs instead of 30 gave mnist-vae-z8 -ELBO 103.4 (104.7) and prior samples read confidently
+# 70.5% (69.5%) by the shipped judge: not worth twice the rebuild
 MNIST = dict(dataset="mnist", epochs=30, batch_size=128, lr=1e-3)
 SHIPPED = [
     TrainConfig(**DIGITS, kind="ae", latent_dim=2),
