@@ -484,7 +484,7 @@ async def http_get_all(base: str, paths: list[str], cookie: str = "", connection
 def files_of(session) -> list[str]:
     """Every file a browser fetches for this page: the component's code (main.js imports every module) and
     the files its mounts name (the decoders, the input, draws of eps; an encoder only once a drawing begins)."""
-    from panels.files import CODE_DIR
+    from panels.files import CODE
 
     urls = set()
     for element, _ in session.elements.values():
@@ -492,7 +492,7 @@ def files_of(session) -> list[str]:
             continue
         data = json.loads(element.bidi_component.json)
         folder = data["code"].rsplit("/", 1)[0]
-        urls |= {f"{folder}/{p.name}" for p in CODE_DIR.iterdir() if p.suffix in (".js", ".css")}
+        urls |= {f"{folder}/{name}" for name in CODE if name.endswith((".js", ".css"))}
         live = data["live"]
         for value in [live.get("x"), live.get("eps_draws"), live.get("images"),
                       *[(live.get(m) or {}).get("decoder") for m in ("ae", "vae")]]:
@@ -516,19 +516,22 @@ async def first_visit(url: str, session_type=Session, query: str = "") -> float:
     return time.perf_counter() - start
 
 
-def cpu_seconds(pid: int) -> float:
-    """The process's CPU time so far (user + system), from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def cpu_seconds(pids) -> float:
+    """User + system CPU time of these processes so far (/proc/PID/stat fields 14 and 15)."""
+    ticks = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 async def visits_cpu(url, visits: int) -> float:
     """The server's CPU seconds per first visit, visits one after another (after one to warm it)."""
     await first_visit(url)
-    before = cpu_seconds(url.pid)
+    before = cpu_seconds([url.pid])
     for _ in range(visits):
         await first_visit(url)
-    return (cpu_seconds(url.pid) - before) / visits
+    return (cpu_seconds([url.pid]) - before) / visits
 
 
 async def visit_storm(url, visits: int, session_type=Session) -> dict:

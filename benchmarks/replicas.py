@@ -24,7 +24,7 @@ import websockets  # noqa: E402
 from test_many_users import expected_kl_text  # noqa: E402
 from test_replicas import StickySession, children_of, deployment  # noqa: E402
 
-from benchmarks.__main__ import class_figures, machine, percentiles, visit_storm  # noqa: E402
+from benchmarks.__main__ import class_figures, cpu_seconds, machine, percentiles, visit_storm  # noqa: E402
 
 DISCONNECTED = (websockets.ConnectionClosed, OSError, asyncio.TimeoutError)
 
@@ -129,15 +129,6 @@ async def warm(d) -> None:
         seen.add(session.replica)
         if seen == set(d.replicas):
             return
-
-
-def cpu_seconds(pids) -> float:
-    """User + system CPU time of these processes so far (/proc/PID/stat fields 14 and 15)."""
-    ticks = 0
-    for pid in pids:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        ticks += int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def measure(quick: bool) -> dict:

@@ -47,8 +47,8 @@ def code_version(code: dict[str, bytes]) -> str:
     return h.hexdigest()[:16]
 
 
-_CODE = read_code()  # what is served is what the version names: edited files wait for a restart
-CODE_VERSION = code_version(_CODE)
+CODE = read_code()  # the code as served, by name: what the version names (an edit waits for a restart)
+CODE_VERSION = code_version(CODE)
 
 
 def code_url(file: str = "main.js") -> str:
@@ -194,7 +194,7 @@ class Files:
         answer = functools.partial(_answer, send, head=method == "HEAD")
         if path.startswith("/live/"):
             version, _, name = path.removeprefix("/live/").partition("/")
-            body = _CODE.get(name) if version == CODE_VERSION else None
+            body = CODE.get(name) if version == CODE_VERSION else None
             media = mimetypes.guess_type(name)[0] or "application/octet-stream"
             return await answer(body, media, f"code {path}")
         if path.startswith("/files/"):

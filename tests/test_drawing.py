@@ -112,12 +112,16 @@ def draw(page, strokes, pad="draw-pad", steps=6, touch=False):
         page.mouse.up()
 
 
-def pad_gray(page) -> tuple[np.ndarray, bytes]:
-    """The pad's pixels, as the browser converts them (R / 255), and as a PNG the server would be uploaded."""
-    url = page.get_by_test_id("draw-pad").evaluate("c => c.toDataURL('image/png')")
-    png = base64.b64decode(url.split(",", 1)[1])
+def canvas_png(page, test_id: str) -> tuple[np.ndarray, bytes]:
+    """A canvas's pixels as the browser reads them (R / 255), and as the PNG it makes of them."""
+    png = base64.b64decode(canvas_pixels(page, test_id).split(",", 1)[1])
     rgba = np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"), dtype=np.float64)
     return rgba[..., 0] / 255, png
+
+
+def pad_gray(page) -> tuple[np.ndarray, bytes]:
+    """The pad's pixels, as the browser converts them, and as a PNG the server would be uploaded."""
+    return canvas_png(page, "draw-pad")
 
 
 @pytest.mark.browser
@@ -160,9 +164,7 @@ def sent_frames(page) -> list:
 
 def pictures(page, test_id: str) -> np.ndarray:
     """A 28x28 picture the page shows, as [0, 1] pixels (the canvas holds it at its own size)."""
-    url = canvas_pixels(page, test_id)
-    rgba = np.asarray(Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))).convert("RGBA"))
-    return rgba[..., 0].astype(np.float32) / 255
+    return canvas_png(page, test_id)[0].astype(np.float32)
 
 
 @pytest.mark.browser

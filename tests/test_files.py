@@ -8,8 +8,7 @@ import os
 import shutil
 from collections import OrderedDict
 
-import safetensors.torch
-import torch
+from test_app import assert_is_half
 
 import vae
 from panels import files
@@ -66,8 +65,8 @@ def test_a_change_to_any_code_file_gives_the_code_a_new_version(tmp_path):
 
 def test_what_is_served_is_what_the_version_names():
     # one read of the folder gives both: a file edited under a running server is not served under the old name
-    assert files.code_version(files._CODE) == files.CODE_VERSION
-    assert all(get(files.code_url(name))[2] == data for name, data in files._CODE.items())
+    assert files.code_version(files.CODE) == files.CODE_VERSION
+    assert all(get(files.code_url(name))[2] == data for name, data in files.CODE.items())
 
 
 def test_a_published_file_is_named_by_its_content_and_served_as_published():
@@ -87,9 +86,7 @@ def test_a_shipped_model_is_served_by_its_sha256_by_any_server(monkeypatch):
     monkeypatch.setattr(files, "_MAKERS", {})
     status, headers, body = get(name)
     assert status == 200 and headers["cache-control"].endswith("immutable")
-    tensors = safetensors.torch.load(body)  # not the bytes: safetensors orders the metadata as it likes
-    assert set(tensors) == {k for k in model.state_dict() if k.startswith("decoder.")}
-    assert all(torch.equal(t, model.state_dict()[k]) for k, t in tensors.items())
+    assert_is_half(body, model, "decoder")
 
 
 def test_a_model_that_goes_forgets_its_files_but_not_those_of_its_namesake():
@@ -107,7 +104,7 @@ def test_a_model_that_goes_forgets_its_files_but_not_those_of_its_namesake():
 
 def test_head_answers_the_headers_alone():
     status, headers, body = get(files.code_url("main.js"), method="HEAD")
-    assert status == 200 and body == b"" and int(headers["content-length"]) == len(files._CODE["main.js"])
+    assert status == 200 and body == b"" and int(headers["content-length"]) == len(files.CODE["main.js"])
 
 
 def test_which_server_answers_is_never_cached_and_other_requests_pass_on():

@@ -162,7 +162,7 @@ export class Explorer {
     if (!this.data) return;
     this.drawingSeq = Math.max(this.drawingSeq, seq);
     const [aeEncode, vaeEncode] = [loaded(this.data.ae.encoder), loaded(this.data.vae.encoder)];
-    if (!aeEncode || !vaeEncode || aeEncode instanceof Error || vaeEncode instanceof Error) {
+    if (![aeEncode, vaeEncode].every((encode) => encode && !(encode instanceof Error))) {
       this.waiting = drawing;
       this.encoders().then((problem) => {
         if (!this.data) return;  // destroyed meanwhile
