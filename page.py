@@ -242,8 +242,7 @@ def explorer(enc: Encoded) -> None:
     st.caption("Sliders start at the encoder's output; Reset goes back there. The pictures and the KL follow "
                "every move, and so do the K decodings (Deterministic vs stochastic) where they redraw within a "
                "frame; other panels follow when you let go. Copy link gives this whole view"
-               + (" (an uploaded image cannot travel in a link: it opens on the test image)."
-                  if st.session_state.get("source") == "upload" else "."))
+               + (f" ({note})." if (note := live.link_note(view)) else "."))
     live.anchor_ui(scroll=st.session_state.pop("scroll_to_panel", False))  # a link that names its panel opens there
     name = st.segmented_control("Panel", list(PANELS), key="panel", required=True, label_visibility="collapsed")
     try:  # only the chosen panel is drawn, so a commit pays for one panel, not eleven

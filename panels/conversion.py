@@ -30,7 +30,8 @@ def conversion_ui(view: View) -> None:
     ae = view.ae
     retrained = retrained_name(ae.card.name)
     if retrained is None:
-        st.info("A converted-and-retrained VAE ships for digits, D=8: choose that pair in the sidebar.")
+        pairs = " and ".join(f"{c.dataset}, D={c.latent_dim}" for c in shipped_cards() if c.name.endswith("-from-ae"))
+        st.info(f"A converted-and-retrained VAE ships for {pairs}: choose one of those pairs in the sidebar.")
         return
     models = {
         "AE": ae,
@@ -39,8 +40,9 @@ def conversion_ui(view: View) -> None:
     }
     metrics = {name: (converted_metrics(ae.card.name) if "not retrained" in name else m.card.metrics)
                for name, m in models.items()}
-    st.caption("The same trunk and decoder weights in all three. Conversion copies f into g and sets h to a "
-               "constant; nothing has yet taught the decoder noisy codes or the codes the prior. Figures: test "
+    st.caption("The first two have the same trunk and decoder weights: conversion copies f into g and sets h "
+               "to a constant, so nothing has yet taught the decoder noisy codes or the codes the prior. The third "
+               "started there and was trained on with the VAE's loss, which moved every weight. Figures: test "
                "split, nats per example.")
     cols = st.columns(3)
     for col, (name, model) in zip(cols, models.items()):

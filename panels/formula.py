@@ -8,7 +8,7 @@ import streamlit as st
 
 from vae import plots
 
-from .shared import View
+from .shared import View, signed
 
 
 def formula_ui(view: View) -> None:
@@ -28,16 +28,17 @@ def formula_ui(view: View) -> None:
         "<style>.formula{font-size:1.6rem;line-height:2.6rem}.term{border-bottom:2px dotted #d62728;"
         "cursor:help;padding:0 .15rem}.formula small{color:#666;font-size:1rem}</style>"
         '<div class="formula">L<sub>VAE</sub> = '
-        + term("L<sub>AE</sub>", rec, "reconstruction: BCE summed over pixels, nats")
+        + term("L<sub>AE</sub>(x, x̂)", rec, "the VAE's reconstruction: BCE summed over pixels, nats")
         + f" + {times}½ Σ<sub>d</sub> ( "
         + term("mu<sub>d</sub>²", sums["mu²"], "Σ_d mu_d²") + " + "
         + term("sigma<sub>d</sub>²", sums["sigma²"], "Σ_d sigma_d²") + " − "
         + term("2 log sigma<sub>d</sub>", -sums["−2 log sigma"], "Σ_d 2 log sigma_d") + " − "
         + term("1", view.dim, f"Σ_d 1 = D = {view.dim}") + " )<br>"
-        + f"= {rec:.2f} + {times}½ ({sums['mu²']:.2f} + {sums['sigma²']:.2f} − ({-sums['−2 log sigma']:.2f})"
+        + f"= {rec:.2f} + {times}½ ({sums['mu²']:.2f} + {sums['sigma²']:.2f} − ({signed(-sums['−2 log sigma'], '.2f')})"
         + f" − {view.dim}) = {rec:.2f} + {times}{kl:.2f} = <b>{view.loss_vae:.2f} nats</b>"
-        + "<br><small>Hover a term for its value. Nats, this input, KL summed over the "
-        + f"{view.dim} dimensions.</small></div>"
+        + "<br><small>L<sub>AE</sub>(x, x̂) is the AE's loss taken on the VAE's x̂, decoded from this z (the "
+        + "AE's own reconstruction of x is another number). Hover a term for its value. Nats, this input, KL "
+        + f"summed over the {view.dim} dimensions.</small></div>"
     )
     st.plotly_chart(plots.kl_terms_figure(terms, view.kl), key="formula_terms", config={"displayModeBar": False})
     st.caption("Per dimension: the four terms inside the bracket (hover a bar for its value) and their half-sum, "

@@ -26,9 +26,15 @@ def leave_upload() -> None:
 
 
 def take_drawing(text: str, seq: int) -> None:
-    """A stroke ended on the pad: the drawing is the input (the explorer drew it already)."""
+    """A stroke ended on the pad: the drawing is the input (the explorer drew it already). An emptied
+    pad ("") gives the input back to the test image, as a class expects of Clear drawing."""
+    st.session_state.drawing_seq = seq
+    if not text:
+        if st.session_state.get("source") == "drawing":
+            st.session_state.source = "test"
+        return
     leave_upload()
-    st.session_state.update(source="drawing", drawing=text, drawing_seq=seq)
+    st.session_state.update(source="drawing", drawing=text)
 
 
 def pick_random(n: int) -> None:

@@ -105,6 +105,7 @@ class ExplorerData(TypedDict):
     average_kl: list[float]  # (D,) nats, over the test split
     parts: Parts
     drawing_seq: int  # the last drawing the server has heard (the pad counts them)
+    link_note: str  # what a link cannot carry of this view, said when it is copied; "" when it carries all of it
 
 
 class SamplesData(TypedDict):
@@ -256,9 +257,19 @@ def live_ui(view: View, pictures=PICTURES, sliders: bool = True, readouts: bool 
         "collapsed": [not a for a in active_units_of(vm).tolist()],
         "average_kl": vm.card.metrics.get("kl_per_dim_nats", [0.0] * view.dim),
         "parts": {"pictures": list(pictures), "sliders": sliders, "readouts": readouts, "fold": fold, "large": large},
-        "drawing_seq": st.session_state.get("drawing_seq", 0),
+        "drawing_seq": st.session_state.get("drawing_seq", 0), "link_note": link_note(view),
     }
     _mount(key, data)
+
+
+def link_note(view: View) -> str:
+    """What a link to this view cannot carry, and what it opens instead; "" when it carries the whole view."""
+    if view.vm.card.name.startswith("yours-"):
+        return "a pair trained in your session cannot travel in a link: it opens the first screen"
+    if st.session_state.get("source") == "upload":
+        return (f"an uploaded image cannot travel in a link: it opens test image #{st.session_state.get('index', 0)}"
+                ", at its encoder's output")
+    return ""
 
 
 def samples_ui(view: View, k: int, caption: str, shown: int, cols: int = 8, tile: int = 56, ae_row: bool = True,
@@ -322,7 +333,8 @@ BRUSH_PX = {"mnist": 9, "idx": 9, "digits": 16, "sprites": 22}
 
 def draw_ui(card, on_drawing, key: str = "draw") -> None:
     """The drawing pad for the dataset of card: the explorer encodes its drawing as it is drawn, and
-    on_drawing(text, seq) hears it when a stroke ends (text: the drawn input as a link holds it)."""
+    on_drawing(text, seq) hears it when a stroke ends (text: the drawn input as a link holds it; "" when
+    the pad was emptied)."""
     _, h, w = card.image_shape
     drawn = st.session_state.get("drawing") if st.session_state.get("source") == "drawing" else None
     pad: DrawData = {
@@ -334,7 +346,7 @@ def draw_ui(card, on_drawing, key: str = "draw") -> None:
     def drew() -> None:
         sent = st.session_state[key]["drawing"] or {}
         text, seq = sent.get("text"), sent.get("seq")
-        if isinstance(text, str) and isinstance(seq, int) and drawing_input(text, card) is not None:
+        if isinstance(text, str) and isinstance(seq, int) and (text == "" or drawing_input(text, card) is not None):
             on_drawing(text, seq)
 
     _mount(key, pad, on_drawing_change=drew)

@@ -5,7 +5,7 @@ import streamlit as st
 
 from vae import lessons, plots
 
-from .shared import View
+from .shared import View, number, signed
 
 SMALL, LARGE = 1e-4, 10.0  # the sigma the sentence quotes gradients at, both inside the chart's range
 GROUPS = {  # meaning of the output -> (the group's heading, the column that says what sigma the output gives)
@@ -13,10 +13,6 @@ GROUPS = {  # meaning of the output -> (the group's heading, the column that say
     "log_sigma": ("if the output means log sigma (sigma = e^output)", "sigma"),
 }
 COLUMNS = ("KL (nats)", "dKL/d output")
-
-
-def signed(v: float, fmt: str) -> str:
-    return format(v, fmt).replace("-", "−")
 
 
 def log_sigma_ui(view: View) -> None:
@@ -41,7 +37,7 @@ def log_sigma_ui(view: View) -> None:
     st.caption(
         f"Computed by autograd in float32, mu = 0. Here, this VAE's encoder gives sigma as small as "
         f"{smallest:.3g} for the current input: a sigma output would feed the optimiser a KL gradient of "
-        f"{here['sigma'][0]:.3g}; the log sigma output feeds it {here['log_sigma'][0]:.3g}."
+        f"{number(here['sigma'][0], 3)}; the log sigma output feeds it {number(here['log_sigma'][0], 3)}."
     )
 
 
@@ -55,5 +51,5 @@ def side_note_html(table: dict[str, dict[str, np.ndarray]]) -> str:
     for i, output in enumerate(table["sigma"]["output"]):
         cells = [output] + [table[meaning][key][i] for meaning, (_, shown) in GROUPS.items()
                             for key in (shown, "KL", "gradient")]
-        rows.append("<tr>" + "".join(f'<td style="text-align: right">{v:.4g}</td>' for v in cells) + "</tr>")
+        rows.append("<tr>" + "".join(f'<td style="text-align: right">{number(v)}</td>' for v in cells) + "</tr>")
     return f"<table><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"

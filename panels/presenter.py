@@ -17,7 +17,7 @@ from vae import explore, plots
 from . import live
 from .inputs import take_drawing
 from .prior import prior_ui
-from .shared import Encoded, View
+from .shared import Encoded, View, signed
 
 BIG_PX = 320
 HERE = Path(__file__).parent
@@ -48,18 +48,13 @@ STYLE = """<style>
 </style>"""
 
 
-def signed(v: float) -> str:
-    """+0.39, −5.52: a minus sign as wide as the plus, as the explorer writes it."""
-    return f"{v:+.2f}".replace("-", "−")
-
-
 def step_autoencoder(view: View) -> None:
     st.markdown("x → trunk → y → **z = f(y)** → decoder → x̂. One input gives one code, the same every time: "
                 "the AE is deterministic.")
     cols = st.columns(3)
     cols[0].image(plots.to_pixels(view.x, BIG_PX), caption=f"x: {view.caption}")
     cols[1].image(plots.to_pixels(explore.decode(view.ae, view.ae_z), BIG_PX), caption="x̂: the AE's reconstruction")
-    cols[2].markdown("**z = f(y)**\n\n" + "\n".join(f"- z{d} = {signed(v)}" for d, v in enumerate(view.ae_z)))
+    cols[2].markdown("**z = f(y)**\n\n" + "\n".join(f"- z{d} = {signed(v, '+.2f')}" for d, v in enumerate(view.ae_z)))
 
 
 def step_heads(view: View) -> None:
@@ -85,9 +80,10 @@ def step_sample(view: View) -> None:
 
 
 def step_kl(view: View) -> None:
-    st.markdown("The second change, **objective**: L_VAE = L_AE + KL(q(z|x) ‖ N(0, I)), with "
-                "KL = ½ Σ_d (mu_d² + sigma_d² − 2 log sigma_d − 1). It is 0 only when every mu_d = 0 and "
-                "sigma_d = 1. Move the sliders and watch it.")
+    st.markdown("The second change, **objective**: L_VAE = L_AE(x, x̂) + KL(q(z|x) ‖ N(0, I)), with "
+                "KL = ½ Σ_d (mu_d² + sigma_d² − 2 log sigma_d − 1): the AE's loss, taken on the VAE's own x̂ "
+                "(decoded from this z), plus a penalty that is 0 only when every mu_d = 0 and sigma_d = 1. "
+                "Move the sliders and watch it.")
     live.live_ui(view, pictures=("input", "vae_z"), fold=True, large=True, key="live_step")
 
 
@@ -153,10 +149,10 @@ def nav_ui() -> None:
     step = current_step()
     with st.container(horizontal=True, vertical_alignment="center", key="presenter_nav"):
         st.button("Back", key="step_back", on_click=go_to, args=(step - 1,), disabled=step == 1,
-                  icon=":material/arrow_back:", help="Keys: ← or PageUp")
+                  icon=":material/arrow_back:")
         st.subheader(f"Step {step} of {len(STEPS)}: {list(STEPS)[step - 1]}")
         st.button("Next", key="step_next", on_click=go_to, args=(step + 1,), disabled=step == len(STEPS),
-                  icon=":material/arrow_forward:", help="Keys: → or PageDown (a presentation clicker sends these)")
+                  icon=":material/arrow_forward:")
         st.button("Leave", key="presenter_leave", on_click=leave, icon=":material/close:",
                   help="Back to the explorer, with the sidebar")
         KEYS(key="presenter_keys", data={"mode": "keys", "step": step, "steps": len(STEPS)}, on_step_change=_on_key,

@@ -69,13 +69,13 @@ def verdict(ae: dict, vm: dict, real: dict, latent_dim: int) -> tuple[str, str]:
                f"{vm['digits_covered']} digits), AE {a:.2f} ({ae['confident_share']:.0%} confident, "
                f"{ae['digits_covered']} digits); real test digits {real['recognisable_and_varied']:.2f}.")
     if v >= a + CLEAR_LEAD:
-        text = (f"**The VAE's prior is a place to sample from; the AE's is not.** {figures} The AE was never asked "
-                "to put its codes where N(0, I) draws them, so its decoder meets codes it has never seen; the KL "
-                "term is what pulls the VAE's codes there.")
-        if ae["confident_share"] >= vm["confident_share"]:
-            text += (f" The AE's samples read as a digit as often or more ({ae['confident_share']:.0%}), but as "
-                     f"{ae['digits_covered']} digits, unevenly: recognisable, not varied.")
-        return "success", text
+        why = ("The AE was never asked to put its codes where N(0, I) draws them, so its decoder meets codes it has "
+               "never seen; the KL term is what pulls the VAE's codes there.")
+        if ae["confident_share"] < vm["confident_share"]:
+            return "success", f"**The VAE's prior is a place to sample from; the AE's is not.** {figures} {why}"
+        return "success", (f"**Both models' samples read as digits here; the VAE's are the more varied.** {figures} "
+                           f"The AE's samples read as a digit as often or more ({ae['confident_share']:.0%}), but as "
+                           f"{ae['digits_covered']} digits, unevenly: recognisable, not varied. {why}")
     if a >= v + CLEAR_LEAD:
         return "warning", (f"**Here the AE's samples score higher than the VAE's: the lesson's claim does not show "
                            f"in this pair (D={latent_dim}).** {figures} An AE's codes can happen to lie where "

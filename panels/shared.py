@@ -15,6 +15,27 @@ from vae import explore
 from vae.checkpoints import pretrained_dir
 from vae.data import dataset_of
 
+SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def signed(v: float, fmt: str) -> str:
+    """v formatted with a true minus sign (−), as the explorer writes it; what rounds to zero has no sign."""
+    text = format(v, fmt)
+    return text.lstrip("+-") if float(text.replace(",", "")) == 0 else text.replace("-", "−")
+
+
+def number(v: float, digits: int = 4) -> str:
+    """v to `digits` significant digits as a class reads it: −10,000, 0.0002, 1.929 × 10⁻²², inf, nan."""
+    if not np.isfinite(v):
+        return signed(v, "")
+    if v != 0 and not 1e-4 <= abs(v) < 1e5:
+        mantissa, exponent = f"{v:.{digits - 1}e}".split("e")
+        mantissa = mantissa.rstrip("0").rstrip(".").replace("-", "−")
+        return f"{mantissa} × 10{str(int(exponent)).translate(SUPERSCRIPT)}"
+    text = np.format_float_positional(v, precision=digits, unique=False, fractional=False, trim="-")
+    whole, _, fraction = text.lstrip("-").partition(".")
+    return ("−" if v < 0 else "") + f"{int(whole):,}" + (f".{fraction}" if fraction else "")
+
 
 def load_model(name: str):
     """A shipped model, or one of yours (--models), loaded once per server and shared read-only by

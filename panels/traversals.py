@@ -6,7 +6,7 @@ import streamlit as st
 from vae import explore, plots
 from vae.data import sprite_factor_features
 
-from .shared import View, active_units_of, keep, kept, split_codes, test_split
+from .shared import View, active_units_of, keep, kept, signed, split_codes, test_split
 
 QUANTILES = np.linspace(1, 99, 9)  # percent, 1st to 99th: the same 9 quantiles of each dimension's codes, either model
 HOLDS = ("this input's code", "the median test code")  # what the other dimensions are held at
@@ -46,7 +46,7 @@ def traversal_rows(model) -> list[tuple[int, np.ndarray, str]]:
         order = np.argsort(-(sweep[-1] - sweep[0]))
     rows = []
     for d in (int(d) for d in order):
-        lo, hi = (f"{v:+.1f}".replace("-", "−") for v in (sweep[0, d], sweep[-1, d]))
+        lo, hi = (signed(v, "+.1f") for v in (sweep[0, d], sweep[-1, d]))
         said = [f"z{d}: 1st–99th percentile of the test codes, {lo} … {hi}"]
         if model.card.kind == "vae":
             said.append(f"collapsed: average KL {kl[d]:.2f} nats, moves nothing" if not active[d]

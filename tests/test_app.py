@@ -189,6 +189,9 @@ def test_a_good_upload_becomes_the_input():
     at = upload(start("digits, D=8"), "one.png", one_on_paper())
     assert not at.exception and not at.sidebar.error
     assert live_data(at)["caption"] == "upload: one.png"
+    assert "it opens test image #0" in live_data(at)["link_note"]  # what Copy link says, and the caption
+    assert "(an uploaded image cannot travel in a link: it opens test image #0" in " ".join(c.value for c in at.caption)
+    assert live_data(start("digits, D=8"))["link_note"] == ""
     vm = vae.load_pretrained("digits-vae-z8")
     mu0, sigma0 = explore.encode(vm, vae.image_from_bytes(one_on_paper(), vm.card)[0].numpy())
     np.testing.assert_allclose(code(at)[0], mu0, atol=1e-6)

@@ -5,6 +5,7 @@ import time
 
 import numpy as np
 import pytest
+import torch
 from test_app import code, kl_value, set_code, start
 
 import vae
@@ -72,6 +73,9 @@ def test_formula_panel_shows_this_inputs_terms():
     assert f"Σ_d mu_d² = {np.sum(mu**2):.4f}" in formula
     assert f"Σ_d sigma_d² = {np.sum(sigma**2):.4f}" in formula
     assert f"{kl_value(at):.2f}" in formula
+    two_log_sigma = 2 * np.log(sigma).sum()
+    assert f"− ({two_log_sigma:.2f})".replace("-", "−") in formula  # one minus sign, the page's: not "− (-32.99)"
+    assert "L<sub>AE</sub>(x, x̂) is the AE's loss taken on the VAE's x̂" in formula  # not the AE's own loss
 
 
 def test_formula_weighs_the_kl_by_beta_like_the_readout():
@@ -97,6 +101,20 @@ def test_conversion_panel_compares_the_three_models():
     vm = vae.convert_ae_to_vae(ae, init_log_sigma=-3.0)
     x = vae.load_dataset("digits", "test").images[:4]
     np.testing.assert_allclose(vm.encode(x).mu.detach(), ae.encode(x).mu.detach())
+    # the caption's claim: the first two share the AE's trunk and decoder, the retrained one does not
+    (caption,) = [c.value for c in at.caption if "trunk and decoder" in c.value]
+    assert caption.startswith("The first two have the same trunk and decoder weights")
+    retrained = vae.load_pretrained("digits-vae-z8-from-ae")
+    for part in ("trunk", "decoder"):
+        ours, theirs, moved = (getattr(m, part).state_dict() for m in (ae, vm, retrained))
+        assert all(torch.equal(ours[k], theirs[k]) for k in ours)
+        assert all(not torch.equal(ours[k], moved[k]) for k in ours)
+
+
+def test_conversion_panel_names_every_pair_that_has_a_retrained_vae():
+    at = open_panel(start("digits, D=2"), "AE → VAE conversion")
+    (notice,) = at.info
+    assert "ships for digits, D=8 and mnist, D=8:" in notice.value
 
 
 def test_training_queue_makes_the_second_training_wait():

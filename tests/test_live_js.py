@@ -239,6 +239,27 @@ def test_copy_link_copies_this_view_in_one_click(site, first_visit):
     assert link.startswith(f"{ORIGIN}/?") and "mu_0=1.5" in link and "pair=digits-z2" in link  # before any answer
 
 
+def test_a_link_that_opens_another_input_carries_no_code_and_says_so_when_copied(site, first_visit):
+    site.page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=ORIGIN)
+    note = "an uploaded image cannot travel in a link: it opens test image #7, at its encoder's output"
+    mount(site, explorer(first_visit, link_note=note))
+    move(site.page, "mu_0", 1.5)  # the upload's code: another input's sliders would not mean it
+    site.page.get_by_test_id("copy-link").click()
+    site.page.get_by_text("Copied").wait_for()
+    assert "mu_0" not in site.page.evaluate("navigator.clipboard.readText()")
+    assert site.page.locator(".copied").inner_text() == f"Copied, but {note}."
+
+
+def test_the_page_and_the_server_sign_numbers_alike_and_zero_has_no_sign(site, first_visit):
+    from panels.shared import signed
+
+    paint = ORIGIN + first_visit["explorer"]["code"].rsplit("/", 1)[0] + "/paint.js"
+    values = [-0.001, 0.004, -5.52, 0.39, 0.0, -0.0]
+    shown = site.page.evaluate("async ([m, values]) => values.map((await import(m)).signed)", [paint, values])
+    assert shown == ["0.00", "0.00", "−5.52", "+0.39", "0.00", "0.00"]  # a collapsed mu_d reads 0.00, not −0.00
+    assert shown == [signed(v, "+.2f") for v in values]
+
+
 def test_where_the_clipboard_is_refused_the_link_is_shown_selected(site, first_visit):
     mount(site, first_visit["explorer"])
     site.page.evaluate("""() => { navigator.clipboard.writeText = () => Promise.reject(new Error('refused'));

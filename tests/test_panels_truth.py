@@ -16,8 +16,9 @@ from vae.judge import probabilities, read_as_label
 
 
 def number(text: str) -> float:
-    """A number as the page writes it: −1,234.5 with a minus sign."""
-    return float(text.replace("−", "-").replace(",", ""))
+    """A number as the page writes it: −1,234.5 with a minus sign, 1.929 × 10⁻²², −inf."""
+    mantissa, _, exponent = text.replace("−", "-").replace(",", "").partition(" × 10")
+    return float(mantissa) * 10.0 ** int(exponent.translate(str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")) or 0)
 
 
 def plotly_specs(at) -> list[dict]:
@@ -64,9 +65,17 @@ def test_the_log_sigma_table_rows_are_network_outputs_and_only_the_sigma_meaning
     assert outputs == pytest.approx(lessons.OUTPUTS, rel=1e-6)
     for row in rows:
         assert all(np.isfinite(number(v)) for v in row[4:]), row  # sigma = e^output: always valid
-    broken = [number(row[0]) for row in rows if any(v in ("inf", "-inf", "nan") for v in row[1:4])]
+    broken = [number(row[0]) for row in rows if any(v in ("inf", "−inf", "nan") for v in row[1:4])]
     assert broken == [o for o in outputs if o <= 0]  # the point: 0 and below are no sigma
-    assert rows[outputs.index(0.0)][1:4] == ["-inf", "inf", "-inf"] and rows[outputs.index(-1.0)][1] == "nan"
+    assert rows[outputs.index(0.0)][1:4] == ["−inf", "inf", "−inf"] and rows[outputs.index(-1.0)][1] == "nan"
+    computed = lessons.side_note_table()
+    for i, row in enumerate(rows):  # each KL and gradient as computed, to the 4 digits shown
+        for meaning, shown in (("sigma", row[2:4]), ("log_sigma", row[5:7])):
+            expected = [computed[meaning][k][i] for k in ("KL", "gradient")]
+            np.testing.assert_allclose([number(v) for v in shown], expected, rtol=1e-3, atol=1e-12)
+    cells = " ".join(v for row in rows for v in row)
+    assert "-" not in cells and "e" not in cells.replace("inf", "")  # as the prose writes numbers: −10,000, 10⁻²²
+    assert "−10,000" in cells and "1.929 × 10⁻²²" in cells
 
 
 # ---- 7. Traversals ---------------------------------------------------------------------------------

@@ -38,6 +38,13 @@ def test_the_prior_step_takes_a_d8_pair_says_so_and_gives_the_pair_back():
     assert at.get("bidi_component")  # the explorer is back
 
 
+def test_the_step_buttons_have_no_tooltip_to_cover_the_step_after_a_click():
+    at = start()
+    at.toggle(key="presenter").set_value(True).run()
+    assert not at.button(key="step_back").help and not at.button(key="step_next").help
+    assert "PageDown" in at.toggle(key="presenter").help  # the keys are said where the mode is switched on
+
+
 def test_a_d8_pair_already_chosen_is_kept():
     at = start("digits, D=8")
     at.session_state["presenter"] = True

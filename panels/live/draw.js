@@ -131,7 +131,8 @@ export class DrawPad {
       this.dot(stroke[0]);
       stroke.slice(1).forEach((point, i) => this.segment(stroke[i], point));
     }
-    this.changed(false);
+    if (this.strokes.length) this.changed(false);
+    else this.text = "";  // an empty pad is no input: the server goes back to the test image, and says so
     this.commit();
   }
 

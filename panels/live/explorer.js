@@ -34,6 +34,7 @@ import { loadAll, loaded } from "./store.js";
  * @property {number[]} average_kl  (D,) nats, over the test split
  * @property {Parts} parts
  * @property {number} drawing_seq  the last drawing the server has heard (the pad counts them)
+ * @property {string} link_note  what a link cannot carry of this view, said when it is copied; "" when it carries all of it
  *
  * @typedef {Object} ModelRef
  * @property {string} decoder  URL of the model's decoder, a safetensors file with its card
@@ -324,10 +325,11 @@ export class Explorer {
   linkPart() {
     // the link's mu_d and sigma_d where they differ from the encoder's output, and the eps seed (as
     // panels/link.py writes them: the shortest text that reads back exactly)
+    // (none where the link opens another input: they are this input's code)
     if (!this.data) return {};
-    const part = { seed: String(this.seed) };
+    const part = { seed: String(this.seed) }, carried = !this.data.link_note;
     for (const [name, values, start] of [["mu", this.mu, this.input.mu0], ["sigma", this.sigma, this.input.sigma0]]) {
-      values.forEach((v, d) => { part[`${name}_${d}`] = Math.abs(v - start[d]) > 1e-9 ? String(v) : null; });
+      values.forEach((v, d) => { part[`${name}_${d}`] = carried && Math.abs(v - start[d]) > 1e-9 ? String(v) : null; });
     }
     return part;
   }
@@ -346,7 +348,8 @@ export class Explorer {
       field.remove();
     }
     if (copied) {
-      this.copied.replaceChildren("Copied: this link opens exactly this view.");
+      const note = this.data?.link_note;
+      this.copied.replaceChildren(note ? `Copied, but ${note}.` : "Copied: this link opens exactly this view.");
     } else {  // the browser refused: the link to copy by hand, selected
       const field = element("input", { type: "text", readonly: "", value: text, "data-testid": "link-text",
         "aria-label": "This view's link" });
@@ -446,7 +449,7 @@ export class Explorer {
     show(this.pixelsCaption, `cross-entropy summed over the ${pixels} pixels`);
     // the sum of the rounded terms, so that the line adds up as read; L_AE's term is the VAE's reconstruction
     const [nats, kl] = [vaeNats.toFixed(2), total.toFixed(2)], times = beta === 1 ? "" : `${beta} × `;
-    show(this.loss, `L_VAE = reconstruction + ${beta === 1 ? "" : "beta·"}KL = ${nats} + ${times}${kl} = ` +
+    show(this.loss, `L_VAE = VAE reconstruction + ${beta === 1 ? "" : "beta·"}KL = ${nats} + ${times}${kl} = ` +
       `${(Number(nats) + beta * Number(kl)).toFixed(2)} nats`);
   }
 }

@@ -10,7 +10,10 @@ export function element(tag, attributes = {}, ...children) {
   return el;
 }
 
-export const signed = (v) => (v < 0 ? "−" : "+") + Math.abs(v).toFixed(2);
+export const signed = (v) => {  // +0.39, −5.52, and 0.00 for what rounds to zero (no −0.00 or +0.00)
+  const text = Math.abs(v).toFixed(2);
+  return Number(text) === 0 ? text : (v < 0 ? "−" : "+") + text;
+};
 
 export function figure(testId, caption) {
   // a picture and its caption: { box: <figure>, canvas, caption: <figcaption> }
