@@ -21,8 +21,10 @@ def interpolation_ui(view: View) -> None:
     x1 = data.images[other].numpy()
     target = f"test #{other} ({data.label_names[data.labels[other]]})"
     st.caption(f"From the current input, {view.caption}, to {target}: each row starts at the one and ends at the "
-               "other. Straight line: (1 − t) z₀ + t z₁. Spherical: along the great circle, which keeps the norm "
-               "typical of N(0, I) samples. The first target is the next test image with another label.")
+               "other. z₀ and z₁ are each model's encodings of the two images (the AE's z, the VAE's mu; the "
+               "sliders do not move them). Straight line: (1 − t) z₀ + t z₁. Spherical: along the great circle, "
+               "which keeps the norm typical of N(0, I) samples. The first target is the next test image with "
+               "another label.")
     left, rows_col, right = st.columns([1, 5, 1], vertical_alignment="center")
     left.image(plots.to_pixels(view.x, END_PX), caption=f"start: {view.caption}", width="stretch")
     right.image(plots.to_pixels(x1, END_PX), caption=f"end: {target}", width="stretch")

@@ -44,7 +44,7 @@ STYLE = """<style>
 [data-testid="stMain"] [data-testid="stImageCaption"] {opacity: .85}
 [data-testid="stMain"] [data-testid="stButton"] button p {font-size: 1.25rem}
 [data-testid="stMain"] .st-key-presenter_nav h3 {font-size: 1.9rem; padding: 0}
-.st-key-presenter_prior [data-testid="stImage"] img {max-height: 30vh; width: auto !important; max-width: 100%}
+.st-key-presenter_prior [data-testid="stImage"] img {max-height: 42vh; width: auto !important; max-width: 100%}
 </style>"""
 
 
@@ -80,10 +80,9 @@ def step_sample(view: View) -> None:
 
 
 def step_kl(view: View) -> None:
-    st.markdown("The second change, **objective**: L_VAE = L_AE(x, x̂) + KL(q(z|x) ‖ N(0, I)), with "
-                "KL = ½ Σ_d (mu_d² + sigma_d² − 2 log sigma_d − 1): the AE's loss, taken on the VAE's own x̂ "
-                "(decoded from this z), plus a penalty that is 0 only when every mu_d = 0 and sigma_d = 1. "
-                "Move the sliders and watch it.")
+    st.markdown("The second change, **objective**: L_VAE = L_AE(x, x̂) + KL, the AE's loss on the VAE's own x̂ "
+                "plus KL = ½ Σ_d (mu_d² + sigma_d² − 2 log sigma_d − 1), 0 only at mu_d = 0, sigma_d = 1. "
+                "Move the sliders.")
     live.live_ui(view, pictures=("input", "vae_z"), fold=True, large=True, key="live_step")
 
 
@@ -93,7 +92,7 @@ def step_prior(view: View) -> None:
     st.markdown(f"This step uses **{pair}**, where the difference the KL term makes to sampling shows."
                 + (f" Your **{kept[0]}** returns on the other steps." if kept and kept[0] else ""))
     with st.container(key="presenter_prior"):
-        prior_ui(view)
+        prior_ui(view, large=True)
 
 
 STEPS = {

@@ -23,7 +23,8 @@ def new_batch() -> None:
     st.session_state.prior_seed = st.session_state.get("prior_seed", 0) + 1
 
 
-def prior_ui(view: View) -> None:
+def prior_ui(view: View, large: bool = False) -> None:
+    """large: the presenter's step, the grids wider beside their figures."""
     seed = st.session_state.get("prior_seed", 0)
     with st.container(horizontal=True, vertical_alignment="center"):
         st.button("New batch", key="prior_new", on_click=new_batch, icon=":material/casino:")
@@ -37,7 +38,7 @@ def prior_ui(view: View) -> None:
         with col:
             st.markdown(f"**{name}** ({model.card.name})")
             # side by side, so that the step fits a projector's height
-            grid, figures = st.columns(2) if judged else (st.container(), None)
+            grid, figures = st.columns([3, 2] if large else 2) if judged else (st.container(), None)
             grid.image(plots.image_grid(images, cols=8, size=56), width="stretch")
             if judged:
                 r = recognisable(images, dataset)

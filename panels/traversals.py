@@ -9,7 +9,8 @@ from vae.data import sprite_factor_features
 from .shared import View, active_units_of, keep, kept, signed, split_codes, test_split
 
 QUANTILES = np.linspace(1, 99, 9)  # percent, 1st to 99th: the same 9 quantiles of each dimension's codes, either model
-HOLDS = ("this input's code", "the median test code")  # what the other dimensions are held at
+HOLDS = ("the current code", "the median test code")  # what the other dimensions are held at
+CURRENT = "the AE's z for this input; the VAE's mu as the sliders have it"
 
 
 def traversals_ui(view: View) -> None:
@@ -17,7 +18,8 @@ def traversals_ui(view: View) -> None:
     hold = keep("traverse_hold", st.radio("Hold the other dimensions at", HOLDS, start, horizontal=True,
                                           key="traverse_hold"))
     st.caption("Each row sets one dimension to 9 values, from the 1st to the 99th percentile of that dimension's "
-               f"codes over the test split (the AE's z, the VAE's mu), and holds the others at {hold}. So each "
+               f"codes over the test split (the AE's z, the VAE's mu), and holds the others at {hold}"
+               + (f" ({CURRENT})" if hold == HOLDS[0] else "") + ". So each "
                "model is swept over the range its own codes use. VAE rows are sorted by the dimension's average "
                "KL on the test split: a collapsed dimension carries no information, its codes barely vary, and it "
                "moves nothing. AE rows are sorted by how wide that range is.")

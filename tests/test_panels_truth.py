@@ -118,7 +118,7 @@ def test_the_traversals_page_says_what_is_swept_and_what_is_held():
     at = open_panel(start("sprites, D=6"), "Traversals")
     said = " ".join(c.value for c in at.caption)
     assert "from the 1st to the 99th percentile of that dimension's codes over the test split" in said
-    assert "holds the others at this input's code" in said
+    assert "holds the others at the current code (the AE's z for this input; the VAE's mu as the sliders " in said
     captions = [image.captions[0] for image in at.get("image")]
     assert len(captions) == 12 and all("percentile of the test codes" in c for c in captions)
     assert sum("collapsed: average KL" in c for c in captions) == (~active_units(at)).sum()
@@ -146,6 +146,8 @@ def test_the_default_interpolation_runs_between_two_clean_digits_and_shows_both_
     assert probabilities(ends, "mnist")[[0, 1], labels].min() > 0.9
     captions = [image.captions[0] for image in at.get("image")]
     assert f"start: test #0 ({labels[0]})" in captions and f"end: test #{target} ({labels[1]})" in captions
+    assert "each model's encodings of the two images (the AE's z, the VAE's mu; the sliders do not move them)" in (
+        " ".join(c.value for c in at.caption))
 
 
 @pytest.mark.parametrize("dataset", ["mnist", "digits", "sprites"])
