@@ -222,6 +222,14 @@ def test_every_column_is_named_and_its_heading_aligned_with_it(site, first_visit
         });
     }""")
     assert len(columns) == 10 and all(c["heading"].strip() for c in columns)
+    by_name = {c["heading"]: c for c in columns}
+    for number, slider, following in (("AE z", "drag mu", None), ("mu", "drag mu", "drag sigma")):
+        # a number stands apart from the slider that follows it, nearer its own (mu reads drag mu)
+        n = by_name[number]["cell"]
+        after = by_name[slider if number == "AE z" else following]["cell"][0] - n[1]
+        assert after >= 12, (number, after)
+        if number == "mu":
+            assert n[0] - by_name[slider]["cell"][1] < after, (number, n)
     for c in columns:
         if "num" in c["cls"]:  # numbers end where their heading ends
             assert c["head"][1] == pytest.approx(c["cell"][1], abs=1.5), c

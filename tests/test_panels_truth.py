@@ -55,6 +55,18 @@ def test_the_log_sigma_sentence_says_what_the_computed_gradients_are():
     assert xs.min() <= SMALL and xs.max() >= LARGE  # the chart shows the sigma the sentence quotes
 
 
+def test_every_chart_writes_its_ticks_and_labels_large_enough_for_a_projector():
+    at = start("mnist, D=2")
+    for panel in ("Beta ladder", "The formula", "Why log sigma", "Decode anywhere"):
+        for spec in plotly_specs(open_panel(at, panel)):
+            layout = spec["layout"]
+            axes = [k for k in layout if k.startswith(("xaxis", "yaxis"))]
+            assert axes and all(layout[k]["tickfont"]["size"] >= 14 for k in axes), (panel, axes)
+            for trace in spec["data"]:
+                if "text" in trace.get("mode", ""):
+                    assert trace["textfont"]["size"] >= 14, panel
+
+
 def test_the_log_sigma_table_rows_are_network_outputs_and_only_the_sigma_meaning_breaks():
     at = open_panel(start(), "Why log sigma")
     (table,) = [m.value for m in at.markdown if m.value.startswith("<table>")]

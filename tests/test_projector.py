@@ -143,6 +143,9 @@ def test_every_presenter_step_fits_a_projector_and_the_clicker_moves_it(browser,
         wait_for_step(page, step)
         assert_fits(page, f"step {step}, the default pair")
         page.screenshot(path=SHOTS / f"presenter-default-step{step}.png")
+        if list(STEPS)[step - 1] == "What the prior buys":  # 48 samples a grid: tiles a class can read (were 36 px)
+            grids = page.locator('.st-key-presenter_prior [data-testid="stImage"] img')
+            assert grids.count() == 2 and all(grids.nth(i).bounding_box()["width"] >= 330 for i in range(2))
     page.goto(server + "/?presenter=1&step=1&pair=digits-z2")  # a D=2 pair, which the prior step changes
     heights = {}
     for step in range(1, len(STEPS) + 1):
