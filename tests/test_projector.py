@@ -132,7 +132,7 @@ def assert_fits(page, what: str) -> dict:
 
 @pytest.mark.browser
 def test_every_presenter_step_fits_a_projector_and_the_clicker_moves_it(browser, server):  # noqa: F811
-    """At 1280×720 on the default pair: each step without scrolling, no sidebar, no page title,
+    """At 1280×720 and 1024×768 on the default pair: each step without scrolling, no sidebar, no page title,
     type of 20 px or more; PageDown/ArrowRight forward, PageUp/ArrowLeft back, a slider's arrows its own
     (a clicker's PageUp/PageDown step even from a focused slider)."""
     context = browser.new_context(viewport={"width": 1280, "height": 720})
@@ -146,6 +146,12 @@ def test_every_presenter_step_fits_a_projector_and_the_clicker_moves_it(browser,
         if list(STEPS)[step - 1] == "What the prior buys":  # 48 samples a grid: tiles a class can read (were 36 px)
             grids = page.locator('.st-key-presenter_prior [data-testid="stImage"] img')
             assert grids.count() == 2 and all(grids.nth(i).bounding_box()["width"] >= 330 for i in range(2))
+    small = browser.new_context(viewport={"width": 1024, "height": 768}).new_page()  # an older projector
+    for step in range(1, len(STEPS) + 1):
+        small.goto(server + f"/?presenter=1&step={step}")
+        wait_for_step(small, step)
+        assert_fits(small, f"step {step} at 1024×768, the default pair")
+    small.context.close()
     page.goto(server + "/?presenter=1&step=1&pair=digits-z2")  # a D=2 pair, which the prior step changes
     heights = {}
     for step in range(1, len(STEPS) + 1):

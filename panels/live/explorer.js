@@ -290,8 +290,8 @@ export class Explorer {
     this.vaeLoss = element("b");
     this.pixelsCaption = element("div", { class: "caption" });
     this.figures = element("div", { class: "figures" },
-      element("div", {}, element("span", {}, "AE reconstruction loss"), this.aeLoss),
-      element("div", {}, element("span", {}, "VAE reconstruction loss, this z"), this.vaeLoss), this.pixelsCaption);
+      element("div", {}, element("span", {}, "AE reconstruction"), this.aeLoss),
+      element("div", {}, element("span", {}, "VAE reconstruction, this z"), this.vaeLoss), this.pixelsCaption);
     this.loss = element("p", { class: "loss" });
     const kl = element("div", { class: "kl-block" }, element("div", { class: "label" }, "KL(q(z|x) ‖ N(0, I))"),
       element("div", { class: "kl-line" }, this.klTotal, this.klCaption));
