@@ -8,7 +8,6 @@ a time. Numbers come from vae.explore, figures from vae.plots.
 import functools
 import os
 import time
-from urllib.parse import urlencode
 
 import numpy as np
 import streamlit as st
@@ -159,11 +158,11 @@ def read_link_code(mu0: np.ndarray, sigma0: np.ndarray) -> list[str]:
     return bad
 
 
-def write_link(view: View) -> str:
-    """Puts the view into the page's URL and returns the full link to it."""
+def write_link(view: View) -> None:
+    """Puts the view into the page's URL (what it cannot carry, live.link_note says)."""
     if view.vm.card.name.startswith("yours-"):
         st.query_params.clear()
-        return "(a pair trained in your session cannot travel in a link)"
+        return
     choices = {"pair": pair_slug(view.ae.card), "vae": view.vm.card.name, "seed": view.seed}
     if st.session_state.get("presenter"):
         choices |= {"presenter": True, "step": st.session_state.get("step", 1)}
@@ -171,8 +170,9 @@ def write_link(view: View) -> str:
         if st.session_state.get("panel") != next(iter(PANELS)):  # a link names a panel other than the first
             choices["panel"] = st.session_state.get("panel")
     choices["index"] = st.session_state.get("index", 0)
-    if st.session_state.get("source") == "drawing":
-        choices["draw"] = st.session_state.drawing
+    drawing = st.session_state.get("drawing") if st.session_state.get("source") == "drawing" else None
+    if live.drawing_input(drawing, view.vm.card) is not None:  # the input (not one of another pair's image size)
+        choices["draw"] = drawing
     if st.session_state.get("source") == "upload":  # the link opens the test image, at its own encoding
         params = link.canonical(choices, view.mu0, view.sigma0, view.mu0, view.sigma0)
     else:
@@ -180,8 +180,6 @@ def write_link(view: View) -> str:
     # sent on every run, even when st.query_params already holds it: a commit sent while an earlier
     # rerun was on its way carries the older URL, so the server's copy can differ from the browser's
     st.query_params.from_dict(params)
-    base = (st.context.url or "").split("?")[0]
-    return f"{base.rstrip('/')}/?{urlencode(params)}"
 
 
 def pair_ui():

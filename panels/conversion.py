@@ -31,7 +31,8 @@ def conversion_ui(view: View) -> None:
     retrained = retrained_name(ae.card.name)
     if retrained is None:
         pairs = " and ".join(f"{c.dataset}, D={c.latent_dim}" for c in shipped_cards() if c.name.endswith("-from-ae"))
-        st.info(f"A converted-and-retrained VAE ships for {pairs}: choose one of those pairs in the sidebar.")
+        st.info(f"A converted-and-retrained VAE ships for {pairs}: choose one of those pairs in the sidebar." if pairs
+                else "No converted-and-retrained VAE ships with these models.")
         return
     models = {
         "AE": ae,

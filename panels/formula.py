@@ -21,7 +21,7 @@ def formula_ui(view: View) -> None:
     sums = {name: float(v.sum()) for name, v in terms.items()}
 
     def term(text: str, value: float, what: str) -> str:
-        tip = html.escape(f"{what} = {value:.4f}", quote=True)
+        tip = html.escape(f"{what} = {signed(value, '.4f')}", quote=True)
         return f'<span class="term" title="{tip}">{text}</span>'
 
     st.html(

@@ -105,7 +105,7 @@ class ExplorerData(TypedDict):
     average_kl: list[float]  # (D,) nats, over the test split
     parts: Parts
     drawing_seq: int  # the last drawing the server has heard (the pad counts them)
-    link_note: str  # what a link cannot carry of this view, said when it is copied; "" when it carries all of it
+    link_note: str  # what a link cannot carry of this view, said when copied (the link then has no sliders); or ""
 
 
 class SamplesData(TypedDict):
@@ -265,7 +265,7 @@ def live_ui(view: View, pictures=PICTURES, sliders: bool = True, readouts: bool 
 def link_note(view: View) -> str:
     """What a link to this view cannot carry, and what it opens instead; "" when it carries the whole view."""
     if view.vm.card.name.startswith("yours-"):
-        return "a pair trained in your session cannot travel in a link: it opens the first screen"
+        return "a pair trained in your session cannot travel in a link: it opens the app's default pair"
     if st.session_state.get("source") == "upload":
         return (f"an uploaded image cannot travel in a link: it opens test image #{st.session_state.get('index', 0)}"
                 ", at its encoder's output")

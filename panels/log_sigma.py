@@ -36,7 +36,7 @@ def log_sigma_ui(view: View) -> None:
     here = lessons.gradients_at([smallest])
     st.caption(
         f"Computed by autograd in float32, mu = 0. Here, this VAE's encoder gives sigma as small as "
-        f"{smallest:.3g} for the current input: a sigma output would feed the optimiser a KL gradient of "
+        f"{number(smallest, 3)} for the current input: a sigma output would feed the optimiser a KL gradient of "
         f"{number(here['sigma'][0], 3)}; the log sigma output feeds it {number(here['log_sigma'][0], 3)}."
     )
 

@@ -19,20 +19,24 @@ SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 def signed(v: float, fmt: str) -> str:
-    """v formatted with a true minus sign (−), as the explorer writes it; what rounds to zero has no sign."""
+    """v formatted with a true minus sign (−), as the explorer writes it; what rounds to zero has no sign,
+    nor has nan."""
     text = format(v, fmt)
-    return text.lstrip("+-") if float(text.replace(",", "")) == 0 else text.replace("-", "−")
+    if np.isnan(v) or float(text.replace(",", "")) == 0:
+        return text.lstrip("+-")
+    return text.replace("-", "−")
 
 
 def number(v: float, digits: int = 4) -> str:
     """v to `digits` significant digits as a class reads it: −10,000, 0.0002, 1.929 × 10⁻²², inf, nan."""
     if not np.isfinite(v):
         return signed(v, "")
-    if v != 0 and not 1e-4 <= abs(v) < 1e5:
-        mantissa, exponent = f"{v:.{digits - 1}e}".split("e")
+    mantissa, exponent = f"{v:.{digits - 1}e}".split("e")  # rounded first: 99,999.7 is 1.000e+05
+    if v != 0 and not -4 <= int(exponent) < 5:
         mantissa = mantissa.rstrip("0").rstrip(".").replace("-", "−")
         return f"{mantissa} × 10{str(int(exponent)).translate(SUPERSCRIPT)}"
-    text = np.format_float_positional(v, precision=digits, unique=False, fractional=False, trim="-")
+    text = np.format_float_positional(float(f"{mantissa}e{exponent}"), precision=digits, unique=False,
+                                      fractional=False, trim="-")
     whole, _, fraction = text.lstrip("-").partition(".")
     return ("−" if v < 0 else "") + f"{int(whole):,}" + (f".{fraction}" if fraction else "")
 

@@ -83,6 +83,7 @@ def test_a_drawing_for_another_pair_leaves_the_test_image():
     drawn(at, link_form(np.eye(28)), 1)
     at.selectbox(key="pair").set_value("digits, D=8").run()
     assert not at.exception and live_data(at)["caption"].startswith("test #0")
+    assert "draw" not in at.query_params  # the link opens what is shown, without a notice
 
 
 # ---- in Chromium: the pad on a bare page (no server), JS against Python ----------------------------------
@@ -177,9 +178,10 @@ def test_drawn_digits_are_read_as_drawn_with_nothing_sent_during_a_stroke(browse
     page.get_by_test_id("draw-pad").scroll_into_view_if_needed()
     read = {}
     for digit in "017":
-        heard = drawings_heard(page)
-        page.get_by_role("button", name="Clear drawing").click()
-        wait_for_drawing(page, heard)
+        if read:  # the last digit is on the pad (Clear on an empty pad tells the server nothing)
+            heard = drawings_heard(page)
+            page.get_by_role("button", name="Clear drawing").click()
+            wait_for_drawing(page, heard)
         heard, before = drawings_heard(page), len(frames)
         box = page.get_by_test_id("draw-pad").bounding_box()
         (stroke,) = STROKES[digit]
@@ -227,8 +229,15 @@ def test_undo_clear_and_the_link_round_trip(browser, server):  # noqa: F811
     assert kl_text(again) == view[0]
     np.testing.assert_array_equal(pictures(again, "input-image"), view[1])
     np.testing.assert_array_equal(pictures(again, "decode-vae-z"), view[2])
+    again.get_by_role("button", name="Undo stroke").click()  # the link's drawing is no stroke of theirs to undo
+    again.wait_for_timeout(500)
+    assert again.get_by_text("Input: your drawing").is_visible() and "draw=" in again.evaluate("location.search")
+    assert pad_gray(again)[0].min() < 0.5  # and the pad still shows it, dark ink on paper
     again.context.close()
     page.get_by_role("button", name="Clear drawing").click()  # an empty pad is no input: back to the test image
+    page.get_by_test_id("copy-link").click()  # at once: the link no longer holds the drawing
+    page.get_by_text("Copied:").wait_for()
+    assert "draw=" not in page.evaluate("navigator.clipboard.readText()")
     page.get_by_text("Input: test #0 (7)").wait_for(timeout=15_000)
     page.wait_for_function("() => !location.search.includes('draw=')", timeout=15_000)
     test_image = vae.load_dataset("mnist", "test").images[0, 0].numpy()

@@ -62,9 +62,10 @@ def test_every_chart_writes_its_ticks_and_labels_large_enough_for_a_projector():
             layout = spec["layout"]
             axes = [k for k in layout if k.startswith(("xaxis", "yaxis"))]
             assert axes and all(layout[k]["tickfont"]["size"] >= 14 for k in axes), (panel, axes)
-            for trace in spec["data"]:
-                if "text" in trace.get("mode", ""):
-                    assert trace["textfont"]["size"] >= 14, panel
+            labels = [t["textfont"] for t in spec["data"] if "text" in t] + [a["font"] for a in layout["annotations"]]
+            assert all(font["size"] >= 14 for font in labels), panel
+            if "Rate against distortion" in json.dumps(layout.get("title")):  # each VAE's point labelled
+                assert layout["annotations"]
 
 
 def test_the_log_sigma_table_rows_are_network_outputs_and_only_the_sigma_meaning_breaks():

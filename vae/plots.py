@@ -10,7 +10,7 @@ from PIL import Image
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
            "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]  # one colour per label
 FONT = dict(size=15)
-READABLE = {"size": 14, "color": "#31333f"}  # ticks, legends, point labels: Streamlit's theme sets 12 px grey
+READABLE = {"size": 14, "color": "#31333f"}  # ticks, legends, labels by points and bars (Streamlit's theme: 12 px grey)
 
 
 def to_pixels(image: np.ndarray, size: int = 224) -> np.ndarray:
@@ -44,11 +44,14 @@ def figure(data: list[dict], layout: dict) -> go.Figure:
     Validation costs ~30 ms for a latent map, on every slider move; these specs are fixed and
     covered by tests, so the explorer skips it (plotly.express does the same internally).
     """
+    def readable(spec: dict, key: str) -> dict:  # spec with READABLE under its own settings of key
+        return {**spec, key: {**READABLE, **spec.get(key, {})}}
+
     axes = {key for key in layout if key.startswith(("xaxis", "yaxis"))} | {"xaxis", "yaxis"}
-    layout = {**layout, "legend": {"font": READABLE, **layout.get("legend", {})},
-              **{key: {"tickfont": READABLE, **layout.get(key, {})} for key in axes}}
-    data = [{"textfont": READABLE, **trace} if "text" in trace.get("mode", "") else trace
-            for trace in data]
+    layout = {**layout, "legend": readable(layout.get("legend", {}), "font"),
+              **{key: readable(layout.get(key, {}), "tickfont") for key in axes},
+              "annotations": [readable(note, "font") for note in layout.get("annotations", [])]}
+    data = [readable(trace, "textfont") if "text" in trace else trace for trace in data]
     return go.Figure({"data": data, "layout": layout}, _validate=False)
 
 

@@ -27,8 +27,10 @@ export class DrawPad {
   constructor(root) {
     this.root = root;
     this.strokes = [];  // each [[x, y], ...] in the pad's pixels
+    this.base = null;  // a drawing that came in a link, under the strokes: Undo keeps it, Clear removes it
     this.commits = new Commits(() => this.api, () => {});
-    this.unlink = addToLink(() => (this.text ? { draw: this.text } : {}));
+    // the link's draw=: this drawing; none once the pad is emptied ("") before the server has heard it
+    this.unlink = addToLink(() => (this.text ? { draw: this.text } : this.text === "" ? { draw: null } : {}));
   }
 
   destroy() {
@@ -46,13 +48,13 @@ export class DrawPad {
     if (answered && data.seq > 0 && heard.at(-1) !== data.seq) heard.push(data.seq);
     if (!this.strokes.length && data.drawing && data.drawing !== this.text) this.show(data.drawing);  // from a link
     if (answered && !data.drawing && !this.stroke && this.text) {  // the input is a test image or an upload now
-      [this.strokes, this.text] = [[], null];
+      [this.strokes, this.base, this.text] = [[], null, null];
       this.paper();
     }
   }
 
   build(data) {
-    [this.strokes, this.text] = [[], null];  // another dataset's pad
+    [this.strokes, this.base, this.text] = [[], null, null];  // another dataset's pad
     const root = element("div", { class: "live draw" });
     this.canvas = element("canvas", { width: data.pad, height: data.pad, "data-testid": "draw-pad", role: "img",
       "aria-label": "Drawing pad: draw a digit with the mouse, a pen or a finger" });
@@ -116,22 +118,25 @@ export class DrawPad {
   }
 
   undo() {
+    if (!this.strokes.length) return;  // a drawing from a link is not a stroke to undo
     this.strokes.pop();
     this.redraw();
   }
 
   clear() {
-    this.strokes = [];
+    if (!this.strokes.length && !this.base && !this.text) return;  // empty already: nothing to tell the server
+    [this.strokes, this.base] = [[], null];
     this.redraw();
   }
 
   redraw() {
     this.paper();
+    if (this.base) this.paint(this.base);
     for (const stroke of this.strokes) {
       this.dot(stroke[0]);
       stroke.slice(1).forEach((point, i) => this.segment(stroke[i], point));
     }
-    if (this.strokes.length) this.changed(false);
+    if (this.strokes.length || this.base) this.changed(false);
     else this.text = "";  // an empty pad is no input: the server goes back to the test image, and says so
     this.commit();
   }
@@ -151,6 +156,12 @@ export class DrawPad {
 
   show(text) {
     // a drawing that came in a link: its converted image, enlarged onto the pad, to draw on further
+    this.base = text;
+    this.paint(text);
+    this.text = text;
+  }
+
+  paint(text) {
     const [, h, w] = this.data.shape, x = fromLink(text, h * w), side = this.canvas.width;
     const image = this.context.createImageData(side, side);
     for (let r = 0; r < side; r++) for (let c = 0; c < side; c++) {
@@ -158,7 +169,6 @@ export class DrawPad {
       image.data.set([v, v, v, 255], 4 * (r * side + c));
     }
     this.context.putImageData(image, 0, 0);
-    this.text = text;
   }
 
   changed(moving, eventTime) {

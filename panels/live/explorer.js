@@ -34,7 +34,7 @@ import { loadAll, loaded } from "./store.js";
  * @property {number[]} average_kl  (D,) nats, over the test split
  * @property {Parts} parts
  * @property {number} drawing_seq  the last drawing the server has heard (the pad counts them)
- * @property {string} link_note  what a link cannot carry of this view, said when it is copied; "" when it carries all of it
+ * @property {string} link_note  what a link cannot carry of this view, said when copied (the link then has no sliders); or ""
  *
  * @typedef {Object} ModelRef
  * @property {string} decoder  URL of the model's decoder, a safetensors file with its card
