@@ -256,11 +256,15 @@ def test_the_page_says_what_the_training_did_and_keeps_its_curves(monkeypatch):
     submit.click().run()
     assert not at.exception, at.exception
     report = at.session_state["training_done"]["report"]
-    count = report["epochs"]["ae"]
-    assert report["epochs"]["vae"] == count < 300
+    count, vae_count = report["epochs"]["ae"], report["epochs"]["vae"]
+    assert vae_count <= count < 300
     said = " ".join(m.value for m in at.markdown)
     assert f"The AE ran {count} of the 300 epochs asked for, stopped by the budget" in said
-    assert f"the VAE as many, {count}." in said and "all 1,437 training images of the 8×8 digits" in said
+    assert "all 1,437 training images of the 8×8 digits" in said
+    if vae_count == count:  # as planned
+        assert f"the VAE as many, {count}." in said
+    else:  # a machine that slowed down mid-run (a 6 s budget is tight under load): the page says so
+        assert f"the VAE only {vae_count}, stopped by the budget because the server slowed down" in said
     for _ in range(2):  # the curves stay, on this run and on later ones
         (curves,) = [s for s in plotly_specs(at) if s["layout"]["xaxis"]["title"]["text"] == "epoch"]
         assert len(curves["data"]) == 3 and len(values(curves["data"][0]["x"])) == count
