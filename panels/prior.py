@@ -74,9 +74,9 @@ def verdict(ae: dict, vm: dict, real: dict, latent_dim: int) -> tuple[str, str]:
                "never seen; the KL term is what pulls the VAE's codes there.")
         if ae["confident_share"] < vm["confident_share"]:
             return "success", f"**The VAE's prior is a place to sample from; the AE's is not.** {figures} {why}"
-        return "success", (f"**The AE's samples read as digits as often as the VAE's, but the VAE's are the more "
-                           f"varied.** {figures} The AE's read as a digit {ae['confident_share']:.0%} of the time, "
-                           f"but as {ae['digits_covered']} digits, unevenly: recognisable, not varied. {why}")
+        return "success", (f"**The AE's samples read as digits at least as often as the VAE's, but the VAE's are "
+                           f"the more varied.** {figures} The AE's read as a digit {ae['confident_share']:.0%} of "
+                           f"the time, but as {ae['digits_covered']} digits, unevenly: recognisable, not varied. {why}")
     if a >= v + CLEAR_LEAD:
         return "warning", (f"**Here the AE's samples score higher than the VAE's: the lesson's claim does not show "
                            f"in this pair (D={latent_dim}).** {figures} An AE's codes can happen to lie where "

@@ -324,8 +324,8 @@ export class Explorer {
 
   linkPart() {
     // the link's mu_d and sigma_d where they differ from the encoder's output, and the eps seed (as
-    // panels/link.py writes them: the shortest text that reads back exactly)
-    // (none where the link opens another input: they are this input's code)
+    // panels/link.py writes them: the shortest text that reads back exactly); no mu_d or sigma_d where the
+    // link opens another input (link_note), as they are this input's code
     if (!this.data) return {};
     const part = { seed: String(this.seed) }, carried = !this.data.link_note;
     for (const [name, values, start] of [["mu", this.mu, this.input.mu0], ["sigma", this.sigma, this.input.sigma0]]) {
