@@ -170,10 +170,9 @@ def write_link(view: View) -> None:
         if st.session_state.get("panel") != next(iter(PANELS)):  # a link names a panel other than the first
             choices["panel"] = st.session_state.get("panel")
     choices["index"] = st.session_state.get("index", 0)
-    drawing = st.session_state.get("drawing") if st.session_state.get("source") == "drawing" else None
-    if live.drawing_input(drawing, view.vm.card) is not None:  # the input (not one of another pair's image size)
-        choices["draw"] = drawing
-    if st.session_state.get("source") == "upload":  # the link opens the test image, at its own encoding
+    if view.input_id.startswith("drawing:"):  # the input the page shows, not what the sidebar last chose
+        choices["draw"] = view.input_id.removeprefix("drawing:")
+    if view.input_id.startswith("upload:"):  # the link opens the test image, at its own encoding
         params = link.canonical(choices, view.mu0, view.sigma0, view.mu0, view.sigma0)
     else:
         params = link.canonical(choices, view.mu, view.sigma, view.mu0, view.sigma0)

@@ -266,7 +266,7 @@ def link_note(view: View) -> str:
     """What a link to this view cannot carry, and what it opens instead; "" when it carries the whole view."""
     if view.vm.card.name.startswith("yours-"):
         return "a pair trained in your session cannot travel in a link: it opens the app's default pair"
-    if st.session_state.get("source") == "upload":
+    if view.input_id.startswith("upload:"):
         return (f"an uploaded image cannot travel in a link: it opens test image #{st.session_state.get('index', 0)}"
                 ", at its encoder's output")
     return ""
