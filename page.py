@@ -288,7 +288,8 @@ def main() -> None:
     live.start_state(f"{vm.card.name}/{input_id}", mu0, sigma0)
     notices += read_link_code(mu0, sigma0)
     if notices:
-        st.warning("Parts of this link could not be used and fell back to defaults: " + "; ".join(notices) + ".",
+        st.warning("Parts of this link could not be used: " + "; ".join(notices) + ". The page shows its own "
+                   "choices in their place.",
                    icon=":material/link_off:")
     enc = Encoded(x, caption, input_id, ae, vm, encoding(ae, x, input_id)[0], mu0, sigma0)
     if st.session_state.get("presenter"):

@@ -2,17 +2,24 @@
 
 Reading is strict: every value is checked, and anything unusable (unknown key or model, a number
 that is NaN, infinite, out of range or not a number, a value too long) falls back to its
-default, and is named in a short notice. Writing is canonical: the choices, plus each mu_d and
-sigma_d that differs from the encoder's output (the rest follow from the input).
+default, and is named in a short notice, as inline code: a link's text is never read as Markdown (no
+link or image of a stranger's in the page's own notice). Keys the page does not know are named too (a
+mistyped one), except the trackers a site adds to links it passes on. Writing is canonical: the
+choices, plus each mu_d and sigma_d that differs from the encoder's output (the rest follow from the
+input).
 """
 
 import math
 import re
 
+from .shared import signed
+
 MAX_VALUE_LENGTH = 64
 MAX_DRAWING_LENGTH = 1024  # a drawn input, 4 bits a pixel: 523 characters for MNIST, 683 for a sprite
 CHOICE_KEYS = ("pair", "vae", "index", "seed", "panel", "presenter", "step", "draw")
 CODE_KEY = re.compile(r"^(mu|sigma)_(\d{1,3})$")
+SEEDS = 2**53  # eps seeds: whole numbers a browser counts exactly, so Resample eps can count on from any
+TRACKER_KEY = re.compile(r"^(utm_\w+|fbclid|gclid|msclkid|mc_eid)$")  # added by the sites a link passes through
 
 
 def read_choices(params: dict, pairs: dict, variants_of, test_size_of, panels, steps: int,
@@ -22,9 +29,9 @@ def read_choices(params: dict, pairs: dict, variants_of, test_size_of, panels, s
     the pair; without a usable pair, vae, index and draw are checked against default_pair.
     Returns ({session key: value}, [notice])."""
     good, bad = {}, []
-    unknown = [k for k in params if k not in CHOICE_KEYS and not CODE_KEY.match(k)]
+    unknown = [k for k in params if k not in CHOICE_KEYS and not CODE_KEY.match(k) and not TRACKER_KEY.match(k)]
     if unknown:
-        bad.append(f"unknown {', '.join(sorted(unknown)[:5])}")
+        bad.append(f"unknown {', '.join(shown(k) for k in sorted(unknown)[:5])} (not a setting of this page)")
     values = {k: str(params[k]) for k in CHOICE_KEYS if k in params}
     for key, value in list(values.items()):
         if len(value) > (MAX_DRAWING_LENGTH if key == "draw" else MAX_VALUE_LENGTH):
@@ -32,7 +39,7 @@ def read_choices(params: dict, pairs: dict, variants_of, test_size_of, panels, s
             del values[key]
     label = pairs.get(values.get("pair", ""))
     if "pair" in values and label is None:
-        bad.append(f"pair {values['pair']!r} (no such model pair)")
+        bad.append(f"pair {shown(values['pair'])} (no such model pair)")
     if label is not None:
         good["pair"] = label
     label = label or default_pair
@@ -40,21 +47,21 @@ def read_choices(params: dict, pairs: dict, variants_of, test_size_of, panels, s
         if label is not None and values["vae"] in variants_of(label):
             good["vae"] = values["vae"]
         else:
-            bad.append(f"vae {values['vae']!r} (not a VAE of this pair)")
-    for key, hi in (("index", test_size_of(label) if label else None), ("seed", 2**31), ("step", steps)):
+            bad.append(f"vae {shown(values['vae'])} (not a VAE of this pair)")
+    for key, hi in (("index", test_size_of(label) if label else None), ("seed", SEEDS), ("step", steps)):
         if key not in values:
             continue
         n = as_int(values[key])
         low = 1 if key == "step" else 0
         if n is None or hi is None or not low <= n < hi + (key == "step"):
-            bad.append(f"{key} {values[key]!r} (not a whole number in range)")
+            bad.append(f"{key} {shown(values[key])} (not a whole number in range)")
         else:
             good[key] = n
     if "panel" in values:
         if values["panel"] in panels:
             good["panel"] = values["panel"]
         else:
-            bad.append(f"panel {values['panel']!r} (no such panel)")
+            bad.append(f"panel {shown(values['panel'])} (no such panel)")
     if "draw" in values:
         if label is not None and is_drawing(label, values["draw"]):
             good |= {"drawing": values["draw"], "source": "drawing"}
@@ -64,7 +71,7 @@ def read_choices(params: dict, pairs: dict, variants_of, test_size_of, panels, s
         if values["presenter"] in ("0", "1"):
             good["presenter"] = values["presenter"] == "1"
         else:
-            bad.append(f"presenter {values['presenter']!r} (0 or 1)")
+            bad.append(f"presenter {shown(values['presenter'])} (0 or 1)")
     return good, bad
 
 
@@ -80,14 +87,20 @@ def read_code(params: dict, bounds: dict):
         x = as_float(value) if len(value) <= MAX_VALUE_LENGTH else None
         lo, hi = bounds[key]
         if x is None or not lo <= x <= hi:
-            bad.append(f"{key} {value[:20]!r} (not a number in {lo:.2f} … {hi:.2f})")
+            bad.append(f"{key} {shown(value)} (not a number in {signed(lo, '.2f')} … {signed(hi, '.2f')})")
         else:
             good[key] = x
     return good, bad
 
 
+def shown(value: str) -> str:
+    """A link's text as it may appear in a notice: inline code (Markdown inside it stays text), cut short."""
+    text = re.sub(r"[`\s]+", " ", value[:20]).strip() + ("…" if len(value) > 20 else "")
+    return f"`{text}`" if text else "(empty)"
+
+
 def as_int(value: str) -> int | None:
-    return int(value) if re.fullmatch(r"\d{1,10}", value) else None
+    return int(value) if re.fullmatch(r"\d{1,16}", value) else None
 
 
 def as_float(value: str) -> float | None:

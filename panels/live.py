@@ -26,7 +26,7 @@ import streamlit as st
 from vae import explore
 from vae.data import conversion
 
-from . import files
+from . import files, link
 from .shared import Encoded, View, active_units_of, split_codes, test_split
 
 MU_RANGE = (-4.0, 4.0)  # about 4 prior standard deviations either side
@@ -225,7 +225,7 @@ def _on_code(key: str) -> None:
 
 def _on_resample(key: str) -> None:
     seed = st.session_state[key]["resample"]
-    if isinstance(seed, int) and 0 <= seed < 2**31:
+    if isinstance(seed, int) and 0 <= seed < link.SEEDS:
         st.session_state.seed = seed
 
 

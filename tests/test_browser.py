@@ -339,6 +339,25 @@ def test_a_link_that_names_a_panel_opens_on_that_panel(browser, server):
     page.context.close()
 
 
+def test_a_links_markdown_shows_as_text_in_the_notice_and_fetches_nothing(browser, server):
+    from urllib.parse import quote
+
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    requests = []
+    context.on("request", lambda r: requests.append(r.url))
+    page = context.new_page()
+    image, login = "![p](http://127.0.0.1:9/t.png)", "[Log in here](http://127.0.0.1:9/login)"
+    page.goto(f"{server}/?pair={quote(login)}&{quote('**HACKED**')}=1&panel={quote(image)}&utm_source=x")
+    notice = page.get_by_test_id("stAlert").filter(has_text="could not be used")
+    notice.wait_for(timeout=60_000)
+    text = notice.inner_text()
+    assert "[Log in here](http:/" in text and "**HACKED**" in text and "utm_source" not in text  # shown as typed
+    assert notice.locator("a, img").count() == 0
+    wait_until_idle(page)
+    assert not [url for url in requests if "127.0.0.1:9/" in url]
+    context.close()
+
+
 def test_a_click_on_a_gallery_thumbnail_makes_it_the_input(page):
     page.get_by_text("Gallery: the first test images").click()
     page.get_by_test_id("gallery-5").click()

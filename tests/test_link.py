@@ -1,6 +1,7 @@
 """Shareable state: a link reproduces the view; a mangled, partial or hostile one falls back."""
 
 import math
+import re
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
@@ -33,9 +34,36 @@ def test_read_choices_keeps_good_values_and_names_bad_ones():
     assert [b.split()[0] for b in bad] == ["unknown", "pair", "vae", "index", "seed", "step", "panel", "presenter"]
 
 
+MARKDOWN = ["[Log in here](http://evil.example/login)", "![pixel](http://127.0.0.1:9/t.png)", "**HACKED**",
+            "`x` [a](b) `y`", ":red[alarm]", "<b>x</b>", "$x^2$", "http://evil.example/"]
+
+
+def test_a_links_text_reaches_its_notice_only_as_inline_code():
+    for text in MARKDOWN:
+        _, bad = read({"pair": text, "vae": text, "index": text, "panel": text, text: "1"})
+        code, more = link.read_code({"mu_0": text}, {"mu_0": (-4.0, 4.0)})
+        assert len(bad) == 5 and len(more) == 1, text
+        for notice in bad + more:
+            outside = re.sub(r"`[^`]*`", "", notice)  # what Markdown would read; inside a code span is text
+            assert not any(mark in outside for mark in ("](", "**", "[", "<", "$", "http", ":red")), notice
+            assert outside.count("`") == 0, notice
+    assert more == ["mu_0 `http://evil.example/` (not a number in −4.00 … 4.00)"]
+    assert link.shown("[Log in here](http://evil.example/login)") == "`[Log in here](http:/…`"
+
+
+def test_trackers_a_site_adds_to_a_link_are_ignored_and_a_mistyped_key_is_named():
+    assert read({"utm_source": "x", "fbclid": "y", "gclid": "z", "index": "4"}) == ({"index": 4}, [])
+    assert read({"indx": "4"}) == ({}, ["unknown `indx` (not a setting of this page)"])
+
+
+def test_a_link_takes_any_seed_the_browser_counts_exactly():
+    assert read({"seed": str(2**53 - 1)}) == ({"seed": 2**53 - 1}, [])
+    assert read({"seed": str(2**53)})[0] == {}
+
+
 def test_without_a_pair_vae_and_index_are_checked_against_the_default_pair():
     good, bad = read({"index": "5", "vae": "digits-vae-z8"})
-    assert good == {"index": 5} and bad == ["vae 'digits-vae-z8' (not a VAE of this pair)"]
+    assert good == {"index": 5} and bad == ["vae `digits-vae-z8` (not a VAE of this pair)"]
     assert read({"vae": "digits-vae-z2"}) == ({"vae": "digits-vae-z2"}, [])
 
 
