@@ -11,13 +11,17 @@ from .shared import View, active_units_of, markdown_table, vaes_like
 def ladder_ui(view: View) -> None:
     card = view.vm.card
     ladder = sorted(vaes_like(card), key=lambda c: (c.beta, c.name))  # bottom to top of the ladder
+    if card.name not in {c.name for c in ladder}:  # a pair trained on this page: its VAE is its ladder
+        ladder = [card]
     labels = [beta_label(c) for c in ladder]
     ae_rec = view.ae.card.metrics["reconstruction_nats"]
     points = [{"name": c.name, "label": f"beta {label}", "kl": c.metrics["kl_nats"],
                "reconstruction": c.metrics["reconstruction_nats"]} for c, label in zip(ladder, labels)]
-    st.caption("Choose the VAE in the sidebar ('VAE'); the whole page follows it. Figures: test split, nats "
-               f"per example, as `python -m vae evaluate` gives them. The AE ({view.ae.card.name}) reconstructs "
-               f"at {ae_rec:.2f} nats with no KL term at all: its codes may carry any amount of information.")
+    choose = ("Choose the VAE in the sidebar ('VAE'); the whole page follows it. " if len(ladder) > 1 else
+              f"This pair has one VAE (beta {labels[0]}), so its ladder has one rung. ")
+    st.caption(f"{choose}Figures: test split, nats per example, as `python -m vae evaluate` gives them. The AE "
+               f"({view.ae.card.name}) reconstructs at {ae_rec:.2f} nats with no KL term at all: its codes may carry "
+               "any amount of information.")
     st.plotly_chart(plots.rate_distortion_figure(points, current=card.name, reference=ae_rec), key="ladder_rd",
                     config={"displayModeBar": False})
     st.markdown(markdown_table(
@@ -25,8 +29,9 @@ def ladder_ui(view: View) -> None:
          "reconstruction": [c.metrics["reconstruction_nats"] for c in ladder],
          "-ELBO": [c.metrics["neg_elbo_nats"] for c in ladder],
          "active units": [f"{c.metrics['active_units']}/{c.latent_dim}" for c in ladder]}, decimals=2))
-    st.caption("The VAEs: " + "; ".join(f"beta {label} is {c.name}" for c, label in zip(ladder, labels))
-               + f". The starred point is the one in the sidebar, {card.name}.")
+    if len(ladder) > 1:
+        st.caption("The VAEs: " + "; ".join(f"beta {label} is {c.name}" for c, label in zip(ladder, labels))
+                   + f". The starred point is the one in the sidebar, {card.name}.")
     kl = np.asarray(card.metrics["kl_per_dim_nats"])
     active = active_units_of(view.vm)
     order = np.argsort(-kl)

@@ -6,7 +6,7 @@ import time
 import numpy as np
 import pytest
 import torch
-from test_app import code, kl_value, set_code, start
+from test_app import code, kl_value, read_table, set_code, start
 
 import vae
 from panels.presenter import STEPS
@@ -169,6 +169,12 @@ def test_training_from_the_page_explores_the_new_pair_and_writes_nothing():
     assert np.isfinite(kl_value(at))
     set_code(at, mu_0=1.0)
     assert not at.exception
+    trained = at.session_state["trained"]["vae"].card
+    open_panel(at, "Beta ladder")  # the trained VAE alone, not the shipped digits-vae-z2 beside the trained AE
+    (table,) = [read_table(m.value) for m in at.markdown if m.value.startswith("| beta |")]
+    assert table["beta"] == ["1"] and table["KL"] == [f"{trained.metrics['kl_nats']:.2f}"]
+    said = " ".join(c.value for c in at.caption)
+    assert "one rung" in said and "sidebar" not in said and "digits-vae-z2" not in said
     assert sorted((p.name, p.stat().st_mtime_ns) for p in PRETRAINED_DIR.rglob("*")) == before
     assert [c.name for c in vae.list_pretrained()] == shipped
 
