@@ -242,6 +242,16 @@ def test_each_latent_plane_starts_at_its_own_code_and_decodes_its_own_point(page
     page.mouse.up()
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=SHOTS / "map.png")
+    # a released mu slider moves the VAE's point to the new mu; the AE's dragged-to point stays
+    before = answers(page)
+    page.locator('input[type="range"][aria-label="mu_0"]').focus()
+    for _ in range(12):
+        page.keyboard.press("ArrowRight")
+    wait_for_answer(page, before)
+    where = f"z0 = {slider_value(page, 'mu_0'):+.2f},".replace("-", "−")  # mu_0 moved off its encoder's value
+    page.get_by_test_id("map-vae-text").filter(has_text=where).wait_for(timeout=15_000)
+    assert canvas_pixels(page, "map-decode-vae") == canvas_pixels(page, "decode-vae-mu")
+    assert canvas_pixels(page, "map-decode-ae") == ae
 
 
 def test_reload_keeps_the_view_from_the_link(page):

@@ -1,6 +1,7 @@
 // The latent map: the AE's plane and the VAE's side by side, each with its test codes by label, the
 // prior's 1 and 2 sigma circles, and a point to drag. Each plane's point starts at its own model's code
-// for the input (the AE's z, the VAE's mu) and is decoded live by that model. A drawing on the pad moves
+// for the input (the AE's z; the VAE's mu as the sliders have it, and it goes where a released slider
+// puts mu) and is decoded live by that model. A drawing on the pad moves
 // both points as it is drawn (bus.js), so a drawn 4 lands among the test 4s, or does not.
 
 import { follow } from "./bus.js";
@@ -61,11 +62,19 @@ export class LatentMap {
       return;
     }
     const layout = JSON.stringify([data.dims, data.ae.codes, data.vae.codes, data.encoding]);
+    const codes = { ae: data.ae_z, vae: data.mu };  // each plane's code for the input: its other dimensions
     if (layout !== this.layout) {
-      this.codes = { ae: data.ae_z, vae: data.mu };  // each plane's code for the input: its other dimensions
+      this.codes = { ...codes };
       this.build(data);
+    } else {
+      for (const p of this.planes) {  // a settled code that moved (a released mu slider): its point goes there
+        if (JSON.stringify(codes[p.which]) === JSON.stringify(this.settled[p.which])) continue;
+        this.codes[p.which] = codes[p.which];
+        p.point = [codes[p.which][data.dims[0]], codes[p.which][data.dims[1]]];
+      }
     }
     this.layout = layout;
+    this.settled = codes;
     this.data = data;
     this.draw();
   }
