@@ -5,7 +5,7 @@ import streamlit as st
 import vae
 from vae import explore, plots
 
-from .shared import View, load_model, shipped_cards
+from .shared import SUPERSCRIPT, View, load_model, shipped_cards
 
 INIT_LOG_SIGMA = -3.0
 
@@ -36,7 +36,7 @@ def conversion_ui(view: View) -> None:
         return
     models = {
         "AE": ae,
-        f"converted, not retrained (sigma = e^{INIT_LOG_SIGMA:g})": converted(ae.card.name),
+        f"converted, not retrained (sigma = e{f'{INIT_LOG_SIGMA:g}'.translate(SUPERSCRIPT)})": converted(ae.card.name),
         "converted, then retrained": load_model(retrained),
     }
     metrics = {name: (converted_metrics(ae.card.name) if "not retrained" in name else m.card.metrics)

@@ -7,10 +7,21 @@ import numpy as np
 import streamlit as st
 
 import vae
-from vae.data import MAX_UPLOAD_BYTES
+from vae.data import MAX_UPLOAD_BYTES, conversion
 
 from . import live
 from .shared import test_split
+
+HOW = {  # vae.data.conversion's placings, as a person drawing or uploading needs to know them
+    "mnist": "the digit's box is fitted into 20 × 20 pixels and placed by its centre of mass, as MNIST's were.",
+    "crop": "cropped to its content, with a margin, and resized to the dataset's frame.",
+    "keep": "the whole frame is kept as it is, so where a shape is and how big it is count; the test sprites "
+            "are small (the largest spans under half the frame, most about a quarter): draw a small filled shape.",
+}
+
+
+def placing(card) -> str:
+    return conversion(card.dataset, card.image_shape[-2:])["place"]
 
 
 def use_test_image() -> None:
@@ -82,15 +93,15 @@ def input_ui(card) -> tuple[np.ndarray, str, str]:
     st.sidebar.button("Random test image", key="random", on_click=pick_random, args=(len(data),),
                       icon=":material/casino:")
     if not st.session_state.get("presenter"):  # presenter mode hides the sidebar; its encoding step has a pad
-        st.sidebar.markdown("…or draw one", help="Converted as an upload is: fitted to the dataset's frame. The "
-                                                "explorer encodes it as you draw, and the link keeps it.")
+        st.sidebar.markdown("…or draw one", help=f"Converted as an upload is: {HOW[placing(card)]} The explorer "
+                                                "encodes it as you draw, and the link keeps it.")
         with st.sidebar:
             live.draw_ui(card, on_drawing=take_drawing)
     key = f"upload_{st.session_state.get('upload_gen', 0)}"
     st.sidebar.file_uploader(
         "…or upload an image", key=key, on_change=take_upload, args=(key, card),
-        help="A photo or scan of one digit (or shape), converted like the dataset: grayscale, light ink on dark, "
-             "cropped and resized.")
+        help="A photo or scan of one digit (or shape), converted like the dataset: grayscale, light ink on dark; "
+             + HOW[placing(card)])
     st.sidebar.caption(f"PNG, JPEG, BMP, GIF or WebP, up to {MAX_UPLOAD_BYTES >> 20} MB; large photos "
                        "are scaled down.")
     if st.session_state.get("upload_error"):
