@@ -54,13 +54,14 @@ def traversal_rows(model) -> list[tuple[int, np.ndarray, str]]:
             said.append(f"collapsed: average KL {kl[d]:.2f} nats, moves nothing" if not active[d]
                         else f"average KL {kl[d]:.2f} nats")
         if factors and active[d]:
-            said.append(f"moves {factors[d]}")
+            said.append(f"its test codes correlate most with {factors[d]}")  # what it encodes, not what a row shows
         rows.append((d, sweep[:, d], "; ".join(said)))
     return rows
 
 
 def factor_names(model) -> list[str] | None:
-    """For sprites, the generating factor each dimension follows most (|correlation| over the test split)."""
+    """For sprites, the generating factor each dimension's codes follow most (|correlation| with the factor
+    over the test split): what the encoder puts there, which a traversal's row need not show alone."""
     if model.card.dataset != "sprites":
         return None
     mu, _ = split_codes(model)
@@ -69,5 +70,5 @@ def factor_names(model) -> list[str] | None:
     out = []
     for d in range(mu.shape[1]):
         k = int(np.argmax(alignment[d]))
-        out.append(f"{owners[k]} most (|r| = {alignment[d, k]:.2f})")
+        out.append(f"{owners[k]} (|r| = {alignment[d, k]:.2f} over the test split)")
     return out
