@@ -143,6 +143,10 @@ def test_every_presenter_step_fits_a_projector_and_the_clicker_moves_it(browser,
         wait_for_step(page, step)
         assert_fits(page, f"step {step}, the default pair")
         page.screenshot(path=SHOTS / f"presenter-default-step{step}.png")
+        if step in (2, 3):  # step 2 decodes mu alone: no eps, no z, nothing to resample; step 3 samples
+            shown = [page.get_by_role("button", name="Resample eps").is_visible(),
+                     *(page.locator(f".live.explorer .head.{column}").is_visible() for column in ("eps", "z"))]
+            assert shown == [step == 3] * 3, (step, shown)
         if list(STEPS)[step - 1] == "What the prior buys":  # 48 samples a grid: tiles a class can read (were 36 px)
             grids = page.locator('.st-key-presenter_prior [data-testid="stImage"] img')
             assert grids.count() == 2 and all(grids.nth(i).bounding_box()["width"] >= 330 for i in range(2))

@@ -198,7 +198,9 @@ export class Explorer {
     const parts = data.parts;
     // classes for live.css: large type (presenter), and whether the readouts are shown
     const rows = data.collapsed.filter((c) => !(c && parts.fold)).length, folded = rows < data.collapsed.length;
+    // no-eps: no picture decodes z (presenter step 2, mu alone), so no eps, z or Resample eps either
     const root = element("div", { class: "live explorer" + (parts.large ? " large" : "") + (parts.readouts ? "" : " no-readouts") +
+      (parts.pictures.includes("vae_z") ? "" : " no-eps") +
       (parts.large && (rows > 6 || folded) ? " dense" : "") });  // dense: eight rows, or a note of folded ones, fit 720 px
     this.pictures = {};
     const row = element("div", { class: "pictures" });
@@ -225,8 +227,8 @@ export class Explorer {
   buildSliders(data) {
     const box = element("div", { class: "code" });
     this.seedText = element("span", { class: "seed" });
-    const buttons = [["Resample eps", () => this.resample()], ["Reset", () => this.reset()]].map(([text, act]) => {
-      const button = element("button", { type: "button" }, text);
+    const buttons = [["Resample eps", "resample", () => this.resample()], ["Reset", "reset", () => this.reset()]].map(([text, name, act]) => {
+      const button = element("button", { type: "button", class: name }, text);
       button.addEventListener("click", act);
       return button;
     });
