@@ -12,7 +12,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from liveapp import drawings_heard, launch_chromium, open_app, streamlit_server, wait_for_drawing  # noqa: E402
 
-FOUR = [[(0.3, 0.12), (0.16, 0.52), (0.62, 0.52)], [(0.55, 0.15), (0.55, 0.9)]]  # (u, v) on the pad, per stroke
+FOUR = [[(0.28, 0.12), (0.18, 0.55), (0.72, 0.55)], [(0.58, 0.3), (0.58, 0.9)]]  # (u, v) on the pad, per stroke
 
 
 def main() -> None:
