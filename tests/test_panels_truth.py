@@ -184,6 +184,10 @@ def test_the_ladder_chart_labels_points_by_beta_and_names_the_ae_in_its_legend()
     (chart,) = [s for s in plotly_specs(at) if "Rate against distortion" in json.dumps(s["layout"])]
     notes = [note["text"] for note in chart["layout"]["annotations"]]
     assert sorted(notes) == ["beta 0.1", "beta 1", "beta 1, from the AE", "beta 4"]  # short: no model names
+    (digits,) = [s for s in plotly_specs(open_panel(start("digits, D=8"), "Beta ladder"))
+                 if "Rate against distortion" in json.dumps(s["layout"])]
+    (b4,) = [n for n in digits["layout"]["annotations"] if n["text"] == "beta 4"]
+    assert b4["x"] < 0.01 and b4["xanchor"] == "left"  # collapsed, at KL 0: its label right of it, off the axis
     (ae_line,) = [trace for trace in chart["data"] if trace["name"].startswith("AE (no KL term)")]
     assert ae_line["mode"] == "lines" and chart["layout"].get("showlegend", True)  # named in the legend
 

@@ -122,14 +122,17 @@ def rate_distortion_figure(models: list[dict], current: str | None = None, refer
         "hovertemplate": f"{m['name']}<br>KL %{{x:.2f}} nats<br>reconstruction %{{y:.2f}} nats<extra></extra>",
     } for m in models]
     kls = [m["kl"] for m in models]
+    top_kl = max(kls + [1.0])
     notes = []
-    for m in models:  # each label above its point, clear of a star (20 px wide), away from its nearest neighbour
+    for m in models:  # each label above its point, clear of a star (20 px wide), away from its nearest neighbour,
+        # but never over the y axis's numbers: where the plot (600 px or more wide, 8 px a character) has no room
+        # on a point's left, as near KL 0 (a collapsed model), its label goes on its right
         nearest = min((k for k in kls if k != m["kl"]), key=lambda k: abs(k - m["kl"]), default=m["kl"] - 1)
-        left = nearest > m["kl"]
+        room = (m["kl"] / top_kl + 0.05) / 1.35 * 600  # px from the plot's left edge (the x range below)
+        left = nearest > m["kl"] and room > 14 + 8 * len(m["label"])
         notes.append({"x": m["kl"], "y": m["reconstruction"], "text": m["label"], "showarrow": False,
                       "xanchor": "right" if left else "left", "xshift": -14 if left else 14, "yanchor": "bottom",
                       "yshift": 6, "bgcolor": "rgba(255,255,255,0.85)"})
-    top_kl = max(kls + [1.0])
     ys = [m["reconstruction"] for m in models] + ([] if reference is None else [reference])
     pad = 0.15 * (max(ys) - min(ys)) + 0.5  # room for the labels above the highest point
     if reference is not None:
