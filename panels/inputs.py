@@ -89,9 +89,12 @@ def input_ui(card) -> tuple[np.ndarray, str, str]:
     st.sidebar.subheader("Input")
     if st.session_state.get("index", 0) >= len(data):
         st.session_state.index = 0
-    index = st.sidebar.number_input("Test image #", 0, len(data) - 1, key="index", step=1, on_change=use_test_image)
-    st.sidebar.button("Random test image", key="random", on_click=pick_random, args=(len(data),),
-                      icon=":material/casino:")
+    # side by side, so that the pad and its buttons below fit a 720-px projector's sidebar
+    with st.sidebar.container(horizontal=True, vertical_alignment="bottom", gap="xsmall"):
+        index = st.number_input("Test image #", 0, len(data) - 1, key="index", step=1, on_change=use_test_image,
+                                width=96)
+        st.button("Random", key="random", on_click=pick_random, args=(len(data),), icon=":material/casino:",
+                  help="A test image at random", width="content")
     if not st.session_state.get("presenter"):  # presenter mode hides the sidebar; its encoding step has a pad
         st.sidebar.markdown("…or draw one", help=f"Converted as an upload is: {HOW[placing(card)]} The explorer "
                                                 "encodes it as you draw, and the link keeps it.")

@@ -298,3 +298,14 @@ def test_the_pads_and_the_uploaders_help_say_how_this_dataset_places_a_drawing()
         (pad,) = [m for m in at.sidebar.markdown if m.value == "…or draw one"]
         assert says in pad.proto.help, pair
         assert says in at.sidebar.get("file_uploader")[0].proto.help, pair
+
+
+@pytest.mark.browser
+def test_the_pad_and_its_buttons_fit_a_projectors_sidebar(browser, server):  # noqa: F811
+    for width, height in ((1280, 720), (1024, 768)):
+        page = open_app(browser, server, width, height)
+        boxes = [page.get_by_test_id("draw-pad").bounding_box(),
+                 *(page.get_by_role("button", name=name).bounding_box() for name in ("Undo stroke", "Clear drawing"))]
+        assert all(box["y"] + box["height"] <= height for box in boxes), (width, boxes)  # no scrolling to reach them
+        assert boxes[1]["y"] == boxes[2]["y"]  # side by side
+        page.context.close()

@@ -58,8 +58,9 @@ export class DrawPad {
     const root = element("div", { class: "live draw" });
     this.canvas = element("canvas", { width: data.pad, height: data.pad, "data-testid": "draw-pad", role: "img",
       "aria-label": "Drawing pad: draw a digit with the mouse, a pen or a finger" });
-    const buttons = [["Undo stroke", () => this.undo()], ["Clear drawing", () => this.clear()]].map(([text, act]) => {
-      const button = element("button", { type: "button" }, text);
+    // short words, so that both stand beside each other under a sidebar's pad; named in full for a screen reader
+    const buttons = [["Undo", "Undo stroke", () => this.undo()], ["Clear", "Clear drawing", () => this.clear()]].map(([text, name, act]) => {
+      const button = element("button", { type: "button", "aria-label": name }, text);
       button.addEventListener("click", act);
       return button;
     });
