@@ -5,20 +5,28 @@ import streamlit as st
 import vae
 from vae import explore, plots
 
-from .shared import SUPERSCRIPT, View, load_model, shipped_cards
+from .shared import SUPERSCRIPT, View, load_model, shipped_cards, test_split
 
 INIT_LOG_SIGMA = -3.0
 
 
-@st.cache_resource(show_spinner=False)
-def converted(ae_name: str):
+def converted(ae):
     """The AE turned into a VAE without retraining: g = f, h = log sigma constant."""
-    return vae.convert_ae_to_vae(load_model(ae_name), init_log_sigma=INIT_LOG_SIGMA).eval().requires_grad_(False)
+    return _converted(ae.card.name, ae)
+
+
+@st.cache_resource(show_spinner=False)
+def _converted(name: str, _ae):  # keyed by name, unique among shipped, your and session models
+    return vae.convert_ae_to_vae(_ae, init_log_sigma=INIT_LOG_SIGMA).eval().requires_grad_(False)
+
+
+def converted_metrics(ae) -> dict:
+    return _converted_metrics(ae.card.name, ae)
 
 
 @st.cache_data(show_spinner=False)
-def converted_metrics(ae_name: str) -> dict:
-    return vae.evaluate(converted(ae_name))
+def _converted_metrics(name: str, _ae) -> dict:
+    return vae.evaluate(converted(_ae), test_split(_ae.card))
 
 
 def retrained_name(ae_name: str) -> str | None:
@@ -29,23 +37,28 @@ def retrained_name(ae_name: str) -> str | None:
 def conversion_ui(view: View) -> None:
     ae = view.ae
     retrained = retrained_name(ae.card.name)
-    if retrained is None:
-        pairs = " and ".join(f"{c.dataset}, D={c.latent_dim}" for c in shipped_cards() if c.name.endswith("-from-ae"))
-        st.info(f"A converted-and-retrained VAE ships for {pairs}: choose one of those pairs in the sidebar." if pairs
-                else "No converted-and-retrained VAE ships with these models.")
-        return
     models = {
         "AE": ae,
-        f"converted, not retrained (sigma = e{f'{INIT_LOG_SIGMA:g}'.translate(SUPERSCRIPT)})": converted(ae.card.name),
-        "converted, then retrained": load_model(retrained),
+        f"converted, not retrained (sigma = e{f'{INIT_LOG_SIGMA:g}'.translate(SUPERSCRIPT)})": converted(ae),
     }
-    metrics = {name: (converted_metrics(ae.card.name) if "not retrained" in name else m.card.metrics)
+    if retrained is not None:
+        models["converted, then retrained"] = load_model(retrained)
+    metrics = {name: (converted_metrics(ae) if "not retrained" in name else m.card.metrics)
                for name, m in models.items()}
-    st.caption("The first two have the same trunk and decoder weights: conversion copies f into g and sets h "
-               "to a constant, so nothing has yet taught the decoder noisy codes or the codes the prior. The third "
-               "started there and was trained on with the VAE's loss, which moved every weight. Figures: test "
-               "split, nats per example.")
-    cols = st.columns(3)
+    if retrained is not None:
+        st.caption("The first two have the same trunk and decoder weights: conversion copies f into g and sets h "
+                   "to a constant, so nothing has yet taught the decoder noisy codes or the codes the prior. The "
+                   "third started there and was trained on with the VAE's loss, which moved every weight. Figures: "
+                   "test split, nats per example.")
+    else:
+        pairs = " and ".join(f"{c.dataset}, D={c.latent_dim}" for c in shipped_cards() if c.name.endswith("-from-ae"))
+        st.caption("The two have the same trunk and decoder weights: conversion copies f into g and sets h to a "
+                   "constant, so nothing has yet taught the decoder noisy codes or the codes the prior. Figures: test "
+                   "split, nats per example. "
+                   + (f"The same AE converted and then retrained ships for {pairs}: choose one of those pairs to see "
+                      "what retraining changes." if pairs else "No converted-and-retrained VAE ships with these "
+                                                               "models."))
+    cols = st.columns(3)  # two or three models, at the same width
     for col, (name, model) in zip(cols, models.items()):
         with col:
             st.markdown(f"**{name}**")

@@ -55,6 +55,10 @@ def prior_ui(view: View, large: bool = False) -> None:
     elif problem:
         st.info(f"The digit judge cannot be loaded ({problem}), so the samples are not scored.",
                 icon=":material/info:")
+    else:
+        judged_ones = " and ".join(JUDGED_DATASETS)
+        st.caption(f"The samples are not scored: a digit judge (vae/judge.py) reads only {judged_ones}, and these "
+                   f"are {dataset} images. Compare the two grids by eye.")
 
 
 def verdict_ui(view: View) -> None:

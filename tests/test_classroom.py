@@ -111,10 +111,14 @@ def test_conversion_panel_compares_the_three_models():
         assert all(not torch.equal(ours[k], moved[k]) for k in ours)
 
 
-def test_conversion_panel_names_every_pair_that_has_a_retrained_vae():
+def test_conversion_panel_converts_any_pairs_ae_and_names_every_pair_that_has_a_retrained_vae():
     at = open_panel(start("digits, D=2"), "AE → VAE conversion")
-    (notice,) = at.info
-    assert "ships for digits, D=8 and mnist, D=8:" in notice.value
+    kl = [m.value for m in at.metric if m.label == "Test mean KL (nats per example)"]
+    converted = vae.evaluate(vae.convert_ae_to_vae(vae.load_pretrained("digits-ae-z2"), init_log_sigma=-3.0))
+    assert kl == ["no KL term", f"{converted['kl_nats']:.2f}"]  # the AE and its conversion; nothing retrained ships
+    (caption,) = [c.value for c in at.caption if "trunk and decoder" in c.value]
+    assert caption.startswith("The two have the same trunk and decoder weights")
+    assert "ships for digits, D=8 and mnist, D=8:" in caption
 
 
 def test_training_queue_makes_the_second_training_wait():

@@ -40,6 +40,11 @@ def test_your_pair_is_offered_beside_the_shipped_ones_and_explored_like_them(mon
         at.run()
         assert not at.exception, (panel, at.exception)
         assert not at.error, (panel, [e.value for e in at.error])
+        if panel == "AE → VAE conversion":  # any AE converts; only the retrained one is shipped-only
+            kl = [m.value for m in at.metric if m.label == "Test mean KL (nats per example)"]
+            assert kl[0] == "no KL term" and float(kl[1]) > 0 and len(kl) == 2
+        if panel == "Prior samples":  # no judge reads an IDX pair's images, and the panel says so
+            assert any("The samples are not scored" in c.value for c in at.caption)
     assert at.query_params["pair"] == "yours-idx-ae-z2"  # a link to it works on a server with the same --models
 
 
