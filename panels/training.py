@@ -161,6 +161,7 @@ def training_ui(view) -> None:
         f"has 60,000) for the same number of epochs, and the pair within {BUDGET_SECONDS} s: if the epochs asked "
         "for would not fit, both run as many as fit, judged from the AE's epochs. One training at a time on this "
         "server; others wait their turn. The pair stays in your session only.")
+    running = st.container()  # above the form, where the eye is when Train is clicked (below, it is off screen)
     with st.form("train_form"):
         c0, c1, c2, c3 = st.columns(4)
         here = view.vm.card.dataset
@@ -171,7 +172,8 @@ def training_ui(view) -> None:
         epochs = c3.slider("Epochs (each model)", 5, 300, 60, key="train_epochs")
         submitted = st.form_submit_button("Train the pair", icon=":material/model_training:")
     if submitted:
-        run_training(dataset, latent_dim, beta, epochs)
+        with running:
+            run_training(dataset, latent_dim, beta, epochs)
     elif "trained" in st.session_state:
         st.success(f"Your pair is in the sidebar: Model pair → '{trained_label(st.session_state.trained)}'.")
         done = st.session_state.training_done

@@ -368,6 +368,21 @@ def test_a_links_markdown_shows_as_text_in_the_notice_and_fetches_nothing(browse
     context.close()
 
 
+def test_training_shows_its_progress_where_the_train_button_was_clicked(browser, server):
+    page = open_app(browser, server + "/?pair=digits-z2&panel=Train+your+own", 1280, 720)
+    button = page.get_by_role("button", name="Train the pair")
+    button.scroll_into_view_if_needed()  # the button at the screen's bottom edge, as a person scrolls to it
+    page.evaluate("document.querySelector('[data-testid=stMain]').scrollBy(0, "
+                  f"{button.bounding_box()['y'] + button.bounding_box()['height'] - 715})")
+    button.click()
+    progress = page.get_by_test_id("stProgress")
+    progress.wait_for(timeout=60_000)
+    box = progress.bounding_box()
+    assert 0 <= box["y"] and box["y"] + box["height"] <= 720, box  # seen without scrolling
+    page.get_by_text("Your pair is in the sidebar").wait_for(timeout=120_000)
+    page.context.close()
+
+
 def test_a_click_on_a_gallery_thumbnail_makes_it_the_input(page):
     page.get_by_text("Gallery: the first test images").click()
     page.get_by_test_id("gallery-5").click()
