@@ -22,8 +22,9 @@ def manifold_ui(view: View) -> None:
     st.caption(f"Each tile decodes one point of a {GRID}×{GRID} grid. "
                + ("The dots are the test split's codes, drawn over the tiles. " if dots else
                   "The test split's codes are not drawn, so that every tile shows: tick the box to see them. ")
-               + "The VAE's plane is the prior's ±3σ square and every part of it decodes to something digit-like; "
-               "the AE's plane spans its codes, and between its clusters lie images it was never trained to make.")
+               + "The VAE's plane is the prior's ±3σ square, where its samples come from; the AE's is the square "
+               "its own test codes span (1st to 99th percentile), as nothing ties them to N(0, I). With the dots on, "
+               "see which tiles lie between the AE's clusters, and what each decoder makes there.")
     cols = st.columns(2)
     for col, model in zip(cols, (view.ae, view.vm)):
         codes, _ = split_codes(model)
