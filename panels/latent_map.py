@@ -25,6 +25,7 @@ def latent_map_ui(view: View) -> None:
     others = "" if view.dim == 2 else " Other dimensions: the AE's z and the VAE's mu, as for the points."
     st.caption("Dots: test codes by label. Dashed: the prior N(0, I) at 1 and 2 sigma, where samples come from. "
                "Each plane's point starts at its model's code for this input (the VAE's: mu as the sliders have "
-               "it, so a released mu slider moves it); drag it and that model decodes it. "
+               "it; a released mu slider of a plotted dimension moves it along that axis); drag it and that model "
+               "decodes it. "
                "Drag each into the circles: what does each decoder make there?" + others)
     live.map_ui(view, dims)

@@ -66,11 +66,12 @@ export class LatentMap {
     if (layout !== this.layout) {
       this.codes = { ...codes };
       this.build(data);
-    } else {
-      for (const p of this.planes) {  // a settled code that moved (a released mu slider): its point goes there
-        if (JSON.stringify(codes[p.which]) === JSON.stringify(this.settled[p.which])) continue;
-        this.codes[p.which] = codes[p.which];
-        p.point = [codes[p.which][data.dims[0]], codes[p.which][data.dims[1]]];
+    } else {  // a settled code that moved (a released mu slider): the other dimensions follow, and the point
+      // moves along an axis only if that axis's dimension moved, so a point dragged into the circles stays there
+      for (const p of this.planes) {
+        const [now, before] = [codes[p.which], this.settled[p.which]];
+        this.codes[p.which] = now;
+        data.dims.forEach((d, axis) => { if (now[d] !== before[d]) p.point[axis] = now[d]; });
       }
     }
     this.layout = layout;
