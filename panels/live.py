@@ -99,6 +99,7 @@ class ExplorerData(TypedDict):
     seed: int  # of eps
     eps: list[float]  # (D,)
     eps_next: list[float]  # (D,) the next seed's, drawn at once by Resample eps
+    seeds: int  # seeds run 0 … seeds - 1, and Resample eps goes from the last to 0
     ranges: Ranges
     steps: Steps
     collapsed: list[bool]  # (D,)
@@ -223,6 +224,11 @@ def _on_code(key: str) -> None:
         st.session_state.code_seq = code["seq"]
 
 
+def next_seed(seed: int) -> int:
+    """The seed Resample eps draws after seed (explorer.js counts the same way)."""
+    return (seed + 1) % link.SEEDS
+
+
 def _on_resample(key: str) -> None:
     seed = st.session_state[key]["resample"]
     if isinstance(seed, int) and 0 <= seed < link.SEEDS:
@@ -250,7 +256,8 @@ def live_ui(view: View, pictures=PICTURES, sliders: bool = True, readouts: bool 
         "encoding": st.session_state.get("encoded_for", ""),
         "ae_z": _list(view.ae_z), "mu0": _list(view.mu0), "sigma0": _list(view.sigma0),
         "mu": _list(view.mu), "sigma": _list(view.sigma), "seq": st.session_state.get("code_seq", 0),
-        "seed": view.seed, "eps": _list(view.eps), "eps_next": _list(explore.eps_for(view.seed + 1, view.dim)),
+        "seed": view.seed, "eps": _list(view.eps), "eps_next": _list(explore.eps_for(next_seed(view.seed), view.dim)),
+        "seeds": link.SEEDS,
         "ranges": {"mu": [list(slider_bounds(m, *MU_RANGE)) for m in view.mu0],
                    "sigma": [list(slider_bounds(s, *SIGMA_RANGE)) for s in view.sigma0]},
         "steps": {"mu": MU_STEP, "sigma": SIGMA_STEP},

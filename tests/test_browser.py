@@ -218,6 +218,22 @@ def test_resample_changes_the_picture_not_the_kl_and_reset_restores(page):
     assert kl_text(page) == kl
 
 
+def test_resample_from_a_links_last_seed_goes_to_seed_0_in_the_browser_and_on_the_server(browser, server):
+    from panels.link import SEEDS
+
+    page = open_app(browser, server + f"{DIGITS_Z2}&seed={SEEDS - 1}", 1280, 720)
+    page.get_by_text(f"eps seed {SEEDS - 1}").wait_for()
+    picture = canvas_pixels(page, "decode-vae-z")
+    page.get_by_role("button", name="Resample eps").click()
+    page.get_by_text("eps seed 0", exact=True).wait_for()
+    drawn = canvas_pixels(page, "decode-vae-z")
+    assert drawn != picture
+    page.wait_for_function("() => new URLSearchParams(location.search).get('seed') === '0'", timeout=15_000)
+    wait_until_idle(page)
+    assert canvas_pixels(page, "decode-vae-z") == drawn  # the server sent the eps the browser drew
+    page.context.close()
+
+
 def test_each_latent_plane_starts_at_its_own_code_and_decodes_its_own_point(page):
     open_tab(page, "Latent map")
     plane = page.get_by_test_id("map-vae")

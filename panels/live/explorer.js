@@ -28,6 +28,7 @@ import { loadAll, loaded } from "./store.js";
  * @property {number} seed  of eps
  * @property {number[]} eps  (D,)
  * @property {number[]} eps_next  (D,) the next seed's, drawn at once by Resample eps
+ * @property {number} seeds  seeds run 0 … seeds - 1, and Resample eps goes from the last to 0
  * @property {Ranges} ranges
  * @property {Steps} steps
  * @property {boolean[]} collapsed  (D,)
@@ -374,7 +375,7 @@ export class Explorer {
   }
 
   resample() {
-    this.seed += 1;
+    this.seed = (this.seed + 1) % this.data.seeds;  // as panels/live.py's next_seed
     if (this.epsNext) [this.eps, this.epsNext] = [this.epsNext, null];  // drawn now; the server confirms
     this.draw();
     this.api.setTriggerValue("resample", this.seed);
