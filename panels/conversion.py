@@ -55,9 +55,8 @@ def conversion_ui(view: View) -> None:
         st.caption("The two have the same trunk and decoder weights: conversion copies f into g and sets h to a "
                    "constant, so nothing has yet taught the decoder noisy codes or the codes the prior. Figures: test "
                    "split, nats per example. "
-                   + (f"The same AE converted and then retrained ships for {pairs}: choose one of those pairs to see "
-                      "what retraining changes." if pairs else "No converted-and-retrained VAE ships with these "
-                                                               "models."))
+                   + (f"A converted-and-retrained VAE ships for {pairs}: choose one of those pairs to see what "
+                      "retraining changes." if pairs else "No converted-and-retrained VAE ships with these models."))
     cols = st.columns(3)  # two or three models, at the same width
     for col, (name, model) in zip(cols, models.items()):
         with col:

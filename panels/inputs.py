@@ -12,16 +12,18 @@ from vae.data import MAX_UPLOAD_BYTES, conversion
 from . import live
 from .shared import test_split
 
-HOW = {  # vae.data.conversion's placings, as a person drawing or uploading needs to know them
-    "mnist": "the digit's box is fitted into 20 × 20 pixels and placed by its centre of mass, as MNIST's were.",
-    "crop": "cropped to its content, with a margin, and resized to the dataset's frame.",
-    "keep": "the whole frame is kept as it is, so where a shape is and how big it is count; the test sprites "
-            "are small (the largest spans under half the frame, most about a quarter): draw a small filled shape.",
-}
-
 
 def placing(card) -> str:
-    return conversion(card.dataset, card.image_shape[-2:])["place"]
+    """How an upload or a drawing becomes one of the dataset's images (vae.data.conversion), as a person
+    drawing or uploading needs to know it."""
+    how = conversion(card.dataset, card.image_shape[-2:])
+    if how["place"] == "mnist":
+        return (f"the digit's box is fitted into {how['box']} × {how['box']} pixels and placed by its centre of "
+                "mass, as MNIST's were.")
+    if how["place"] == "crop":
+        return "cropped to its content" + (", with a margin," if how["margin"] else "") + " and resized to the frame."
+    return ("the whole frame is kept as it is, so where a shape is and how big it is count; the test sprites are "
+            "small (the largest spans under half the frame, most about a quarter): draw a small filled shape.")
 
 
 def use_test_image() -> None:
@@ -96,7 +98,7 @@ def input_ui(card) -> tuple[np.ndarray, str, str]:
         st.button("Random", key="random", on_click=pick_random, args=(len(data),), icon=":material/casino:",
                   help="A test image at random", width="content")
     if not st.session_state.get("presenter"):  # presenter mode hides the sidebar; its encoding step has a pad
-        st.sidebar.markdown("…or draw one", help=f"Converted as an upload is: {HOW[placing(card)]} The explorer "
+        st.sidebar.markdown("…or draw one", help=f"Converted as an upload is: {placing(card)} The explorer "
                                                 "encodes it as you draw, and the link keeps it.")
         with st.sidebar:
             live.draw_ui(card, on_drawing=take_drawing)
@@ -104,7 +106,7 @@ def input_ui(card) -> tuple[np.ndarray, str, str]:
     st.sidebar.file_uploader(
         "…or upload an image", key=key, on_change=take_upload, args=(key, card),
         help="A photo or scan of one digit (or shape), converted like the dataset: grayscale, light ink on dark; "
-             + HOW[placing(card)])
+             + placing(card))
     st.sidebar.caption(f"PNG, JPEG, BMP, GIF or WebP, up to {MAX_UPLOAD_BYTES >> 20} MB; large photos "
                        "are scaled down.")
     if st.session_state.get("upload_error"):

@@ -171,15 +171,15 @@ def training_ui(view) -> None:
         beta = c2.select_slider("beta (VAE)", BETAS, 1.0, key="train_beta")
         epochs = c3.slider("Epochs (each model)", 5, 300, 60, key="train_epochs")
         submitted = st.form_submit_button("Train the pair", icon=":material/model_training:")
-    if submitted:
-        with running:
+    with running:
+        if submitted:
             run_training(dataset, latent_dim, beta, epochs)
-    elif "trained" in st.session_state:
-        st.success(f"Your pair is in the sidebar: Model pair → '{trained_label(st.session_state.trained)}'.")
-        done = st.session_state.training_done
-        st.markdown(summary(done["report"]))
-        st.plotly_chart(plots.training_figure(done["history"]), key="train_chart_done",
-                        config={"displayModeBar": False})
+        elif "trained" in st.session_state:  # what it did, where it was watched
+            st.success(f"Your pair is in the sidebar: Model pair → '{trained_label(st.session_state.trained)}'.")
+            done = st.session_state.training_done
+            st.markdown(summary(done["report"]))
+            st.plotly_chart(plots.training_figure(done["history"]), key="train_chart_done",
+                            config={"displayModeBar": False})
 
 
 def run_training(dataset: str, latent_dim: int, beta: float, epochs: int) -> None:

@@ -292,7 +292,7 @@ def test_a_finger_draws_and_the_page_does_not_scroll(browser, server):  # noqa: 
 
 
 def test_the_pads_and_the_uploaders_help_say_how_this_dataset_places_a_drawing():
-    for pair, says in (("mnist, D=8", "20 × 20 pixels"), ("digits, D=8", "cropped to its content"),
+    for pair, says in (("mnist, D=8", "20 × 20 pixels"), ("digits, D=8", "cropped to its content and resized"),
                        ("sprites, D=6", "draw a small filled shape")):
         at = start(pair)
         (pad,) = [m for m in at.sidebar.markdown if m.value == "…or draw one"]

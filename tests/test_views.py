@@ -120,6 +120,7 @@ def test_prior_samples_are_judged_and_the_vae_wins_at_d8(label):
     assert "place to sample from" in verdict.value and "1,000 draws" in verdict.value
     at.button(key="prior_new").click().run()
     assert "seed 1" in " ".join(c.value for c in at.caption)
+    assert headline_figures(at) == shown  # a new batch changes the batch's caption, not the 1,000-draw headline
 
 
 def test_at_d2_the_aes_samples_are_recognisable_but_not_varied_and_the_page_says_so():
