@@ -31,6 +31,7 @@ from panels.shared import (
     encoding,
     load_model,
     model_problem,
+    plain,
     shipped_cards,
     test_split,
     vaes_like,
@@ -187,7 +188,7 @@ def pair_ui():
     pairs = model_pairs()
     yours = your_models()[2]
     if yours:  # named one by one; the shipped pairs and your good ones still work
-        st.sidebar.warning("Not every model in --models can be used:\n\n" + "\n".join(f"- {p}" for p in yours),
+        st.sidebar.warning("Not every model in --models can be used:\n\n" + "\n".join(f"- {plain(p)}" for p in yours),
                            icon=":material/folder_off:")
     problem = functools.cache(model_problem)  # once per model and run: the selectors ask for each option
     problems = {label: problem(card.name) or problem(twin_vae(card)) for label, card in pairs.items()}

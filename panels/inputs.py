@@ -10,7 +10,7 @@ import vae
 from vae.data import MAX_UPLOAD_BYTES, conversion
 
 from . import live
-from .shared import test_split
+from .shared import plain, test_split
 
 
 def placing(card) -> str:
@@ -66,7 +66,7 @@ def take_upload(key: str, card) -> None:
         vae.image_from_bytes(upload.getvalue(), card)
     except vae.InputError as e:
         was = st.session_state.get("input_caption", "the test image")
-        st.session_state.upload_error = f"{upload.name} was not used: {e} The input is still {was}."
+        st.session_state.upload_error = f"{plain(upload.name)} was not used: {e} The input is still {plain(was)}."
         st.session_state.upload_gen = st.session_state.get("upload_gen", 0) + 1  # a fresh, empty uploader
         return
     st.session_state.update(source="upload", upload_error=None, upload_file=(upload.name, upload.getvalue()))

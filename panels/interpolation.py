@@ -5,7 +5,7 @@ import streamlit as st
 
 from vae import explore, plots
 
-from .shared import View, keep, kept, test_split
+from .shared import View, keep, kept, plain, test_split
 
 END_PX = 112  # the two ends, beside the rows
 
@@ -20,13 +20,13 @@ def interpolation_ui(view: View) -> None:
     steps = keep("interp_steps", c2.slider("Steps", 3, 15, kept("interp_steps", 9), key="interp_steps"))
     x1 = data.images[other].numpy()
     target = f"test #{other} ({data.label_names[data.labels[other]]})"
-    st.caption(f"From the current input, {view.caption}, to {target}: each row starts at the one and ends at the "
-               "other. z₀ and z₁ are each model's encodings of the two images (the AE's z, the VAE's mu; the "
+    st.caption(f"From the current input, {plain(view.caption)}, to {target}: each row starts at the one and ends at "
+               "the other. z₀ and z₁ are each model's encodings of the two images (the AE's z, the VAE's mu; the "
                "sliders do not move them). Straight line: (1 − t) z₀ + t z₁. Spherical: along the great circle, "
                "which keeps the norm typical of N(0, I) samples. The first target is the next test image with "
                "another label.")
     left, rows_col, right = st.columns([1, 5, 1], vertical_alignment="center")
-    left.image(plots.to_pixels(view.x, END_PX), caption=f"start: {view.caption}", width="stretch")
+    left.image(plots.to_pixels(view.x, END_PX), caption=f"start: {plain(view.caption)}", width="stretch")
     right.image(plots.to_pixels(x1, END_PX), caption=f"end: {target}", width="stretch")
     for title, images in interpolation_rows(view, x1, steps).items():  # filling the column, so the ends stand beside
         rows_col.image(plots.image_grid(images, cols=steps, size=112), caption=title, width="stretch")

@@ -17,7 +17,7 @@ from vae import explore, plots
 from . import live
 from .inputs import take_drawing
 from .prior import prior_ui
-from .shared import Encoded, View, signed
+from .shared import Encoded, View, plain, signed
 
 BIG_PX = 320
 HERE = Path(__file__).parent
@@ -52,7 +52,7 @@ def step_autoencoder(view: View) -> None:
     st.markdown("x → trunk → y → **z = f(y)** → decoder → x̂. One input gives one code, the same every time: "
                 "the AE is deterministic.")
     cols = st.columns(3)
-    cols[0].image(plots.to_pixels(view.x, BIG_PX), caption=f"x: {view.caption}")
+    cols[0].image(plots.to_pixels(view.x, BIG_PX), caption=f"x: {plain(view.caption)}")
     cols[1].image(plots.to_pixels(explore.decode(view.ae, view.ae_z), BIG_PX), caption="x̂: the AE's reconstruction")
     cols[2].markdown("**z = f(y)**\n\n" + "\n".join(f"- z{d} = {signed(v, '+.2f')}" for d, v in enumerate(view.ae_z)))
 
@@ -90,7 +90,7 @@ def step_prior(view: View) -> None:
     pair = f"{view.vm.card.dataset}, D={view.dim}"
     kept = st.session_state.get("pair_kept")
     st.markdown(f"This step uses **{pair}**, where the difference the KL term makes to sampling shows."
-                + (f" Your **{kept[0]}** returns on the other steps." if kept and kept[0] else ""))
+                + (f" Your **{plain(kept[0])}** returns on the other steps." if kept and kept[0] else ""))
     with st.container(key="presenter_prior"):
         prior_ui(view, large=True)
 

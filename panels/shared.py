@@ -1,6 +1,7 @@
 """What every panel shares: cached loaders and the View of the current input and code."""
 
 import argparse
+import re
 import sys
 import threading
 from collections import OrderedDict
@@ -16,6 +17,13 @@ from vae.checkpoints import pretrained_dir
 from vae.data import dataset_of
 
 SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+MARKDOWN_MARKS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def plain(text: str) -> str:
+    """A person's text (a file's name, a folder) as Markdown shows it, letter for letter: no link, image,
+    emphasis or Streamlit directive made of it."""
+    return MARKDOWN_MARKS.sub(r"\\\1", text)
 
 
 def signed(v: float, fmt: str) -> str:

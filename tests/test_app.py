@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 import vae
 from panels import files
+from panels.shared import plain
 from vae import explore
 
 APP = str(ROOT / "app.py")
@@ -203,6 +204,7 @@ def test_a_good_upload_becomes_the_input():
     ("white.png", png_bytes(np.full((64, 64), 255, dtype=np.uint8)), "blank"),
     ("grey.png", png_bytes(np.full((64, 64), 128, dtype=np.uint8)), "blank"),
     ("dot.png", png_bytes(np.zeros((1, 1), dtype=np.uint8)), "too small to hold a digit"),
+    ("![](//127.0.0.1:9) [in](//e) **b**.png", b"not an image", "not an image that can be read"),  # name as text
 ])
 def test_a_refused_upload_says_why_beside_the_uploader_and_the_input_stays(name, data, says):
     at = upload(start("digits, D=8"), "one.png", one_on_paper())
@@ -210,8 +212,8 @@ def test_a_refused_upload_says_why_beside_the_uploader_and_the_input_stays(name,
     at = upload(at, name, data)
     assert not at.exception
     (error,) = at.sidebar.error
-    assert error.value.startswith(f"{name} was not used") and says in error.value
-    assert "The input is still upload: one.png" in error.value
+    assert error.value.startswith(f"{plain(name)} was not used") and says in error.value  # Markdown as text
+    assert f"The input is still {plain('upload: one.png')}" in error.value
     assert live_data(at)["caption"] == "upload: one.png" and kl_value(at) == kl  # the previous input stays
     assert uploader(at).value is None  # a refused file is not left listed
     set_code(at, mu_0=1.0)

@@ -150,3 +150,12 @@ def test_a_link_names_a_panel_only_when_it_is_not_the_first_and_then_opens_scrol
     old.query_params.update({"pair": "digits-z8", "panel": next(iter(PANELS))})
     old.run()
     assert old.session_state["panel"] == next(iter(PANELS)) and mounted(old, "anchor")["live"]["scroll"] is False
+
+
+def test_plain_shows_a_persons_text_letter_for_letter_in_markdown():
+    from panels.shared import plain
+
+    for text in MARKDOWN + ["my_file-2.png", "upload: one.png", "C:\\photos\\7.png"]:
+        escaped = plain(text)
+        assert re.sub(r"\\(.)", r"\1", escaped) == text  # unescaping gives the text back
+        assert not re.search(r"(?<!\\)[\[\]()*`:]", escaped), escaped  # every mark Markdown could read is escaped
