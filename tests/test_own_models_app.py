@@ -2,6 +2,7 @@
 shipped pairs, explored like them (AppTest and the browser), and every bad folder named on the page
 while the shipped pairs keep working."""
 
+import re
 import shutil
 import sys
 
@@ -23,7 +24,8 @@ def app_with(monkeypatch, *args) -> AppTest:
 
 
 def warnings(at) -> str:
-    return " ".join(w.value for w in at.sidebar.warning)
+    """The sidebar's warnings as a person reads them (paths and names are escaped Markdown: panels.shared.plain)."""
+    return re.sub(r"\\(.)", r"\1", " ".join(w.value for w in at.sidebar.warning))
 
 
 def test_your_pair_is_offered_beside_the_shipped_ones_and_explored_like_them(monkeypatch, trained):  # noqa: F811

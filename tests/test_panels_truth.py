@@ -158,7 +158,7 @@ def test_the_default_interpolation_runs_between_two_clean_digits_and_shows_both_
     assert labels[0] != labels[1]
     assert read_as_label(ends, labels, "mnist") == 1.0  # the judge reads both ends as their digits
     assert probabilities(ends, "mnist")[[0, 1], labels].min() > 0.9
-    captions = [image.captions[0] for image in at.get("image")]
+    captions = [re.sub(r"\\(.)", r"\1", image.captions[0]) for image in at.get("image")]  # as shown: unescaped
     assert f"start: test #0 ({labels[0]})" in captions and f"end: test #{target} ({labels[1]})" in captions
     assert "each model's encodings of the two images (the AE's z, the VAE's mu; the sliders do not move them)" in (
         " ".join(c.value for c in at.caption))
