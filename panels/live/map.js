@@ -1,7 +1,7 @@
 // The latent map: the AE's plane and the VAE's side by side, each with its test codes by label, the
 // prior's 1 and 2 sigma circles, and a point to drag. Each plane's point starts at its own model's code
-// for the input (the AE's z; the VAE's mu as the sliders have it, and it goes where a released slider
-// puts mu) and is decoded live by that model. A drawing on the pad moves
+// for the input (the AE's z; the VAE's mu as the sliders have it: a released mu slider of a plotted
+// dimension moves it along that axis) and is decoded live by that model. A drawing on the pad moves
 // both points as it is drawn (bus.js), so a drawn 4 lands among the test 4s, or does not.
 
 import { follow } from "./bus.js";
