@@ -45,18 +45,18 @@ def conversion_ui(view: View) -> None:
         models["converted, then retrained"] = load_model(retrained)
     metrics = {name: (converted_metrics(ae) if "not retrained" in name else m.card.metrics)
                for name, m in models.items()}
-    if retrained is not None:
-        st.caption("The first two have the same trunk and decoder weights: conversion copies f into g and sets h "
-                   "to a constant, so nothing has yet taught the decoder noisy codes or the codes the prior. The "
-                   "third started there and was trained on with the VAE's loss, which moved every weight. Figures: "
-                   "test split, nats per example.")
+    shared = ("The first two have" if retrained else "The two have") + (
+        " the same trunk and decoder weights: conversion copies f into g and sets h to a constant, so nothing has "
+        "yet taught the decoder noisy codes or the codes the prior.")
+    if retrained:
+        after = ("The third started there and was trained on with the VAE's loss, which moved every weight. Figures: "
+                 "test split, nats per example.")
     else:
         pairs = " and ".join(f"{c.dataset}, D={c.latent_dim}" for c in shipped_cards() if c.name.endswith("-from-ae"))
-        st.caption("The two have the same trunk and decoder weights: conversion copies f into g and sets h to a "
-                   "constant, so nothing has yet taught the decoder noisy codes or the codes the prior. Figures: test "
-                   "split, nats per example. "
-                   + (f"A converted-and-retrained VAE ships for {pairs}: choose one of those pairs to see what "
-                      "retraining changes." if pairs else "No converted-and-retrained VAE ships with these models."))
+        after = "Figures: test split, nats per example. " + (
+            f"A converted-and-retrained VAE ships for {pairs}: choose one of those pairs to see what retraining "
+            "changes." if pairs else "No converted-and-retrained VAE ships with these models.")
+    st.caption(f"{shared} {after}")
     cols = st.columns(3)  # two or three models, at the same width
     for col, (name, model) in zip(cols, models.items()):
         with col:

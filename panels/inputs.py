@@ -97,8 +97,9 @@ def input_ui(card) -> tuple[np.ndarray, str, str]:
                                 width=96)
         st.button("Random", key="random", on_click=pick_random, args=(len(data),), icon=":material/casino:",
                   help="A test image at random", width="content")
+    placed = placing(card)
     if not st.session_state.get("presenter"):  # presenter mode hides the sidebar; its encoding step has a pad
-        st.sidebar.markdown("…or draw one", help=f"Converted as an upload is: {placing(card)} The explorer "
+        st.sidebar.markdown("…or draw one", help=f"Converted as an upload is: {placed} The explorer "
                                                 "encodes it as you draw, and the link keeps it.")
         with st.sidebar:
             live.draw_ui(card, on_drawing=take_drawing)
@@ -106,7 +107,7 @@ def input_ui(card) -> tuple[np.ndarray, str, str]:
     st.sidebar.file_uploader(
         "…or upload an image", key=key, on_change=take_upload, args=(key, card),
         help="A photo or scan of one digit (or shape), converted like the dataset: grayscale, light ink on dark; "
-             + placing(card))
+             + placed)
     st.sidebar.caption(f"PNG, JPEG, BMP, GIF or WebP, up to {MAX_UPLOAD_BYTES >> 20} MB; large photos "
                        "are scaled down.")
     if st.session_state.get("upload_error"):
