@@ -18,9 +18,12 @@ RUN python3 -m pip install -r requirements.txt
 
 COPY .streamlit/ .streamlit/
 COPY vae/ vae/
+COPY page/ page/
 COPY panels/ panels/
+COPY live/ live/
+COPY routes/ routes/
 COPY pretrained/ pretrained/
-COPY app.py page.py ./
+COPY app.py ./
 
 USER 10001
 EXPOSE 8501

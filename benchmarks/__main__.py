@@ -112,14 +112,16 @@ def model_compute(repeats: int) -> dict:
 
 def training_ratio(epochs: int, rounds: int) -> dict:
     """vae.train against a plain PyTorch loop: same model, data, batch, optimiser; examples per second."""
+    from vae.train import train
+
     torch.set_num_threads(2)
     cfg = vae.TrainConfig(dataset="digits", kind="vae", latent_dim=8, epochs=epochs, batch_size=64)
     data = vae.load_dataset("digits", "train").images  # loaded once before either clock starts
-    vae.train(vae.TrainConfig(dataset="digits", kind="vae", latent_dim=8, epochs=1), progress=False)  # warm-up
+    train(vae.TrainConfig(dataset="digits", kind="vae", latent_dim=8, epochs=1), progress=False)  # warm-up
     ratios = []
     for _ in range(rounds):
         start = time.perf_counter()
-        vae.train(cfg, progress=False)
+        train(cfg, progress=False)
         ours = epochs * len(data) / (time.perf_counter() - start)
 
         torch.manual_seed(0)
@@ -484,7 +486,7 @@ async def http_get_all(base: str, paths: list[str], cookie: str = "", connection
 def files_of(session) -> list[str]:
     """Every file a browser fetches for this page: the component's code (main.js imports every module) and
     the files its mounts name (the decoders, the input, draws of eps; an encoder only once a drawing begins)."""
-    from panels.files import CODE
+    from routes.files import CODE
 
     urls = set()
     for element, _ in session.elements.values():

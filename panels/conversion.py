@@ -3,9 +3,10 @@
 import streamlit as st
 
 import vae
+from page.models import load_model, shipped_cards, test_split
+from page.text import SUPERSCRIPT
+from page.view import View
 from vae import explore, plots
-
-from .shared import SUPERSCRIPT, View, load_model, shipped_cards, test_split
 
 INIT_LOG_SIGMA = -3.0
 

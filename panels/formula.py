@@ -6,9 +6,9 @@ import html
 import numpy as np
 import streamlit as st
 
+from page.text import signed
+from page.view import View
 from vae import plots
-
-from .shared import View, signed
 
 
 def formula_ui(view: View) -> None:

@@ -3,9 +3,11 @@
 import numpy as np
 import streamlit as st
 
+from page.models import test_split
+from page.state import keep, kept
+from page.text import plain
+from page.view import View
 from vae import explore, plots
-
-from .shared import View, keep, kept, plain, test_split
 
 END_PX = 112  # the two ends, beside the rows
 

@@ -3,9 +3,10 @@
 import numpy as np
 import streamlit as st
 
+from page.models import active_units_of, vaes_like
+from page.text import markdown_table
+from page.view import View
 from vae import explore, plots
-
-from .shared import View, active_units_of, markdown_table, vaes_like
 
 
 def ladder_ui(view: View) -> None:

@@ -1,13 +1,14 @@
 """The latent map: the AE's plane and the VAE's side by side, with one z to drag across both.
 
 Each plane shows its model's test codes by label and the prior's 1 and 2 sigma circles; the
-point is decoded live by each decoder in the browser (panels/live/map.js)."""
+point is decoded live by each decoder in the browser (live/js/map.js)."""
 
 import numpy as np
 import streamlit as st
 
-from . import live
-from .shared import View, keep, kept
+from live import component as live
+from page.state import keep, kept
+from page.view import View
 
 
 def latent_map_ui(view: View) -> None:

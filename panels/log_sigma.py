@@ -3,9 +3,9 @@
 import numpy as np
 import streamlit as st
 
+from page.text import number, signed
+from page.view import View
 from vae import lessons, plots
-
-from .shared import View, number, signed
 
 SMALL, LARGE = 1e-4, 10.0  # the sigma the sentence quotes gradients at, both inside the chart's range
 GROUPS = {  # meaning of the output -> (the group's heading, the column that says what sigma the output gives)

@@ -3,9 +3,10 @@
 import numpy as np
 import streamlit as st
 
+from page.models import split_codes, test_split
+from page.state import keep, kept
+from page.view import View
 from vae import explore, plots
-
-from .shared import View, keep, kept, split_codes, test_split
 
 GRID = 20
 

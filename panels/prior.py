@@ -4,11 +4,10 @@ how many of those decodings read as digits, and as all ten of them."""
 import streamlit as st
 
 import vae
+from page.view import View
 from vae import explore, plots
 from vae.checkpoints import pretrained_dir
 from vae.judge import JUDGED_DATASETS, PRIOR_DRAWS, digit_classifier, judge_model, recognisable
-
-from .shared import View
 
 BATCH = 48
 CLEAR_LEAD = 0.1  # a difference in "recognisable and varied" the page calls a win (1,000 draws: within ~0.03)

@@ -1,10 +1,11 @@
 """Deterministic vs stochastic: the same input encoded K times by each model, drawn in the browser
-(panels/live.py) so that it follows the sliders as they move."""
+(live/component.py) so that it follows the sliders as they move."""
 
 import streamlit as st
 
-from . import live
-from .shared import View, keep, kept
+from live import component as live
+from page.state import keep, kept
+from page.view import View
 
 K_DEFAULT = 16
 SHOWN = 24  # decodings drawn in the grid; the mean and std use all K

@@ -3,10 +3,12 @@
 import numpy as np
 import streamlit as st
 
+from page.models import active_units_of, split_codes, test_split
+from page.state import keep, kept
+from page.text import signed
+from page.view import View
 from vae import explore, plots
 from vae.data import sprite_factor_features
-
-from .shared import View, active_units_of, keep, kept, signed, split_codes, test_split
 
 QUANTILES = np.linspace(1, 99, 9)  # percent, 1st to 99th: the same 9 quantiles of each dimension's codes, either model
 HOLDS = ("the current code", "the median test code")  # what the other dimensions are held at

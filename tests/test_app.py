@@ -12,8 +12,8 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 import vae
-from panels import files
-from panels.shared import plain
+from page.text import plain
+from routes import files
 from vae import explore
 
 APP = str(ROOT / "app.py")
@@ -34,7 +34,7 @@ def start(pair_label=None) -> AppTest:
 
 
 def mounted(at, mode: str = "explorer") -> dict:
-    """What the page sends the browser's core (panels/live.py) on this run: {"code": its URL, "live": ...}."""
+    """What the page sends the browser's core (live/component.py) on this run: {"code": its URL, "live": ...}."""
     sent = [json.loads(e.proto.json) for e in at.get("bidi_component")]
     (data,) = [d for d in sent if d.get("live", {}).get("mode") == mode]  # not presenter.js's key listener
     return data
@@ -51,7 +51,7 @@ def code(at) -> tuple[np.ndarray, np.ndarray]:
 
 
 def fetched(url: str) -> bytes:
-    """What the browser gets for a file's URL (panels/files.py serves these bytes)."""
+    """What the browser gets for a file's URL (routes/files.py serves these bytes)."""
     assert url.startswith("/files/"), url
     data = files.file_bytes(url.removeprefix("/files/"))
     assert data is not None, f"{url} is not published"

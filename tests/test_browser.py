@@ -220,7 +220,7 @@ def test_resample_changes_the_picture_not_the_kl_and_reset_restores(page):
 
 
 def test_resample_from_a_links_last_seed_goes_to_seed_0_in_the_browser_and_on_the_server(browser, server):
-    from panels.link import SEEDS
+    from live.link import SEEDS
 
     page = open_app(browser, server + f"{DIGITS_Z2}&seed={SEEDS - 1}", 1280, 720)
     page.get_by_text(f"eps seed {SEEDS - 1}").wait_for()

@@ -9,9 +9,9 @@ import torch
 from test_app import code, kl_value, read_table, set_code, start
 
 import vae
-from panels.presenter import STEPS
-from panels.training import TrainingQueue, train_pair
+from page.presenter import STEPS
 from vae import explore, lessons
+from vae.budget import TrainingQueue, train_pair
 from vae.checkpoints import PRETRAINED_DIR
 
 

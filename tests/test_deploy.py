@@ -28,10 +28,15 @@ def test_dockerfile_installs_like_the_readme_and_runs_as_no_root():
 
 def test_dockerfile_copies_everything_the_app_imports():
     docker = (ROOT / "Dockerfile").read_text()
-    lines = [line.strip() for script in ("app.py", "page.py") for line in (ROOT / script).read_text().splitlines()]
-    local = {line.split()[1].split(".")[0] for line in lines
-             if line.startswith(("import ", "from ")) and (ROOT / line.split()[1].split(".")[0]).is_dir()}
-    assert local == {"panels", "vae"}
+    local, todo = set(), [ROOT / "app.py"]
+    while todo:  # the app's own packages, followed through their imports
+        for line in todo.pop().read_text().splitlines():
+            line = line.strip()
+            package = line.split()[1].split(".")[0] if line.startswith(("import ", "from ")) else ""
+            if package and package not in local and (ROOT / package / "__init__.py").is_file():
+                local.add(package)
+                todo += sorted((ROOT / package).rglob("*.py"))
+    assert local == {"page", "panels", "live", "routes", "vae"}
     for package in sorted(local) + ["pretrained", ".streamlit"]:
         assert f"COPY {package}/ {package}/" in docker, package
-    assert "COPY app.py page.py ./" in docker
+    assert "COPY app.py ./" in docker

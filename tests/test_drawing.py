@@ -16,7 +16,7 @@ from test_browser import browser, server  # noqa: F401  (the module's Chromium a
 from test_live_js import Site, mount
 
 import vae
-from panels import live
+from live import component as live
 from vae.data import conversion, convert
 from vae.judge import probabilities
 
@@ -44,7 +44,7 @@ def test_a_drawn_input_reads_back_from_its_link_form_and_nothing_else_does():
 
 
 def drawn(at, text: str, seq: int) -> AppTest:
-    """What the pad's commit does when a stroke ends (panels/inputs.take_drawing), and the rerun it causes."""
+    """What the pad's commit does when a stroke ends (page/inputs.take_drawing), and the rerun it causes."""
     for key, value in {"source": "drawing", "drawing": text, "drawing_seq": seq}.items():
         at.session_state[key] = value
     return at.run()

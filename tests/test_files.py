@@ -1,4 +1,4 @@
-"""The files the browser caches (panels/files.py), asked of the Files middleware directly, as the server
+"""The files the browser caches (routes/files.py), asked of the Files middleware directly, as the server
 asks it: immutable headers, names that change with the content, and a plain 404 for anything else."""
 
 import asyncio
@@ -11,7 +11,7 @@ from collections import OrderedDict
 from test_app import assert_is_half
 
 import vae
-from panels import files
+from routes import files
 
 
 def get(path: str, method: str = "GET") -> tuple[int, dict, bytes]:

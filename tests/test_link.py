@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 from test_app import APP, code, kl_value, mounted, set_code, start
 
+from live import link
 from page import PANELS
-from panels import link
 
 PAIRS = {"digits-z8": "digits, D=8", "digits-z2": "digits, D=2"}
 
@@ -153,7 +153,7 @@ def test_a_link_names_a_panel_only_when_it_is_not_the_first_and_then_opens_scrol
 
 
 def test_plain_shows_a_persons_text_letter_for_letter_in_markdown():
-    from panels.shared import plain
+    from page.text import plain
 
     for text in MARKDOWN + ["my_file-2.png", "upload: one.png", "C:\\photos\\7.png"]:
         escaped = plain(text)

@@ -1,6 +1,6 @@
-"""The component's modules (panels/live/) in Chromium with no Streamlit server: a bare page on a stand-in
-origin whose requests Playwright answers, the code from panels/live/ and the files from what the page
-published (panels/files.py), mounted with a stand-in for the component API. For what a person should
+"""The component's modules (live/js/) in Chromium with no Streamlit server: a bare page on a stand-in
+origin whose requests Playwright answers, the code from live/js/ and the files from what the page
+published (routes/files.py), mounted with a stand-in for the component API. For what a person should
 never see silently (a file missing or broken, a decoder gone non-finite, a late reply, a server gone),
 for the modules' cleanup, and for the explorer's table: fixed KL bars, headings over their columns,
 and a one-click link."""
@@ -14,7 +14,7 @@ from test_app import APP, mounted
 from test_browser import browser  # noqa: F401  (the module's Chromium)
 
 import vae
-from panels import files
+from routes import files
 from vae.checkpoints import checkpoint_bytes
 
 pytestmark = pytest.mark.browser
@@ -45,7 +45,7 @@ def first_visit():
 
 
 class Site:
-    """The stand-in origin: the code from panels/live/, published files, and /live-server."""
+    """The stand-in origin: the code from live/js/, published files, and /live-server."""
 
     def __init__(self, page):
         self.page, self.files, self.server, self.asked = page, {}, SERVER, []
@@ -82,7 +82,7 @@ def site(browser):  # noqa: F811
 
 
 def mount(site, data, key="live"):
-    """Mounts data as panels/live.py's _mount sends it ({"code": URL, "live": ...})."""
+    """Mounts data as live/component.py's _mount sends it ({"code": URL, "live": ...})."""
     sent = {**data, "code": ORIGIN + data["code"], "live": {**data["live"], "server": SERVER}}
     site.page.evaluate(MOUNT, [sent, key])
 
@@ -259,7 +259,7 @@ def test_a_link_that_opens_another_input_carries_no_code_and_says_so_when_copied
 
 
 def test_the_page_and_the_server_sign_numbers_alike_and_zero_has_no_sign(site, first_visit):
-    from panels.shared import signed
+    from page.text import signed
 
     paint = ORIGIN + first_visit["explorer"]["code"].rsplit("/", 1)[0] + "/paint.js"
     values = [-0.001, 0.004, -5.52, 0.39, 0.0, -0.0]

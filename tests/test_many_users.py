@@ -100,7 +100,7 @@ def test_models_are_shared_read_only():
     from streamlit.testing.v1 import AppTest
     from test_app import APP
 
-    from panels.shared import load_model
+    from page.models import load_model
 
     at = AppTest.from_file(APP, default_timeout=120).run()
     at.session_state["mu_0"] = 2.0

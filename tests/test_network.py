@@ -1,4 +1,4 @@
-"""TCP_NODELAY on the server's sockets (panels/network.py): without it a rerun's small messages wait
+"""TCP_NODELAY on the server's sockets (routes/network.py): without it a rerun's small messages wait
 up to 40 ms for the browser's delayed ACK."""
 
 import asyncio
@@ -9,7 +9,7 @@ import socket
 from liveapp import streamlit_server
 from streamlit_client import Session
 
-from panels.network import tcp_nodelay
+from routes.network import tcp_nodelay
 
 PIDFD_GETFD = 438  # the same number on every Linux architecture
 

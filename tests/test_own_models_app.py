@@ -24,7 +24,7 @@ def app_with(monkeypatch, *args) -> AppTest:
 
 
 def warnings(at) -> str:
-    """The sidebar's warnings as a person reads them (paths and names are escaped Markdown: panels.shared.plain)."""
+    """The sidebar's warnings as a person reads them (paths and names are escaped Markdown: page.text.plain)."""
     return re.sub(r"\\(.)", r"\1", " ".join(w.value for w in at.sidebar.warning))
 
 

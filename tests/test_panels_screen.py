@@ -9,7 +9,7 @@ import pytest
 from liveapp import wait_until_idle
 from test_browser import browser, server  # noqa: F401  (fixtures: one server for this module)
 
-from panels.presenter import LIVE_STEPS, STEPS
+from page.presenter import LIVE_STEPS, STEPS
 
 pytestmark = pytest.mark.browser
 SHOTS = Path("/tmp/panels-shots")

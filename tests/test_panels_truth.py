@@ -95,7 +95,7 @@ def test_the_log_sigma_table_rows_are_network_outputs_and_only_the_sigma_meaning
 
 
 def test_collapsed_dimensions_are_captioned_collapsed_and_claim_no_factor():
-    from panels.shared import active_units_of
+    from page.models import active_units_of
     from panels.traversals import traversal_rows
 
     vm = vae.load_pretrained("sprites-vae-z6")
@@ -111,7 +111,7 @@ def test_collapsed_dimensions_are_captioned_collapsed_and_claim_no_factor():
 
 @pytest.mark.parametrize("name", ["mnist-ae-z8", "mnist-vae-z8", "sprites-ae-z6", "sprites-vae-z6"])
 def test_each_model_is_swept_over_the_same_quantiles_of_its_own_codes_and_says_so(name):
-    from panels.shared import split_codes
+    from page.models import split_codes
     from panels.traversals import traversal_rows
 
     model = vae.load_pretrained(name)
@@ -141,7 +141,7 @@ def test_the_traversals_page_says_what_is_swept_and_what_is_held():
 
 
 def active_units(at):
-    from panels.shared import active_units_of
+    from page.models import active_units_of
 
     return active_units_of(vae.load_pretrained("sprites-vae-z6"))
 
@@ -208,7 +208,7 @@ def test_decode_anywhere_shows_every_tile_until_the_dots_are_asked_for():
 
 
 def test_the_epochs_that_fit_leave_room_for_both_models():
-    from panels.training import RESERVE, VAE_EPOCH_COST, epochs_that_fit
+    from vae.budget import RESERVE, VAE_EPOCH_COST, epochs_that_fit
 
     n = epochs_that_fit(60, setup=2.0, epoch_seconds=1.5)
     assert 2 * 2.0 + n * 1.5 * (1 + VAE_EPOCH_COST) <= 60 * (1 - RESERVE)  # both fit
@@ -217,7 +217,7 @@ def test_the_epochs_that_fit_leave_room_for_both_models():
 
 
 def test_the_summary_says_how_many_epochs_each_model_ran_and_why():
-    from panels.training import summary
+    from vae.budget import summary
 
     report = {"dataset": "mnist", "asked": 60, "budget": 60, "seconds": 55.2, "epochs": {"ae": 14, "vae": 14},
               "epoch_seconds": 1.63, "train_examples": 10_000, "split_examples": 60_000}
@@ -234,7 +234,7 @@ def test_the_summary_says_how_many_epochs_each_model_ran_and_why():
 def test_a_pair_trains_alike_on_a_sample_within_its_budget():
     import time
 
-    from panels.training import VAE_EPOCH_COST, train_pair
+    from vae.budget import VAE_EPOCH_COST, train_pair
 
     seen = {"ae": [], "vae": []}
     start = time.perf_counter()
@@ -251,9 +251,9 @@ def test_a_pair_trains_alike_on_a_sample_within_its_budget():
 
 
 def test_the_page_says_what_the_training_did_and_keeps_its_curves(monkeypatch):
-    import panels.training
+    import vae.budget
 
-    monkeypatch.setattr(panels.training, "BUDGET_SECONDS", 6)  # the 8x8 digits: ~0.1 s an epoch, so the budget stops
+    monkeypatch.setattr(vae.budget, "BUDGET_SECONDS", 6)  # the 8x8 digits: ~0.1 s an epoch, so the budget stops
     at = open_panel(start("digits, D=2"), "Train your own")
     assert any("the two changes of the lesson apart" in m.value for m in at.markdown)
     at.slider(key="train_epochs").set_value(300)
@@ -284,7 +284,7 @@ def test_a_training_keeps_no_copy_of_the_training_split(monkeypatch):
     import importlib
     import weakref
 
-    from panels.training import train_pair
+    from vae.budget import train_pair
 
     trainer = importlib.import_module("vae.train")  # the module: vae.train is also the function
 

@@ -1,4 +1,4 @@
-"""The browser's networks and formulas (panels/live/model.js), run by node as the browser runs them,
+"""The browser's networks and formulas (live/js/model.js), run by node as the browser runs them,
 against torch's own forward pass and vae.kl_per_dim: every shipped model's encoder and decoder, on test
 images and on fixed and extreme z. model.js is free of the DOM, so node imports it as it is."""
 

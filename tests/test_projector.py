@@ -6,7 +6,7 @@ from liveapp import open_app, wait_until_idle
 from test_app import start
 from test_browser import SHOTS, browser, server  # noqa: F401  (fixtures: one server for this module)
 
-from panels.presenter import STEPS
+from page.presenter import STEPS
 
 PICTURES = ("input-image", "decode-ae", "decode-vae-z", "decode-vae-mu")
 PROJECTORS = [(1280, 720), (1024, 768)]

@@ -4,9 +4,10 @@ import json
 
 import torch
 
-from vae import TrainConfig, load_checkpoint, train
+from vae import TrainConfig, load_checkpoint
 from vae.__main__ import main
-from vae.train import evaluate
+from vae.evaluate import evaluate
+from vae.train import train
 
 
 def test_short_training_lowers_the_loss_for_both_kinds():

@@ -1,5 +1,5 @@
-"""Each mode's data is declared once on each side, one name per field: a TypedDict in panels/live.py and a
-JSDoc @typedef of the same name in panels/live/. The two must agree, and what the page sends must be
+"""Each mode's data is declared once on each side, one name per field: a TypedDict in live/component.py and a
+JSDoc @typedef of the same name in live/js/. The two must agree, and what the page sends must be
 exactly what they declare."""
 
 import re
@@ -8,7 +8,8 @@ import typing
 import pytest
 from test_app import mounted, start
 
-from panels import files, live
+from live import component as live
+from routes import files
 
 MODES = {"explorer": live.ExplorerData, "samples": live.SamplesData, "map": live.MapData, "gallery": live.GalleryData,
          "anchor": live.AnchorData}
@@ -46,7 +47,7 @@ def typed_dicts() -> dict[str, type]:
 def test_every_python_typeddict_has_its_jsdoc_typedef_with_the_same_fields():
     js = js_typedefs()
     for name, t in typed_dicts().items():
-        assert name in js, f"no @typedef {name} in panels/live/"
+        assert name in js, f"no @typedef {name} in live/js/"
         assert js[name] == set(typing.get_type_hints(t)), name
 
 

@@ -58,8 +58,8 @@ def test_interpolation_endpoints_are_the_two_codes(spherical):
 
 
 def test_interpolation_rows_start_and_end_at_each_inputs_decoding():
+    from page.view import View
     from panels.interpolation import interpolation_rows
-    from panels.shared import View
 
     ae, vm = vae.load_pretrained("digits-ae-z8"), vae.load_pretrained("digits-vae-z8")
     data = vae.load_dataset("digits", "test")

@@ -1,6 +1,7 @@
 """Latent explorer backend: an autoencoder and a variational autoencoder that differ only by the
 seed's two changes (heads g, h with z = mu + sigma * eps; a KL term in the loss), their data,
-training, shipped weights, and pure figure builders. No streamlit here."""
+training, shipped weights, and pure figure builders. No streamlit here. The training loop
+(vae.train) is imported by what trains, never by what serves a page."""
 
 from .checkpoints import (
     ModelFile,
@@ -11,8 +12,10 @@ from .checkpoints import (
     load_pretrained,
     save_checkpoint,
 )
+from .config import TrainConfig
 from .data import Dataset, image_from_bytes, load_dataset
 from .errors import CheckpointError, InputError, VaeError
+from .evaluate import evaluate
 from .latent import active_units, interpolate, prior_samples, reparameterize, seeded_eps, traversal
 from .models import (
     Autoencoder,
@@ -23,7 +26,6 @@ from .models import (
     convert_ae_to_vae,
 )
 from .objective import batch_loss, kl_per_dim, kl_per_example, reconstruction_per_example
-from .train import TrainConfig, evaluate, train
 
 __all__ = [
     "Autoencoder", "CheckpointError", "Dataset", "Encoding", "InputError", "ModelCard", "ModelFile", "ModelPair",
@@ -32,5 +34,5 @@ __all__ = [
     "convert_ae_to_vae", "evaluate", "find_pairs", "image_from_bytes", "interpolate", "kl_per_dim",
     "kl_per_example", "list_pretrained", "load_checkpoint", "load_dataset", "load_pretrained",
     "prior_samples", "reconstruction_per_example", "reparameterize", "save_checkpoint",
-    "seeded_eps", "train", "traversal",
+    "seeded_eps", "traversal",
 ]

@@ -7,9 +7,12 @@ import time
 from pathlib import Path
 
 from . import checkpoints
+from .config import TrainConfig
 from .data import DATASETS, MNIST_DIR, dataset_of
 from .errors import VaeError
-from .train import JUDGES, SHIPPED, TrainConfig, evaluate, rebuild, train
+from .evaluate import evaluate
+from .rebuild import JUDGES, SHIPPED, rebuild
+from .train import train
 
 
 def cmd_list(args) -> None:

@@ -339,7 +339,7 @@ def _like_dataset(gray: np.ndarray, card) -> torch.Tensor:
 
 
 # ---- the conversion: an upload, or a drawing, made like the dataset's images ----------------------------
-# One definition, written twice: here, and in panels/live/convert.js for the drawing pad, which converts a
+# One definition, written twice: here, and in live/js/convert.js for the drawing pad, which converts a
 # drawing as it is drawn. Its settings come from conversion() on both sides; tests hold the two within 1/255.
 
 MNIST_BOX = 20  # MNIST's digits were scaled to fit 20x20, then centred by mass in 28x28

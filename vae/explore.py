@@ -7,10 +7,10 @@ import functools
 import numpy as np
 import torch
 
+from .evaluate import encode_all
 from .latent import active_units, interpolate, prior_samples, reparameterize, seeded_eps, traversal
 from .models import LatentModel
 from .objective import kl_per_dim, reconstruction_per_example
-from .train import encode_all
 
 
 def _t(a) -> torch.Tensor:

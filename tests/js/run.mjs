@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 
 const request = JSON.parse(readFileSync(0, "utf8"));
-const code = await import(new URL(`../../panels/live/${request.module}`, import.meta.url));
+const code = await import(new URL(`../../live/js/${request.module}`, import.meta.url));
 
 const CALLS = {
   forward: ({ file, x, z }) => {

@@ -1,4 +1,4 @@
-// The component's entry: panels/live.py's loader imports this file and hands it each mount. One
+// The component's entry: live/component.py's loader imports this file and hands it each mount. One
 // instance per mount point, of the mode its data names; a later mount of the same point updates it.
 // Returns the cleanup Streamlit calls when the component leaves the page: listeners removed, followers
 // unsubscribed, timers stopped. Streamlit 1.67 also calls a mount's cleanup when newer data superseded

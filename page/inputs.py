@@ -7,10 +7,10 @@ import numpy as np
 import streamlit as st
 
 import vae
+from live import component as live
+from page.models import test_split
+from page.text import plain
 from vae.data import MAX_UPLOAD_BYTES, conversion
-
-from . import live
-from .shared import plain, test_split
 
 
 def placing(card) -> str:

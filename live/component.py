@@ -1,4 +1,4 @@
-"""The explorer's interactive core, in the browser: a components-v2 component (panels/live/, ES
+"""The explorer's interactive core, in the browser: a components-v2 component (live/js/, ES
 modules) that owns the mu and sigma sliders, the pictures and the readouts, and redraws them on every
 input event without asking the server.
 
@@ -8,7 +8,7 @@ redraws the open panel and the link. Setting those keys (AppTest, a link) moves 
 
 The websocket carries state only: each mode's data below (a TypedDict here, a JSDoc @typedef of
 the same name and fields in its module). Code, weights, the input and test codes are files the
-browser fetches over HTTP and caches (panels/files.py).
+browser fetches over HTTP and caches (routes/files.py).
 """
 
 import base64
@@ -23,11 +23,12 @@ from typing import Literal, TypedDict
 import numpy as np
 import streamlit as st
 
+from live import link
+from page.models import active_units_of, split_codes, test_split
+from page.view import Encoded, View
+from routes import files
 from vae import explore
 from vae.data import conversion
-
-from . import files, link
-from .shared import Encoded, View, active_units_of, split_codes, test_split
 
 MU_RANGE = (-4.0, 4.0)  # about 4 prior standard deviations either side
 SIGMA_RANGE = (0.01, 3.0)
@@ -35,7 +36,7 @@ MU_STEP, SIGMA_STEP = 0.05, 0.01
 PICTURES = ("input", "ae", "vae_z", "vae_mu")
 MAP_POINTS = 1000  # test codes drawn per plane
 # What Streamlit mounts: it imports the component's code, a file the browser caches, and hands over.
-LOADER = """// panels/live.py's loader: the code itself is panels/live/, served by panels/files.py
+LOADER = """// live/component.py's loader: the code itself is live/js/, served by routes/files.py
 export default function (component) {
   return import(new URL(component.data.code, location.href)).then((code) => code.default(component), (error) => {
     const says = `The explorer's code could not be loaded (${error.message}). Reload the page.`;

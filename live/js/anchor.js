@@ -3,7 +3,7 @@
 // in as its files arrive), unless the person scrolls first.
 
 /**
- * What panels/live.py's anchor_ui sends (AnchorData there).
+ * What live/component.py's anchor_ui sends (AnchorData there).
  * @typedef {Object} AnchorData
  * @property {"anchor"} mode
  * @property {string} server

@@ -10,7 +10,7 @@ import { decoded, element, figure, paint, signed } from "./paint.js";
 import { loadAll, loaded } from "./store.js";
 
 /**
- * What panels/live.py's map_ui sends (MapData there, field by field).
+ * What live/component.py's map_ui sends (MapData there, field by field).
  * @typedef {Object} MapData
  * @property {"map"} mode
  * @property {string} server

@@ -27,7 +27,9 @@ from pathlib import Path
 
 import numpy as np
 
-CODE_DIR = Path(__file__).parent / "live"  # the browser's ES modules and stylesheet
+from .network import tcp_nodelay
+
+CODE_DIR = Path(__file__).parent.parent / "live" / "js"  # the browser's ES modules and stylesheet
 IMMUTABLE = "public, max-age=31536000, immutable"
 SERVER_ID = uuid.uuid4().hex[:12]  # this process: a page whose server changed reloads itself to its link
 KINDS = {"safetensors": "application/octet-stream", "f32": "application/octet-stream",
@@ -187,8 +189,11 @@ class Files:
 
     def __init__(self, app):
         self.app = app
+        self.nodelay = False
 
     async def __call__(self, scope, receive, send):
+        if not self.nodelay:  # once the listening socket has it, every connection it accepts has it too
+            self.nodelay = tcp_nodelay() > 0
         method = scope.get("method") if scope["type"] == "http" else None
         path = scope.get("path", "") if method in ("GET", "HEAD") else ""
         answer = functools.partial(_answer, send, head=method == "HEAD")

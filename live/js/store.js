@@ -1,4 +1,4 @@
-// The files a page is sent by URL (panels/files.py): fetched once and kept for the page's life. A
+// The files a page is sent by URL (routes/files.py): fetched once and kept for the page's life. A
 // file's name is its content, so a URL always means the same bytes, and the browser's cache serves a
 // reload. A file that cannot be fetched or read becomes an Error whose message the page shows.
 

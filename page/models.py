@@ -1,12 +1,11 @@
-"""What every panel shares: cached loaders and the View of the current input and code."""
+"""The models and data the page shows: cached loaders shared by every session (shipped models, yours from
+--models), encodings kept per input, a model's test split, its codes and active units."""
 
 import argparse
-import re
 import sys
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import lru_cache
 
 import numpy as np
 import streamlit as st
@@ -15,38 +14,6 @@ import vae
 from vae import explore
 from vae.checkpoints import pretrained_dir
 from vae.data import dataset_of
-
-SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-MARKDOWN_MARKS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
-
-
-def plain(text: str) -> str:
-    """A person's text (a file's name, a folder) as Markdown shows it, letter for letter: no link, image,
-    emphasis or Streamlit directive made of it."""
-    return MARKDOWN_MARKS.sub(r"\\\1", text)
-
-
-def signed(v: float, fmt: str) -> str:
-    """v formatted with a true minus sign (−), as the explorer writes it; what rounds to zero has no sign,
-    nor has nan."""
-    text = format(v, fmt)
-    if np.isnan(v) or float(text.replace(",", "")) == 0:
-        return text.lstrip("+-")
-    return text.replace("-", "−")
-
-
-def number(v: float, digits: int = 4) -> str:
-    """v to `digits` significant digits as a class reads it: −10,000, 0.0002, 1.929 × 10⁻²², inf, nan."""
-    if not np.isfinite(v):
-        return signed(v, "")
-    mantissa, exponent = f"{v:.{digits - 1}e}".split("e")  # rounded first: 99,999.7 is 1.000e+05
-    if v != 0 and not -4 <= int(exponent) < 5:
-        mantissa = mantissa.rstrip("0").rstrip(".").replace("-", "−")
-        return f"{mantissa} × 10{str(int(exponent)).translate(SUPERSCRIPT)}"
-    text = np.format_float_positional(float(f"{mantissa}e{exponent}"), precision=digits, unique=False,
-                                      fractional=False, trim="-")
-    whole, _, fraction = text.lstrip("-").partition(".")
-    return ("−" if v < 0 else "") + f"{int(whole):,}" + (f".{fraction}" if fraction else "")
 
 
 def load_model(name: str):
@@ -197,78 +164,3 @@ def _active_units(name: str, _model) -> np.ndarray:
     mu, _ = split_codes(_model)
     return explore.active_mask(mu)
 
-
-def kept(key: str, default):
-    """A panel widget's last value. Streamlit forgets a widget's state while its panel is not
-    drawn, so each panel widget starts from the value kept here."""
-    return st.session_state.get(f"kept_{key}", default)
-
-
-def keep(key: str, value):
-    st.session_state[f"kept_{key}"] = value
-    return value
-
-
-def _rows(columns: dict[str, list], decimals: int) -> list[list[str]]:
-    """The table's cells as text: strings as they are, numbers to decimals places."""
-    return [[v if isinstance(v, str) else f"{float(v):.{decimals}f}" for v in row] for row in zip(*columns.values())]
-
-
-def markdown_table(columns: dict[str, list], decimals: int = 3) -> str:
-    """A table as Markdown: light to send on every slider move, and no pandas in the server."""
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---:|" * len(columns)]
-    lines += ["| " + " | ".join(row) + " |" for row in _rows(columns, decimals)]
-    return "\n".join(lines)
-
-
-@dataclass(frozen=True)
-class Encoded:
-    """The input and what both encoders make of it: computed once per input, not per slider move."""
-
-    x: np.ndarray  # (C, H, W) in [0, 1]
-    caption: str
-    input_id: str  # "mnist:3", "upload:<sha>", "drawing:<its link form>"
-    ae: object
-    vm: object
-    ae_z: np.ndarray  # (D,) the AE's z = f(y)
-    mu0: np.ndarray  # (D,) the VAE encoder's mu and sigma for x
-    sigma0: np.ndarray
-
-
-@dataclass(frozen=True)
-class View(Encoded):
-    """The input and both models' codes for it, as the sliders have set them."""
-
-    mu: np.ndarray  # (D,) as the sliders have them
-    sigma: np.ndarray
-    seed: int  # of eps
-    eps: np.ndarray  # (D,)
-    z: np.ndarray  # (D,) mu + sigma * eps
-
-    @property
-    def dim(self) -> int:
-        return len(self.mu)
-
-    @cached_property
-    def kl(self) -> np.ndarray:
-        """KL per dimension in nats, from the sliders' mu and sigma."""
-        return explore.kl_nats(self.mu, self.sigma)
-
-    @cached_property
-    def reconstruction_ae(self) -> float:
-        """The AE's BCE on this input, summed over pixels, nats."""
-        return explore.reconstruction_nats(self.ae, self.x, self.ae_z)
-
-    @cached_property
-    def reconstruction_vae(self) -> float:
-        """The VAE's BCE on this input decoding the current z, summed over pixels, nats."""
-        return explore.reconstruction_nats(self.vm, self.x, self.z)
-
-    @property
-    def loss_vae(self) -> float:
-        """L_VAE = L_AE + beta * KL for this input, nats (beta as the VAE was trained)."""
-        return self.reconstruction_vae + self.vm.card.beta * float(self.kl.sum())
-
-    def sample_eps(self, k: int) -> np.ndarray:
-        """k draws of eps, (k, D), fixed per seed: z_k = mu + sigma * eps_k around the current mu and sigma."""
-        return explore.eps_for(self.seed + 10_000, self.dim, k)

@@ -1,4 +1,4 @@
-// Presenter mode's keys (mounted by panels/presenter.py). A presentation clicker sends PageDown and
+// Presenter mode's keys (mounted by page/presenter.py). A presentation clicker sends PageDown and
 // PageUp, a keyboard the arrow keys: each press moves one step, as the trigger "step" (+1 or -1).
 // A key meant for a control (a slider's arrows, a number field, a select) is left to the control; but
 // a clicker's PageDown and PageUp step even from a slider the teacher last dragged.

@@ -14,29 +14,21 @@ import streamlit as st
 import torch
 
 import vae
-from panels import link, live, network
+from live import component as live
+from live import link
+from page.inputs import gallery_ui, input_ui
+from page.models import encoding, load_model, model_problem, shipped_cards, test_split, vaes_like, your_models
+from page.presenter import STEPS, choose_pair, nav_ui, presenter_ui
+from page.text import plain
+from page.view import Encoded, View
 from panels.conversion import conversion_ui
 from panels.formula import formula_ui
-from panels.inputs import gallery_ui, input_ui
 from panels.interpolation import interpolation_ui
 from panels.ladder import ladder_ui
 from panels.latent_map import latent_map_ui
 from panels.log_sigma import log_sigma_ui
 from panels.manifold import manifold_ui
-from panels.presenter import STEPS, choose_pair, nav_ui, presenter_ui
 from panels.prior import prior_ui
-from panels.shared import (
-    Encoded,
-    View,
-    encoding,
-    load_model,
-    model_problem,
-    plain,
-    shipped_cards,
-    test_split,
-    vaes_like,
-    your_models,
-)
 from panels.stochastic import stochastic_ui
 from panels.training import trained_label, training_ui
 from panels.traversals import traversals_ui
@@ -232,7 +224,7 @@ def pair_ui():
 @st.fragment
 @timed
 def explorer(enc: Encoded) -> None:
-    # the sliders, pictures and readouts live in the browser (panels/live.py); a commit reruns this
+    # the sliders, pictures and readouts live in the browser (live/component.py); a commit reruns this
     view = live.make_view(enc, *live.settled_code(enc.mu0, enc.sigma0))
     live.live_ui(view)
     st.session_state.setdefault("panel", next(iter(PANELS)))  # before the link, so the first run's link has it
@@ -268,7 +260,6 @@ def main() -> None:
     torch.set_num_threads(1)  # one request's tiny models gain nothing from threads; a class shares 2 cores
     st.set_page_config(page_title="AE vs VAE: latent explorer", page_icon="🧭", layout="wide",
                        initial_sidebar_state=SIDEBAR_PX)
-    network.send_without_delay()  # a rerun's messages are not held back 40 ms
     try:
         notices = read_link_choices()
         choose_pair({label: card.latent_dim for label, card in model_pairs().items()})

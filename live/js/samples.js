@@ -8,7 +8,7 @@ import { decoded, element, finite, meanAndStd, notFinite, paintTiles } from "./p
 import { loadAll, loaded } from "./store.js";
 
 /**
- * What panels/live.py's samples_ui sends (SamplesData there, field by field).
+ * What live/component.py's samples_ui sends (SamplesData there, field by field).
  * @typedef {Object} SamplesData
  * @property {"samples"} mode
  * @property {string} server

@@ -8,7 +8,7 @@ import { convert, fromLink, quantize, toLink } from "./convert.js";
 import { element } from "./paint.js";
 
 /**
- * What panels/live.py's draw_ui sends (DrawData there, field by field).
+ * What live/component.py's draw_ui sends (DrawData there, field by field).
  * @typedef {Object} DrawData
  * @property {"draw"} mode
  * @property {string} server

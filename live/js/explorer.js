@@ -9,7 +9,7 @@ import { decoded, element, figure, finite, notFinite, paint, signed } from "./pa
 import { loadAll, loaded } from "./store.js";
 
 /**
- * What panels/live.py's live_ui sends (ExplorerData there, field by field).
+ * What live/component.py's live_ui sends (ExplorerData there, field by field).
  * @typedef {Object} ExplorerData
  * @property {"explorer"} mode
  * @property {string} server  the server process that drew it
@@ -327,7 +327,7 @@ export class Explorer {
 
   linkPart() {
     // the link's mu_d and sigma_d where they differ from the encoder's output, and the eps seed (as
-    // panels/link.py writes them: the shortest text that reads back exactly); no mu_d or sigma_d where the
+    // live/link.py writes them: the shortest text that reads back exactly); no mu_d or sigma_d where the
     // link opens another input (link_note), as they are this input's code
     if (!this.data) return {};
     const part = { seed: String(this.seed) }, carried = !this.data.link_note;
@@ -375,7 +375,7 @@ export class Explorer {
   }
 
   resample() {
-    this.seed = (this.seed + 1) % this.data.seeds;  // as panels/live.py's next_seed
+    this.seed = (this.seed + 1) % this.data.seeds;  // as live/component.py's next_seed
     if (this.epsNext) [this.eps, this.epsNext] = [this.epsNext, null];  // drawn now; the server confirms
     this.draw();
     this.api.setTriggerValue("resample", this.seed);

@@ -10,8 +10,6 @@ client on a one-slider page here: 44 ms a round trip as shipped, 6 ms with TCP_N
 import os
 import socket
 
-import streamlit as st
-
 
 def tcp_nodelay() -> int:
     """Sets TCP_NODELAY on every TCP socket this process holds; returns how many.
@@ -32,9 +30,3 @@ def tcp_nodelay() -> int:
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 count += 1
     return count
-
-
-@st.cache_resource(show_spinner=False)
-def send_without_delay() -> int:
-    """tcp_nodelay once per server process: call it on every run, it works on the first."""
-    return tcp_nodelay()

@@ -12,12 +12,12 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
+from live import component as live
+from page.inputs import take_drawing
+from page.text import plain, signed
+from page.view import Encoded, View
+from panels.prior import prior_ui
 from vae import explore, plots
-
-from . import live
-from .inputs import take_drawing
-from .prior import prior_ui
-from .shared import Encoded, View, plain, signed
 
 BIG_PX = 320
 HERE = Path(__file__).parent

@@ -4,7 +4,7 @@ import { element, paint } from "./paint.js";
 import { loadAll, loaded } from "./store.js";
 
 /**
- * What panels/live.py's gallery_ui sends (GalleryData there, field by field).
+ * What live/component.py's gallery_ui sends (GalleryData there, field by field).
  * @typedef {Object} GalleryData
  * @property {"gallery"} mode
  * @property {string} server

@@ -12,7 +12,7 @@ input).
 import math
 import re
 
-from .shared import signed
+from page.text import signed
 
 MAX_VALUE_LENGTH = 64
 MAX_DRAWING_LENGTH = 1024  # a drawn input, 4 bits a pixel: 523 characters for MNIST, 683 for a sprite
