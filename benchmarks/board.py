@@ -17,10 +17,12 @@ replicas' into replicas.md (beside this file unless --out). Figures, never asser
 """
 
 import argparse
+import contextlib
 import functools
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -36,6 +38,7 @@ import numpy as np  # noqa: E402
 from boardkit import Client, free_port, link_form, stroke  # noqa: E402
 
 RETRY_S = 1.0  # the event stream's retry: what routes/board/api.py tells a browser
+PING_S = 15  # the server's heartbeat on the event stream
 RESEND_S = 0.3  # a failed send's next try
 
 
@@ -52,33 +55,33 @@ class Tally:
     gaps_s: list = field(default_factory=list)  # a lost stream: its last event → the stream answering again
     snapshots_after_reconnect: int = 0
     store_events: list = field(default_factory=list)
+    stream: object = None  # the board's open stream
+    killed: str = ""  # the replica a fault killed
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 def listen(base: str, code: str, tally: Tally, stop: threading.Event) -> None:
-    """A board: the event stream, followed as EventSource does."""
+    """A board: the event stream, followed as EventSource does. A stream silent for longer than two heartbeats
+    is a lost one too."""
     client, last, lost_at = Client(base), None, None
     while not stop.is_set():
         try:
-            stream = client.events(code, last_event_id=last, timeout=2)
+            stream = client.events(code, last_event_id=last, timeout=2 * PING_S)
         except OSError:
             time.sleep(RETRY_S)
             continue
-        if stream.status != 200:
-            stream.close()
-            time.sleep(RETRY_S)
-            continue
-        if lost_at is not None:
-            tally.gaps_s.append(time.monotonic() - lost_at)
+        tally.stream = stream
         try:
+            if stream.status != 200:
+                raise ConnectionError(f"status {stream.status}")
+            if lost_at is not None:
+                tally.gaps_s.append(time.monotonic() - lost_at)
+                lost_at = None
             while not stop.is_set():
-                try:
-                    e = stream.next()
-                except TimeoutError:
-                    continue
+                e = stream.next()
                 now = time.monotonic()
                 last = e.get("id", last)
-                if e["event"] == "snapshot" and lost_at is not None:
+                if e["event"] == "snapshot" and tally.gaps_s:
                     tally.snapshots_after_reconnect += 1
                 if e["event"] == "store":
                     tally.store_events.append(e["data"])
@@ -89,10 +92,10 @@ def listen(base: str, code: str, tally: Tally, stop: threading.Event) -> None:
                             tally.heard_twice += 1
                         tally.heard.setdefault(d["id"], now)
                         tally.sends_heard.setdefault((d["participant"], d["seq"]), set()).add(d["id"])
-        except (OSError, ConnectionError, ValueError) as e:  # the replica went: as a browser, come back
-            del e
-            lost_at = time.monotonic()
-            time.sleep(RETRY_S)
+        except (OSError, ValueError):  # the replica went (ConnectionError is an OSError): come back, as a browser
+            lost_at = lost_at or time.monotonic()
+            if not stop.is_set():
+                time.sleep(RETRY_S)
         finally:
             stream.close()
 
@@ -130,7 +133,7 @@ def student(base: str, code: str, participant: str, every: tuple, until: float, 
 
 def run_class(base: str, code: str, students: int, seconds: float, every: tuple, faults=(), seed: int = 0,
               listener_base: str | None = None) -> Tally:
-    """students send for seconds while a board listens; faults: (seconds in, callable) run on time."""
+    """students send for seconds while a board listens; faults: (seconds in, callable(tally)) run on time."""
     tally, stop = Tally(), threading.Event()
     board = threading.Thread(target=listen, args=(listener_base or base, code, tally, stop), daemon=True)
     board.start()
@@ -143,13 +146,15 @@ def run_class(base: str, code: str, students: int, seconds: float, every: tuple,
         t.start()
     for at, fault in sorted(faults, key=lambda f: f[0]):
         time.sleep(max(0.0, start + at - time.monotonic()))
-        fault()
+        fault(tally)
     for t in threads:
         t.join()
     deadline = time.monotonic() + 10  # the board's last events
     while set(tally.accepted) - set(tally.heard) and time.monotonic() < deadline:
         time.sleep(0.1)
     stop.set()
+    with contextlib.suppress(OSError, AttributeError):
+        tally.stream.conn.sock.shutdown(socket.SHUT_RDWR)  # wakes the board's read
     board.join(5)
     return tally
 
@@ -207,6 +212,7 @@ def sqlite_figures(quick: bool) -> dict:
         proc, base = one_server(Path(folder))
         try:
             code = room(base)["code"]
+            Client(base).send(code, "warming-up", 0, link_form(stroke()))  # the pair's models loaded
             n, seconds = (10, 8) if quick else (30, 30)
             out = {"class": {"students": n, "seconds": seconds, "every_s": [1.5, 3.0],
                              **figures(run_class(base, code, n, seconds, (1.5, 3.0)))}}
@@ -253,12 +259,16 @@ def replicas_figures(quick: bool) -> dict:
     out = {}
     with deployment(2, "--board", "redis") as d:
         text = d.log.read_text()
-        redis_pid = int(re.search(r"redis-server starting on \S+ \(pid (\d+)\)", text)[1])
+        port, redis_pid = map(int, re.search(r"redis-server starting on \S+:(\d+)/0 \(pid (\d+)\)", text).groups())
+        run = re.search(r"logs in (\S+);", text)[1]
         cases = [("plain", None), ("redis_stopped_5s", "redis"), ("board_replica_killed", "kill")]
+        warm = room(d.url)["code"]
+        for k, address in enumerate(d.replicas):  # each replica loads the pair's models before the clock runs
+            Client(f"http://{address}").send(warm, f"warming-up-{k}", 0, link_form(stroke()))
         for name, fault in cases:
             code = room(d.url)["code"]
-            faults = {None: [], "kill": [(seconds / 2, functools.partial(kill_board_replica, d, code))],
-                      "redis": [(seconds / 2, functools.partial(restart_redis, redis_pid))]}[fault]
+            faults = {None: [], "kill": [(seconds / 2, functools.partial(kill_board_replica, d))],
+                      "redis": [(seconds / 2, lambda _: restart_redis(redis_pid, port, run))]}[fault]
             out[name] = {"students": n, "seconds": seconds, "every_s": [2, 5],
                          **figures(run_class(d.url, code, n, seconds, (2.0, 5.0), faults, seed=len(out)))}
             if fault == "kill":  # a replica down: nginx serves the class from the other from here on
@@ -266,29 +276,26 @@ def replicas_figures(quick: bool) -> dict:
     return out
 
 
-def kill_board_replica(d, code: str) -> None:
-    """SIGKILL to the replica that serves the board's event stream (nginx's X-Replica names it)."""
-    stream = Client(d.url).events(code, timeout=5)
-    address = stream.response.getheader("x-replica", "").split(",")[-1].strip()
-    stream.close()
+def kill_board_replica(d, tally: Tally) -> None:
+    """SIGKILL to the replica that serves the board's event stream (nginx's X-Replica on it names it)."""
+    address = tally.stream.response.getheader("x-replica", "").split(",")[-1].strip()
+    tally.killed = address
     os.kill(d.replicas[address], signal.SIGKILL)
 
 
 _restarted: list = []
 
 
-def restart_redis(pid: int) -> None:
-    """Redis away for 5 s: SIGTERM (it exits, its appendonly file on disk), then the same command again."""
-    cmd = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[:-1]
-    cwd = os.readlink(f"/proc/{pid}/cwd")
+def restart_redis(pid: int, port: int, run: str) -> None:
+    """Redis away for 5 s: SIGTERM (it exits, its appendonly file on disk), then redis-server again on the same
+    port and data, as deploy.local started it."""
     os.kill(pid, signal.SIGTERM)
-    while Path(f"/proc/{pid}").exists() and "Z" not in Path(f"/proc/{pid}/stat").read_text().split(")")[1][:3]:
+    while Path(f"/proc/{pid}").exists() and "Z" not in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1][:3]:
         time.sleep(0.05)
     time.sleep(5)
-    args = [c.decode() for c in cmd]
-    if args and not args[0].startswith("/"):
-        args[0] = "redis-server"
-    _restarted.append(subprocess.Popen(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    cmd = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", f"{run}/redis", "--save", "",
+           "--appendonly", "yes", "--appendfsync", "always"]
+    _restarted.append(subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
 
 
 # ---- writing -------------------------------------------------------------------------------------------
