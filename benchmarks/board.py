@@ -336,7 +336,9 @@ def main(argv=None) -> int:
     out = Path(args.out)
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     command = "python -m benchmarks.board" + (" --quick" if args.quick else "")
-    head = f"Measured by `{command}` on {when}, {os.cpu_count()} cores."
+    head = (f"Measured by `{command}` on {when}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at "
+            "the start (the machine is shared: its other work moves the tails). Send → event counts from a drawing's "
+            "first try, so it includes the tries a failure made it send again.")
     if args.only in (None, "sqlite"):
         f = sqlite_figures(args.quick)
         c, fl = f["class"], f["flood"]

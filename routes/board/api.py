@@ -29,6 +29,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from vae.data import conversion
+from vae.errors import CheckpointError
+
 from . import models
 from .store import PER_ROOM, RATE_PERIOD, Event, Full, Locked, Store, Unreachable, open_store
 
@@ -115,8 +118,8 @@ class BoardServer:
     async def create_room(self, request: Request):
         body = await json_body(request, empty_ok=True)
         pair = body.get("pair", models.DEFAULT_PAIR)
-        if not isinstance(pair, str) or pair not in models.pair_names():
-            known = ", ".join(models.pair_names())
+        if not isinstance(pair, str) or pair not in models.pairs():
+            known = ", ".join(models.pairs())
             raise Problem(400, f"{str(pair)[:40]!r} is not a pair of shipped models; a board can use {known}.")
         key = secrets.token_urlsafe(24)
         for _ in range(20):  # 32^6 codes: a clash is rare, and a second draw clears it
@@ -131,9 +134,7 @@ class BoardServer:
 
     async def room_info(self, request: Request):
         room = await self.room_of(request)
-        card = models.pair_models(room.pair)[0].card
-        from vae.data import conversion
-
+        card = models.card(room.pair)
         return JSONResponse({"code": room.code, "pair": room.pair, "shape": list(card.image_shape),
                              "conversion": conversion(card.dataset, tuple(card.image_shape[1:])),
                              "locked": room.locked}, headers={"Cache-Control": "no-store"})
@@ -153,13 +154,17 @@ class BoardServer:
             raise Problem(423, "The teacher has locked the board: your drawing was not sent.")
         x = models.read_drawing(room.pair, draw)
         if x is None:
-            shape = "x".join(map(str, models.pair_models(room.pair)[0].card.image_shape[1:]))
+            shape = "x".join(map(str, models.card(room.pair).image_shape[1:]))
             raise Problem(400, f"The draw is not a drawing for this board's {shape} pixels.")
         wait = await self.call(self.store.take(room.code, participant))
         if wait > 0:
             raise Problem(429, f"Too fast: one drawing every {RATE_PERIOD:g} seconds. Try again in "
                                f"{math.ceil(wait)} s.", {"Retry-After": str(math.ceil(wait))})
-        record = {"id": secrets.token_hex(6), **await asyncio.to_thread(models.encode, room.pair, x),
+        try:
+            codes = await asyncio.to_thread(models.encode, room.pair, x)
+        except CheckpointError as e:
+            raise Problem(500, f"The board's models cannot be loaded: {e}.") from None
+        record = {"id": secrets.token_hex(6), **codes,
                   "draw": draw, "participant": participant, "seq": seq, "t": round(time.time(), 3)}
         try:
             answer, _ = await self.call(self.store.add(room.code, participant, seq, record))

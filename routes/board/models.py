@@ -22,29 +22,34 @@ _encoding = threading.Semaphore(2)  # drawings encoded at once: this machine's 2
 
 
 @lru_cache(maxsize=1)
-def pair_names() -> dict[str, tuple[str, str]]:
-    """slug -> (the AE's name, its beta-1 VAE's name), for every shipped pair."""
+def pairs() -> dict[str, tuple]:
+    """slug -> (the AE's card, its beta-1 VAE's name), for every shipped pair (read from the manifest)."""
     cards = vae.list_pretrained()
     names = {c.name for c in cards}
-    pairs = {}
+    found = {}
     for card in cards:
         twin = vae.TrainConfig(dataset=card.dataset, kind="vae", latent_dim=card.latent_dim).model_name
         if card.kind == "ae" and twin in names:
-            pairs[f"{card.dataset}-z{card.latent_dim}"] = (card.name, twin)
-    return pairs
+            found[f"{card.dataset}-z{card.latent_dim}"] = (card, twin)
+    return found
+
+
+def card(slug: str):
+    """The pair's AE's card: its dataset and image shape (C, H, W)."""
+    return pairs()[slug][0]
 
 
 @lru_cache(maxsize=8)
 def pair_models(slug: str) -> tuple[torch.nn.Module, torch.nn.Module]:
     """(AE, VAE) of a shipped pair, in eval mode; raises KeyError for an unknown slug, CheckpointError for a
-    damaged file."""
-    ae_name, vae_name = pair_names()[slug]
-    return vae.load_pretrained(ae_name).eval(), vae.load_pretrained(vae_name).eval()
+    damaged file. The first call reads and checks two files: called in a worker thread."""
+    ae_card, vae_name = pairs()[slug]
+    return vae.load_pretrained(ae_card.name).eval(), vae.load_pretrained(vae_name).eval()
 
 
 def read_drawing(slug: str, text: str) -> np.ndarray | None:
     """The drawing's pixels (C, H, W) in [0, 1], or None if text is not a drawing for the pair's size."""
-    return drawing_input(text, pair_models(slug)[0].card)
+    return drawing_input(text, card(slug))
 
 
 def pixels_text(images: np.ndarray) -> str:

@@ -50,14 +50,14 @@ class SqliteStore(Store):
             self._db = db
         return self._db
 
-    async def _run(self, fn, *args):
-        """fn(connection, *args) in a worker thread, in one transaction (BEGIN IMMEDIATE: writers queue on the
-        file, readers in WAL never wait)."""
+    async def _run(self, fn, *args, write: bool = True):
+        """fn(connection, *args) in a worker thread, in one transaction: a write's takes the file's write lock at
+        once (BEGIN IMMEDIATE: writers queue on the file), a read's sees one moment of it and never waits (WAL)."""
 
         def call():
             with self._lock:
                 db = self._open()
-                db.execute("BEGIN IMMEDIATE")
+                db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
                 try:
                     result = fn(db, *args)
                 except BaseException:
@@ -84,7 +84,7 @@ class SqliteStore(Store):
         return await self._run(create)
 
     async def room(self, code):
-        row = await self._run(lambda db: _live_room(db, code, self.clock()))
+        row = await self._run(lambda db: _live_room(db, code, self.clock()), write=False)
         return None if row is None else Room(code, row[1], row[0], bool(row[2]))
 
     # ---- sends -----------------------------------------------------------------------------------------
@@ -92,7 +92,7 @@ class SqliteStore(Store):
     async def answer(self, code, participant, seq):
         row = await self._run(lambda db: db.execute(
             "SELECT record FROM sends WHERE room = ? AND participant = ? AND seq = ?", (code, participant, seq)
-        ).fetchone())
+        ).fetchone(), write=False)
         return None if row is None else json.loads(row[0])
 
     async def take(self, code, participant):
@@ -182,7 +182,7 @@ class SqliteStore(Store):
             last = db.execute("SELECT max(id) FROM events WHERE room = ?", (code,)).fetchone()[0]
             return records, bool(locked and locked[0]), str(last or 0)
 
-        return await self._run(read)
+        return await self._run(read, write=False)
 
     async def events(self, code, after, wait):
         try:
@@ -195,7 +195,7 @@ class SqliteStore(Store):
             bell.clear()
             rows = await self._run(lambda db: db.execute(
                 "SELECT id, kind, data FROM events WHERE room = ? AND id > ? ORDER BY id LIMIT 1000",
-                (code, after_id)).fetchall())
+                (code, after_id)).fetchall(), write=False)
             left = deadline - time.monotonic()
             if rows or left <= 0:
                 return [Event(str(i), kind, json.loads(data)) for i, kind, data in rows]
