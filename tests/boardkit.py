@@ -66,31 +66,51 @@ def board_server(store, port: int | None = None):
         thread.join(10)
 
 
-@contextlib.contextmanager
-def redis_server(appendonly: bool = False):
-    """A redis-server of our own on a free loopback port, in a temporary folder; yields (url, process)."""
-    folder = tempfile.mkdtemp(prefix="board-redis-")
-    port = free_port()
-    cmd = [shutil.which("redis-server") or "redis-server", "--port", str(port), "--bind", "127.0.0.1",
-           "--dir", folder, "--save", "", "--appendonly", "yes" if appendonly else "no", "--appendfsync", "always"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
+class RedisServer:
+    """A redis-server of our own on a free loopback port, its data in a temporary folder (appendonly, every
+    write on disk before it is answered, so a restart keeps it); stop() and start() again on the same port."""
+
+    def __init__(self):
+        self.folder = tempfile.mkdtemp(prefix="board-redis-")
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        cmd = [shutil.which("redis-server") or "redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+               "--dir", self.folder, "--save", "", "--appendonly", "yes", "--appendfsync", "always"]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
-                    s.sendall(b"PING\r\n")
-                    if s.recv(16).startswith(b"+PONG"):
-                        break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError("redis-server did not start") from None
-                time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0", proc
+        while not self.answers():
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                raise RuntimeError("redis-server did not start")
+            time.sleep(0.05)
+
+    def answers(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
+                s.sendall(b"PING\r\n")
+                return s.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(10)
+            self.proc = None
+
+
+@contextlib.contextmanager
+def redis_server():
+    """A RedisServer, started; stopped and its folder removed at the end."""
+    server = RedisServer()
+    try:
+        server.start()
+        yield server
     finally:
-        proc.terminate()
-        proc.wait(10)
-        shutil.rmtree(folder, ignore_errors=True)
+        server.stop()
+        shutil.rmtree(server.folder, ignore_errors=True)
 
 
 @dataclass

@@ -26,8 +26,8 @@ PARTICIPANTS = [f"student-{k:03d}" for k in range(40)]
 
 @pytest.fixture(scope="module")
 def redis_url():
-    with redis_server() as (url, _):
-        yield url
+    with redis_server() as server:
+        yield server.url
 
 
 def make_store(kind: str, tmp_path, request):
@@ -146,6 +146,29 @@ def test_a_store_out_of_reach_answers_503_with_a_sentence():
         client = Client(base)
         assert "store" in said(client.request("POST", "/board/rooms", {"pair": "mnist-z2"}), 503)
         assert "store" in said(client.send("ABCDEF", PARTICIPANTS[0], 0, DRAW), 503)
+
+
+@pytest.mark.slow
+def test_sends_answer_503_while_redis_is_away_and_land_once_when_it_is_back():
+    """What "accepted" means: answered 201. While Redis is away nothing is accepted (503, a sentence), the board
+    hears that the store is unreachable, and a send retried with the same seq lands once when Redis is back."""
+    with redis_server() as server, board_server(redis_store.RedisStore(server.url)) as base:
+        client = Client(base)
+        code = client.room()["code"]
+        first = client.send(code, PARTICIPANTS[0], 0, DRAW).body
+        stream = client.events(code)
+        stream.next()
+        server.stop()
+        assert "store" in said(client.send(code, PARTICIPANTS[1], 0, DRAW), 503)
+        assert stream.until("store")["data"]["reachable"] is False
+        server.start()  # the same port and data
+        assert stream.until("store")["data"]["reachable"] is True
+        again = client.send(code, PARTICIPANTS[1], 0, DRAW)
+        assert again.status == 201 and client.send(code, PARTICIPANTS[1], 0, DRAW).body == again.body
+        assert stream.until("drawing")["data"]["id"] == again.body["id"]
+        board = client.events(code).next()["data"]["drawings"]
+        assert [d["id"] for d in board] == [first["id"], again.body["id"]]  # the first survived the restart
+        stream.close()
 
 
 def _closed_port() -> int:
