@@ -217,10 +217,33 @@ def sqlite_figures(quick: bool) -> dict:
             out = {"class": {"students": n, "seconds": seconds, "every_s": [1.5, 3.0],
                              **figures(run_class(base, code, n, seconds, (1.5, 3.0)))}}
             out["flood"] = flood(base, room(base)["code"], quick)
+            out["explorer"] = explorer_beside_board(base, room(base)["code"], quick)
             return out
         finally:
             proc.terminate()
             proc.wait(30)
+
+
+def explorer_beside_board(base: str, code: str, quick: bool) -> dict:
+    """The explorer's own class (benchmarks.__main__.class_figures: 30 sessions moving a slider, think 1 s)
+    alone, then while 30 students send to a board on the same server."""
+    import asyncio
+
+    from benchmarks.__main__ import class_figures
+
+    seconds = 8 if quick else 30
+    asyncio.run(class_figures(base, 30, 5, 1.0))  # warming up: the explorer's first pages are not its class
+    alone = asyncio.run(class_figures(base, 30, seconds, 1.0))
+    board: list = []
+    sending = threading.Thread(target=lambda: board.append(run_class(base, code, 30, seconds + 4, (1.5, 3.0), seed=3)))
+    sending.start()
+    time.sleep(2)
+    beside = asyncio.run(class_figures(base, 30, seconds, 1.0))
+    sending.join()
+    keep = ("p50", "p95", "n", "errors")
+    return {"alone": {k: alone.get(k) for k in keep}, "beside_board": {k: beside.get(k) for k in keep},
+            "board": {k: figures(board[0])[k] for k in ("accepted", "lost", "duplicated", "post_ms")},
+            "p95_ratio": round(beside["p95"] / alone["p95"], 2) if alone.get("p95") else None}
 
 
 def flood(base: str, code: str, quick: bool) -> dict:
@@ -341,7 +364,7 @@ def main(argv=None) -> int:
             "first try, so it includes the tries a failure made it send again.")
     if args.only in (None, "sqlite"):
         f = sqlite_figures(args.quick)
-        c, fl = f["class"], f["flood"]
+        c, fl, ex = f["class"], f["flood"], f["explorer"]
         print(f, flush=True)
         write_section(out / "results.md", "Class board", [head, "", "| figure | target | measured |", "|---|---|---|",
             f"| {c['students']} students, each sending every 1.5–3 s for {c['seconds']} s, a board listening; one "
@@ -349,7 +372,13 @@ def main(argv=None) -> int:
             f"0 duplicated | {describe(c)} |",
             f"| one participant sending 40 at once, beside 10 students | ≥ 85% refused (429), the others unaffected "
             f"| {fl['refused_429']} of 40 refused ({100 * fl['refused_share']:.0f}%), {fl['accepted']} accepted; the "
-            f"others: {describe({**fl['others'], 'resent': 0})} |"])
+            f"others: {describe({**fl['others'], 'resent': 0})} |",
+            f"| the explorer's own class (30 sessions moving mu_0, think 1 s; settled) while 30 students send to a "
+            f"board on the same process | p95 at most 20% worse than without the board | alone p50 "
+            f"{ex['alone']['p50']} / p95 {ex['alone']['p95']} ms ({ex['alone']['errors']} errors); beside the board "
+            f"p50 {ex['beside_board']['p50']} / p95 {ex['beside_board']['p95']} ms ({ex['beside_board']['errors']} "
+            f"errors): p95 × {ex['p95_ratio']}; the board meanwhile: {ex['board']['accepted']} accepted, "
+            f"{ex['board']['lost']} lost, POST p95 {ex['board']['post_ms'].get('p95')} ms |"])
     if args.only in (None, "replicas"):
         try:
             f = replicas_figures(args.quick)
