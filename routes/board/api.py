@@ -16,6 +16,7 @@ import asyncio
 import hashlib
 import hmac
 import json
+import logging
 import math
 import re
 import secrets
@@ -43,6 +44,7 @@ MAX_SEQ = 2**53  # whole numbers a browser counts exactly
 PING = 15  # s between heartbeats (comment lines) on an event stream: proxies close idle streams
 RETRY_MS = 1000  # how soon a browser's EventSource reconnects after a stream ends
 WAIT = 5  # s a Feed waits for the store's next event before it looks again
+log = logging.getLogger(__name__)
 STUDENT_PAGE = Path(__file__).with_name("student.html")
 PLACEHOLDER = b"""<!doctype html><meta charset="utf-8"><title>Class board</title>
 <p>The class board's page for students is not here yet.</p>"""
@@ -94,7 +96,8 @@ class BoardServer:
         """A store's answer; Unreachable becomes a 503."""
         try:
             return await coroutine
-        except Unreachable:
+        except Unreachable as e:
+            log.warning("class board: %s", e)  # for whoever runs the server; the person sending gets a sentence
             raise Problem(503, UNREACHABLE, {"Retry-After": "5"}) from None
 
     async def room_of(self, request: Request):

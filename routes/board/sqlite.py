@@ -14,7 +14,19 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from .store import PER_PARTICIPANT, PER_ROOM, RATE_BURST, RATE_PERIOD, ROOM_TTL, Event, Full, Locked, Room, Store
+from .store import (
+    PER_PARTICIPANT,
+    PER_ROOM,
+    RATE_BURST,
+    RATE_PERIOD,
+    ROOM_TTL,
+    Event,
+    Full,
+    Locked,
+    Room,
+    Store,
+    Unreachable,
+)
 
 POLL = 0.1  # s between reads of the event log for another process's writes
 SCHEMA = """
@@ -66,7 +78,11 @@ class SqliteStore(Store):
                 db.execute("COMMIT")
                 return result
 
-        return await asyncio.to_thread(call)
+        try:
+            return await asyncio.to_thread(call)
+        except (OSError, sqlite3.OperationalError) as e:  # a folder it cannot write, a disk full, a lock held 10 s
+            raise Unreachable(f"The board's SQLite file {self.path} cannot be used ({e}); VAE_BOARD_DIR names "
+                              "its folder.") from None
 
     def _ring(self, code: str) -> None:
         self._bells[code].set()
