@@ -16,6 +16,8 @@ else:
     from starlette.middleware import Middleware
 
     from routes.board.api import Board
+    from routes.board.store import open_store
     from routes.files import Files
 
-    app = st.App(__file__, middleware=[Middleware(Files), Middleware(Board)])
+    # the board's store is chosen here, as the server starts: a wrong VAE_BOARD stops it with its reason
+    app = st.App(__file__, middleware=[Middleware(Files), Middleware(Board, store=open_store())])

@@ -34,7 +34,7 @@ from vae.data import conversion
 from vae.errors import CheckpointError
 
 from . import models
-from .store import PER_ROOM, RATE_PERIOD, Event, Full, Locked, Store, Unreachable, open_store
+from .store import PER_ROOM, RATE_PERIOD, Event, Full, Locked, Store, Unreachable
 
 MAX_BODY = 16 * 1024  # bytes of a request body (a drawing's text is 523 characters for MNIST)
 CODE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no I, O, 0, 1: read aloud and typed without doubt
@@ -319,18 +319,14 @@ async def json_body(request: Request, empty_ok: bool = False) -> dict:
 
 class Board:
     """ASGI middleware in front of Streamlit (app.py): /board and everything under it is answered here, over
-    the store VAE_BOARD names (opened on the first request, in the server's event loop); every other request
-    goes on."""
+    the store (app.py opens the one VAE_BOARD names); every other request goes on."""
 
-    def __init__(self, app, store: Store | None = None):
+    def __init__(self, app, store: Store):
         self.app = app
-        self.server = BoardServer(store) if store is not None else None
+        self.server = BoardServer(store)
 
     async def __call__(self, scope, receive, send):
         path = scope.get("path", "") if scope["type"] == "http" else ""
-        if path != "/board" and not path.startswith("/board/"):
-            return await self.app(scope, receive, send)
-        if self.server is None:
-            self.server = BoardServer(open_store())
-        await self.server.app(scope, receive, send)
-
+        if path == "/board" or path.startswith("/board/"):
+            return await self.server.app(scope, receive, send)
+        await self.app(scope, receive, send)
