@@ -209,7 +209,7 @@ class BoardServer:
     async def stream(self, code: str, after: str):
         """What one connection is sent: the board (or what came after `after`), then every event. The Feed
         and this connection's own reads may both hold an event: sent is the last id sent, and nothing at or
-        before it is sent again."""
+        before it is sent again; a start cut short by the store begins again after it."""
         queue: asyncio.Queue = asyncio.Queue()
         sent = after or "0"
         joined = None
@@ -218,24 +218,23 @@ class BoardServer:
                 try:
                     replay = await self.store.events(code, after, 0) if after else None
                     if replay is None:
-                        records, locked, last = await self.store.snapshot(code)
-                        sent = last
+                        records, locked, sent = await self.store.snapshot(code)
+                        after, replay = sent, []
+                        # retry: the browser's EventSource keeps it for every reconnection (its default is 3 s+)
                         yield ServerSentEvent(json.dumps({"drawings": records, "locked": locked}), event="snapshot",
                                               id=sent, retry=RETRY_MS)
-                    else:
-                        for e in replay:
-                            sent = e.id
-                            yield sse(e)
                     if joined is None:
                         joined = self.join(code, sent, queue)
-                    for e in await self.store.events(code, sent, 0) or []:
-                        sent = e.id
-                        yield sse(e)
+                    while True:
+                        for e in replay:
+                            sent = after = e.id
+                            yield sse(e)
+                        if not (replay := await self.store.events(code, sent, 0)):
+                            break
                     break
                 except Unreachable as e:
                     yield ServerSentEvent(json.dumps({"reachable": False, "error": str(e)}), event="store", id=sent)
                     await asyncio.sleep(1)
-            after = sent
             while True:
                 e = await queue.get()
                 if e is None:  # the Feed lost its place in the log: end; the browser reconnects with its last id
