@@ -29,6 +29,7 @@ from .store import (
 )
 
 POLL = 0.1  # s between reads of the event log for another process's writes
+SWEEP = 60  # s between sweeps of rooms gone quiet (a new room sweeps too)
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS rooms (code TEXT PRIMARY KEY, key_hash TEXT NOT NULL, pair TEXT NOT NULL,
                                   locked INTEGER NOT NULL DEFAULT 0, active REAL NOT NULL);
@@ -51,6 +52,7 @@ class SqliteStore(Store):
         self._db: sqlite3.Connection | None = None
         self._lock = threading.Lock()  # one connection, one statement at a time
         self._bells: dict[str, asyncio.Event] = defaultdict(asyncio.Event)  # rung by this process's writes
+        self._swept = 0.0  # when this process last swept, by self.clock
 
     def _open(self) -> sqlite3.Connection:
         if self._db is None:
@@ -87,11 +89,15 @@ class SqliteStore(Store):
     def _ring(self, code: str) -> None:
         self._bells[code].set()
 
+    def _sweep(self, db) -> None:
+        self._swept = self.clock()
+        db_sweep(db, self._swept)
+
     # ---- rooms -----------------------------------------------------------------------------------------
 
     async def create_room(self, code, key_hash, pair):
         def create(db):
-            db_sweep(db, self.clock())
+            self._sweep(db)
             if db.execute("SELECT 1 FROM rooms WHERE code = ?", (code,)).fetchone():
                 return False
             db.execute("INSERT INTO rooms VALUES (?, ?, ?, 0, ?)", (code, key_hash, pair, self.clock()))
@@ -127,6 +133,8 @@ class SqliteStore(Store):
     async def add(self, code, participant, seq, record):
         def add(db):
             now = self.clock()
+            if now - self._swept > SWEEP:
+                self._sweep(db)
             room = _live_room(db, code, now)
             if room is None:
                 raise KeyError(code)
