@@ -201,11 +201,11 @@ def key_to_settled(page, n: int) -> list[float]:
     page.locator('input[type="range"][aria-label="mu_0"]').focus()
     times = []
     for i in range(n):
-        page.evaluate("() => { globalThis.__liveSettled.length = 0; window.__pressed = null; document.addEventListener("
+        page.evaluate("() => { globalThis.__live.settled.length = 0; window.__pressed = null; document.addEventListener("
                       "'keydown', (e) => { window.__pressed = e.timeStamp; }, {capture: true, once: true}); }")
         page.keyboard.press(("ArrowRight", "ArrowLeft")[i % 2])
-        page.wait_for_function("() => globalThis.__liveSettled.length > 0", polling="raf", timeout=15_000)
-        times.append(page.evaluate("globalThis.__liveSettled[0].at - window.__pressed"))
+        page.wait_for_function("() => globalThis.__live.settled.length > 0", polling="raf", timeout=15_000)
+        times.append(page.evaluate("globalThis.__live.settled[0].at - window.__pressed"))
         wait_until_idle(page)
     return times
 
@@ -214,7 +214,7 @@ def drag(page, moves: int) -> dict:
     """A mouse drag on mu_0 with the button held: the component's own per-event timings (input event
     to KL text and pictures redrawn; decode + draw alone) and the websocket frames sent meanwhile."""
     frames = page.evaluate("window.__framesSent")
-    page.evaluate("globalThis.__liveTimings.length = 0; globalThis.__samplesTimings.length = 0")
+    page.evaluate("globalThis.__live.timings.length = 0; globalThis.__live.samplesTimings.length = 0")
     box = page.locator('input[type="range"][aria-label="mu_0"]').bounding_box()
     x, y = box["x"] + 4, box["y"] + box["height"] / 2
     page.mouse.move(x, y)
@@ -222,8 +222,8 @@ def drag(page, moves: int) -> dict:
     for i in range(1, moves + 1):
         page.mouse.move(x + i * (box["width"] - 8) / moves, y)
     during = page.evaluate("window.__framesSent") - frames
-    timings = page.evaluate("globalThis.__liveTimings.slice()")
-    panel = page.evaluate("globalThis.__samplesTimings.slice()")  # the open stochastic panel's redraws
+    timings = page.evaluate("globalThis.__live.timings.slice()")
+    panel = page.evaluate("globalThis.__live.samplesTimings.slice()")  # the open stochastic panel's redraws
     page.mouse.up()
     page.wait_for_timeout(1000)
     wait_until_idle(page)
@@ -353,7 +353,7 @@ def draw_figures(page, strokes: int = 3, moves: int = 30) -> dict:
     decoded and drawn, and encode + decode alone; websocket frames sent during the strokes and after."""
     pad = page.get_by_test_id("draw-pad")
     pad.scroll_into_view_if_needed()
-    page.evaluate("globalThis.__drawTimings.length = 0")
+    page.evaluate("globalThis.__live.drawTimings.length = 0")
     box = pad.bounding_box()
     during, after = 0, 0
     for s in range(strokes):
@@ -368,7 +368,7 @@ def draw_figures(page, strokes: int = 3, moves: int = 30) -> dict:
         page.wait_for_timeout(800)
         wait_until_idle(page)
         after += page.evaluate("window.__framesSent") - frames
-    timings = page.evaluate("globalThis.__drawTimings.slice()")
+    timings = page.evaluate("globalThis.__live.drawTimings.slice()")
     return {"move_to_drawn": milliseconds([t["total"] for t in timings]),
             "encode_decode": milliseconds([t["encodeDecode"] for t in timings]),
             "frames_during": during, "frames_after": round((after - during) / strokes, 2), "moves": len(timings)}

@@ -5,6 +5,7 @@ from functools import cached_property
 
 import numpy as np
 
+from page.state import Input
 from vae import explore
 
 
@@ -14,7 +15,7 @@ class Encoded:
 
     x: np.ndarray  # (C, H, W) in [0, 1]
     caption: str
-    input_id: str  # "mnist:3", "upload:<sha>", "drawing:<its link form>"
+    input: Input  # a test image, an upload or a drawing (page/state.py)
     ae: object
     vm: object
     ae_z: np.ndarray  # (D,) the AE's z = f(y)

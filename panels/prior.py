@@ -4,6 +4,7 @@ how many of those decodings read as digits, and as all ten of them."""
 import streamlit as st
 
 import vae
+from page.state import session
 from page.view import View
 from vae import explore, plots
 from vae.checkpoints import pretrained_dir
@@ -19,12 +20,12 @@ DEFINITION = ("The share of samples a digit classifier reads with probability â‰
 
 
 def new_batch() -> None:
-    st.session_state.prior_seed = st.session_state.get("prior_seed", 0) + 1
+    session.prior_seed += 1
 
 
 def prior_ui(view: View, large: bool = False) -> None:
     """large: the presenter's step, the grids wider beside their figures."""
-    seed = st.session_state.get("prior_seed", 0)
+    seed = session.prior_seed
     with st.container(horizontal=True, vertical_alignment="center"):
         st.button("New batch", key="prior_new", on_click=new_batch, icon=":material/casino:")
         st.caption(f"{BATCH} draws of z ~ N(0, I), seed {seed}; the same draws go to both decoders.")

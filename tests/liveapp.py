@@ -123,23 +123,23 @@ def canvas_pixels(page, test_id: str) -> str:
 
 def answers(page) -> int:
     """How many of its commits the explorer has heard answered (live/explorer.js keeps the list)."""
-    return page.evaluate("(globalThis.__liveSettled ?? []).length")
+    return page.evaluate("(globalThis.__live?.settled ?? []).length")
 
 
 def wait_for_answer(page, before: int, timeout: float = 15_000) -> None:
     """Until the server has answered a commit made after answers() was before, and its rerun is over."""
-    page.wait_for_function(f"(globalThis.__liveSettled ?? []).length > {before}", timeout=timeout)
+    page.wait_for_function(f"(globalThis.__live?.settled ?? []).length > {before}", timeout=timeout)
     wait_until_idle(page)
 
 
 def drawings_heard(page) -> int:
-    """How many of the drawing pad's commits the server has answered (live/draw.js keeps the list)."""
-    return page.evaluate("(globalThis.__drawingsHeard ?? []).length")
+    """How many of the drawing pad's commits the server has answered (live/js/hooks.js keeps the list)."""
+    return page.evaluate("(globalThis.__live?.heard ?? []).length")
 
 
 def wait_for_drawing(page, before: int, timeout: float = 15_000) -> None:
     """Until the server has answered a drawing committed after drawings_heard() was before."""
-    page.wait_for_function(f"(globalThis.__drawingsHeard ?? []).length > {before}", timeout=timeout)
+    page.wait_for_function(f"(globalThis.__live?.heard ?? []).length > {before}", timeout=timeout)
     wait_until_idle(page)
 
 

@@ -16,7 +16,8 @@ from test_browser import browser, server  # noqa: F401  (the module's Chromium a
 from test_live_js import Site, mount
 
 import vae
-from live import component as live
+from live import drawing
+from page.state import Drawing
 from vae.data import conversion, convert
 from vae.judge import probabilities
 
@@ -36,17 +37,18 @@ def test_a_drawn_input_reads_back_from_its_link_form_and_nothing_else_does():
     x = np.round(np.random.default_rng(0).uniform(size=(28, 28)) * 15) / 15
     text = link_form(x)
     assert len(text) == 523  # 392 bytes: well under 1 KB
-    np.testing.assert_array_equal(live.drawing_input(text, card)[0], x.astype(np.float32))
+    np.testing.assert_array_equal(drawing.pixels(text, card)[0], x.astype(np.float32))
     for bad in ("", text[:-4], text + "AAAA", text.replace("A", "*", 1), "x" * 5000, None):
-        assert live.drawing_input(bad, card) is None, bad
+        assert drawing.pixels(bad, card) is None, bad
     digits = vae.load_pretrained("digits-vae-z8").card
-    assert live.drawing_input(text, digits) is None  # a 28x28 drawing is no 8x8 input
+    assert drawing.pixels(text, digits) is None  # a 28x28 drawing is no 8x8 input
 
 
 def drawn(at, text: str, seq: int) -> AppTest:
-    """What the pad's commit does when a stroke ends (page/inputs.take_drawing), and the rerun it causes."""
-    for key, value in {"source": "drawing", "drawing": text, "drawing_seq": seq}.items():
-        at.session_state[key] = value
+    """What the explorer's commit of a drawing does when a stroke ends (live/component.py _on_drawing), and
+    the rerun it causes."""
+    at.session_state["chosen"] = Drawing(text)
+    at.session_state["drawing_seq"] = seq
     return at.run()
 
 
@@ -242,6 +244,40 @@ def test_undo_clear_and_the_link_round_trip(browser, server):  # noqa: F811
     page.wait_for_function("() => !location.search.includes('draw=')", timeout=15_000)
     test_image = vae.load_dataset("mnist", "test").images[0, 0].numpy()
     np.testing.assert_allclose(pictures(page, "input-image"), test_image, atol=1 / 255)
+    page.context.close()
+
+
+@pytest.mark.browser
+def test_a_drawing_has_one_encoding_and_its_link_carries_no_slider_nobody_moved(browser, server):  # noqa: F811
+    page = open_app(browser, server, 1280, 900)
+    page.get_by_test_id("draw-pad").scroll_into_view_if_needed()
+    heard = drawings_heard(page)
+    draw(page, STROKES["7"])
+    wait_for_drawing(page, heard)
+    page.wait_for_function("() => location.search.includes('draw=')", timeout=15_000)
+    shown = page.evaluate("globalThis.__live.code")  # what the browser encoded and showed, after the server's answer
+    text = parse_qs(urlsplit(page.url).query)["draw"][0]
+    assert shown["encoding"] == f"mnist-vae-z8/drawing:{text}"
+    x = drawing.pixels(text, vae.load_pretrained("mnist-vae-z8").card)
+    mu0, sigma0 = vae.explore.encode(vae.load_pretrained("mnist-vae-z8"), x)  # the server's encoding, in torch
+    np.testing.assert_allclose(shown["mu"], mu0, atol=1e-4)
+    np.testing.assert_allclose(shown["sigma"], sigma0, atol=1e-4)
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.get_by_test_id("copy-link").click()
+    page.get_by_text("Copied").wait_for()
+    for url in (page.url, page.evaluate("navigator.clipboard.readText()")):
+        keys = parse_qs(urlsplit(url).query)
+        assert "draw" in keys and not any(k.startswith(("mu_", "sigma_")) for k in keys), url
+    slider = page.locator('input[type="range"][aria-label="sigma_2"]')
+    slider.focus()
+    page.keyboard.press("ArrowRight")  # one slider moved: the link carries it, and it alone
+    page.wait_for_function("() => location.search.includes('sigma_2=')", timeout=15_000)
+    wait_until_idle(page)
+    page.get_by_test_id("copy-link").click()
+    page.get_by_text("Copied").wait_for()
+    for url in (page.url, page.evaluate("navigator.clipboard.readText()")):
+        keys = [k for k in parse_qs(urlsplit(url).query) if k.startswith(("mu_", "sigma_"))]
+        assert keys == ["sigma_2"], url
     page.context.close()
 
 

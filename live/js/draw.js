@@ -1,10 +1,12 @@
 // The drawing pad: draw a digit with a mouse, a pen or a finger. On every move the drawing is converted
 // as an upload of the dataset is (convert.js) and handed to the explorer (bus.js), which encodes it with
-// both encoders and redraws everything; the server hears the drawing once, when the stroke ends.
+// both encoders and redraws everything; when a stroke ends the explorer tells the server the drawing (its
+// commit reruns the explorer's fragment, as a slider's release does; the pad itself sends nothing).
 
 import { publish } from "./bus.js";
-import { addToLink, Commits } from "./commit.js";
 import { convert, fromLink, quantize, toLink } from "./convert.js";
+import { addToLink } from "./link.js";
+import { Mode } from "./mode.js";
 import { element } from "./paint.js";
 
 /**
@@ -17,37 +19,31 @@ import { element } from "./paint.js";
  * @property {number} pad  the pad's side in its own pixels (it is drawn larger)
  * @property {number} brush  the pen's width in the pad's pixels: a converted stroke as thick as the dataset's
  * @property {string|null} drawing  the drawn input the page shows, as a link holds it, if the input is a drawing
- * @property {number} seq  the last drawing the server has heard
+ * @property {number} seq  the last drawing the server has heard (the pad counts them)
  */
 
 const INK = "#000", PAPER = "#fff";
-const heard = (globalThis.__drawingsHeard ??= []);  // each drawing the server has answered: its seq, for tests
 
-export class DrawPad {
+export class DrawPad extends Mode {
   constructor(root) {
-    this.root = root;
+    super(root);
     this.strokes = [];  // each [[x, y], ...] in the pad's pixels
     this.base = null;  // a drawing that came in a link, under the strokes: Undo keeps it, Clear removes it
-    this.commits = new Commits(() => this.api, () => {});
+    this.seq = 0;  // drawings handed over
     // the link's draw=: this drawing; none once the pad is emptied ("") before the server has heard it
-    this.unlink = addToLink(() => (this.text ? { draw: this.text } : this.text === "" ? { draw: null } : {}));
-  }
-
-  destroy() {
-    this.commits.stop();
-    this.unlink();
+    this.own(addToLink(() => ({ draw: this.text === "" ? null : this.text ?? undefined })));
   }
 
   /** @param {DrawData} data */
-  update(data) {
+  show(data) {
     const layout = JSON.stringify([data.shape, data.conversion, data.pad, data.brush]);
     if (layout !== this.layout) this.build(data);
     this.layout = layout;
     this.data = data;
-    const answered = this.commits.answered(data.seq);
-    if (answered && data.seq > 0 && heard.at(-1) !== data.seq) heard.push(data.seq);
-    if (!this.strokes.length && data.drawing && data.drawing !== this.text) this.show(data.drawing);  // from a link
-    if (answered && !data.drawing && !this.stroke && this.text) {  // the input is a test image or an upload now
+    this.seq = Math.max(this.seq, data.seq);  // a new mount in an old session counts on from the session's
+    if (!this.strokes.length && data.drawing && data.drawing !== this.text) this.showLinked(data.drawing);  // from a link
+    // the server has heard the pad's last drawing, and the input is a test image or an upload now
+    if (data.seq >= this.seq && !data.drawing && !this.stroke && this.text) {
       [this.strokes, this.base, this.text] = [[], null, null];
       this.paper();
     }
@@ -65,8 +61,7 @@ export class DrawPad {
       return button;
     });
     root.append(this.canvas, element("div", { class: "buttons" }, ...buttons));
-    this.root.querySelector(".live")?.remove();
-    this.root.append(root);
+    this.place(root);
     this.context = this.canvas.getContext("2d", { willReadFrequently: true });
     Object.assign(this.context, { lineCap: "round", lineJoin: "round", strokeStyle: INK, fillStyle: INK,
       lineWidth: data.brush });
@@ -115,7 +110,6 @@ export class DrawPad {
     this.stroke = null;
     if (this.canvas.hasPointerCapture(event.pointerId)) this.canvas.releasePointerCapture(event.pointerId);
     this.changed(false);
-    this.commit();
   }
 
   undo() {
@@ -138,8 +132,7 @@ export class DrawPad {
       stroke.slice(1).forEach((point, i) => this.segment(stroke[i], point));
     }
     if (this.strokes.length || this.base) this.changed(false);
-    else this.text = "";  // an empty pad is no input: the server goes back to the test image, and says so
-    this.commit();
+    else this.emptied();
   }
 
   dot([x, y]) {
@@ -155,7 +148,7 @@ export class DrawPad {
     this.context.stroke();
   }
 
-  show(text) {
+  showLinked(text) {
     // a drawing that came in a link: its converted image, enlarged onto the pad, to draw on further
     this.base = text;
     this.paint(text);
@@ -181,10 +174,15 @@ export class DrawPad {
     const [, h, w] = this.data.shape;
     const x = quantize(convert(gray, [side, side], this.data.conversion, [h, w]));
     this.text = toLink(x);
-    publish("drawing", { x, text: this.text, seq: this.commits.seq + 1, moving, eventTime, start });
+    const seq = this.seq + 1;  // the drawing being made; once settled, the explorer tells the server
+    if (!moving) this.seq = seq;
+    publish("drawing", { x, text: this.text, seq, moving, eventTime, start });
   }
 
-  commit() {
-    this.commits.send("drawing", { text: this.text });
+  emptied() {
+    // an empty pad is no input: the server goes back to the test image, and says so
+    this.text = "";
+    this.seq += 1;
+    publish("drawing", { x: null, text: "", seq: this.seq, moving: false });
   }
 }

@@ -28,7 +28,6 @@ export default function mount(component) {
       if (parentElement.isConnected || mounted.get(parentElement)?.instance !== instance) return;
       instance.destroy();
       mounted.delete(parentElement);
-      parentElement.querySelector(".live")?.remove();
     });
     entry = { mode: data.mode, instance, cleanup };
     mounted.set(parentElement, entry);
