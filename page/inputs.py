@@ -27,14 +27,12 @@ def placing(card) -> str:
 
 
 def use_test_image() -> None:
-    """A test image chosen: it is the input, and an upload listed beside it goes (a drawing leaves the pad)."""
+    """A test image chosen: it is the input, and an upload's refusal note goes (a drawing leaves the pad)."""
     leave_upload()
     st.session_state.update(source="test")
 
 
 def leave_upload() -> None:
-    if st.session_state.get("source") == "upload":
-        st.session_state.upload_gen = st.session_state.get("upload_gen", 0) + 1  # a fresh, empty uploader
     st.session_state.upload_error = None
 
 
@@ -57,17 +55,18 @@ def pick_random(n: int) -> None:
 
 def take_upload(key: str, card) -> None:
     """A file dropped on the uploader: the input if it converts; else refused with the reason beside the
-    uploader and taken off it, and the input stays what it was."""
+    uploader, and the input stays what it was. Either way the file is taken off a fresh, empty uploader
+    (the input's caption names it): a listed file would be replaced by the browser's uploader with an
+    empty value first, and a refused file after it would find the input already gone."""
     upload = st.session_state.get(key)
-    if upload is None:  # the file was taken away: back to the test image
-        st.session_state.source = "test"
+    if upload is None:  # emptied before the page gave a fresh uploader: nothing new is chosen
         return
+    st.session_state.upload_gen = st.session_state.get("upload_gen", 0) + 1
     try:
         vae.image_from_bytes(upload.getvalue(), card)
     except vae.InputError as e:
         was = st.session_state.get("input_caption", "the test image")
         st.session_state.upload_error = f"{plain(upload.name)} was not used: {e} The input is still {plain(was)}."
-        st.session_state.upload_gen = st.session_state.get("upload_gen", 0) + 1  # a fresh, empty uploader
         return
     st.session_state.update(source="upload", upload_error=None, upload_file=(upload.name, upload.getvalue()))
 
