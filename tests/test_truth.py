@@ -46,7 +46,7 @@ def test_the_formula_panels_line_adds_up_as_read_at_beta_4():
     at.selectbox(key="vae").set_value("mnist-vae-z8-b4").run()
     open_panel(at, "The formula")
     (formula,) = [h.value for h in at.html if "formula" in h.value]
-    (line,) = re.findall(r"<b>(.*?)</b>", formula)
+    (line,) = [m.group(0) for m in LINE.finditer(re.sub(r"<[^>]+>", "", formula))]
     assert line.startswith("69.37 + 4 × 8.33 = ")  # test image 0: the numbers
     assert adds_up(line) and line.endswith("= 102.69 nats")
 
