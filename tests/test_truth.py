@@ -9,6 +9,7 @@ from test_app import live_data, one_on_paper, start, upload, uploader
 from test_classroom import open_panel
 from test_parity import node
 
+import vae
 from page.presenter import STEPS
 from page.text import loss_vae_line, plain
 from panels.prior import verdict
@@ -56,7 +57,9 @@ def test_a_collapsed_vaes_prior_samples_are_said_to_be_collapsed():
     at.selectbox(key="vae").set_value("digits-vae-z8-b4").run()
     open_panel(at, "Prior samples")
     said = " ".join(a.value for a in [*at.warning, *at.info, *at.success])
-    assert "digits-vae-z8-b4 has collapsed in every dimension (KL ≈ 0): its decoder ignores z" in said
+    kl = vae.load_pretrained("digits-vae-z8-b4").card.metrics["kl_nats"]
+    assert (f"digits-vae-z8-b4 has collapsed in every dimension (no active unit, average KL {kl:.4f} nats): its "
+            "decoder ignores z, so its samples are one picture") in said
     assert "not visible in this pair" not in said and "about the same" not in said
 
 
@@ -70,15 +73,15 @@ def test_the_presenters_prior_step_names_a_collapsed_vae():
     said = " ".join(m.value for m in at.markdown)
     assert "its VAE, digits-vae-z8-b4, has collapsed in every dimension" in said
     assert "where the difference the KL term makes to sampling shows" not in said
-    assert "has collapsed in every dimension (KL ≈ 0)" in " ".join(w.value for w in at.warning)
+    assert "has collapsed in every dimension (no active unit" in " ".join(w.value for w in at.warning)
 
 
 def test_the_verdict_names_a_collapse_before_any_comparison():
     nothing = {"confident_share": 0.0, "digits_covered": 0, "label_entropy": 0.0, "recognisable_and_varied": 0.0}
     real = {**nothing, "recognisable_and_varied": 0.94}
-    kind, text = verdict(nothing, nothing, real, 8, "digits-vae-z8-b4")
-    assert kind == "warning" and text.startswith("**digits-vae-z8-b4 has collapsed in every dimension")
-    assert "about the same" not in verdict(nothing, nothing, real, 8, "x")[1]
+    kind, text = verdict(nothing, nothing, real, 8, "**x has collapsed in every dimension.**")
+    assert kind == "warning" and text.startswith("**x has collapsed in every dimension.** Over 1,000 draws")
+    assert "about the same" not in text and "D=8, is not what these samples show" in text
     assert "about the same" in verdict(nothing, nothing, real, 8)[1]  # not collapsed: the comparison as before
 
 
