@@ -229,9 +229,6 @@ def pair_ui():
 def encoded_input(ae, vm) -> Encoded:
     """The input the session shows and what both encoders make of it (kept per model and input). A new
     model or input moves the sliders to the encoder's output."""
-    if session.sidebar_stale:  # a drawing took an upload's place: the uploader empties
-        session.sidebar_stale = False
-        st.rerun(scope="app")
     chosen, x, caption, _ = current_input(vm.card)
     session.input_caption = caption
     mu0, sigma0 = encoding(vm, x, chosen.name)

@@ -38,17 +38,18 @@ def pick_random(n: int) -> None:
 
 def take_upload(key: str, card) -> None:
     """A file dropped on the uploader: the input if it converts; else refused with the reason beside the
-    uploader and taken off it, and the input stays what it was."""
+    uploader, and the input stays what it was. Either way the file is taken off a fresh, empty uploader
+    (the input's caption names it): a listed file would be replaced by the browser's uploader with an
+    empty value first, and a refused file after it would find the input already gone."""
     upload = session.sent(key)
-    if upload is None:  # the file was taken away: back to the test image
-        session.choose(None)
+    if upload is None:  # emptied before the page gave a fresh uploader: nothing new is chosen
         return
+    session.upload_gen += 1
     try:
         vae.image_from_bytes(upload.getvalue(), card)
     except vae.InputError as e:
         was = session.input_caption
         session.upload_error = f"{plain(upload.name)} was not used: {e} The input is still {plain(was)}."
-        session.upload_gen += 1  # a fresh, empty uploader
         return
     session.choose(Upload(upload.name, upload.getvalue()))
 
@@ -87,7 +88,6 @@ def current_input(card) -> tuple[Input, np.ndarray, str, str | None]:
 def input_ui(card) -> None:
     """The sidebar's sources of the input: a test image (its number, or Random), the drawing pad, an upload."""
     data = test_split(card)
-    session.sidebar_stale = False  # drawn now
     st.sidebar.subheader("Input")
     if session.index >= len(data):
         session.index = 0

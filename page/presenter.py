@@ -16,7 +16,7 @@ from live import component as live
 from page.state import session
 from page.text import plain, signed
 from page.view import Encoded, View
-from panels.prior import prior_ui
+from panels.prior import collapsed, prior_ui
 from vae import explore, plots
 
 BIG_PX = 320
@@ -89,7 +89,9 @@ def step_kl(view: View) -> None:
 def step_prior(view: View) -> None:
     pair = f"{view.vm.card.dataset}, D={view.dim}"
     kept = session.pair_kept
-    st.markdown(f"This step uses **{pair}**, where the difference the KL term makes to sampling shows."
+    shows = (f", but its VAE, {view.vm.card.name}, has collapsed in every dimension: its samples are one picture"
+             if collapsed(view.vm) else ", where the difference the KL term makes to sampling shows")
+    st.markdown(f"This step uses **{pair}**{shows}."
                 + (f" Your **{plain(kept[0])}** returns on the other steps." if kept and kept[0] else ""))
     with st.container(key="presenter_prior"):
         prior_ui(view, large=True)

@@ -89,10 +89,9 @@ class Session:
 
     # the input: a test image (index) unless an upload or a drawing was chosen last
     chosen = Field[Upload | Drawing | None](None)
-    upload_gen = Field(0)  # names the uploader: a new one is empty
+    upload_gen = Field(0)  # names the uploader: a new one is empty, as it is after every file taken
     upload_error = Field[str | None](None)  # why the last file was refused, said beside the uploader
     input_caption = Field("the test image")  # what the input is, for a refusal's sentence
-    sidebar_stale = Field(False)  # a fragment's rerun changed what the sidebar shows: the whole page reruns
 
     # the code: mu_{d} and sigma_{d} (below), the eps seed, and what the browser last told
     seed = Field(0)
@@ -112,11 +111,7 @@ class Session:
     prior_seed = Field(0)
 
     def choose(self, chosen: "Upload | Drawing | None") -> None:
-        """The input's source, chosen last (None: the test image). Choosing one leaves the others: an
-        upload listed beside the input goes from the uploader (the sidebar must be drawn again)."""
-        if isinstance(self.chosen, Upload) and not isinstance(chosen, Upload):
-            self.upload_gen += 1  # a fresh, empty uploader
-            self.sidebar_stale = True
+        """The input's source, chosen last (None: the test image); a refusal's note goes."""
         self.upload_error = None
         self.chosen = chosen
 

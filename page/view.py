@@ -52,11 +52,6 @@ class View(Encoded):
         """The VAE's BCE on this input decoding the current z, summed over pixels, nats."""
         return explore.reconstruction_nats(self.vm, self.x, self.z)
 
-    @property
-    def loss_vae(self) -> float:
-        """L_VAE = L_AE + beta * KL for this input, nats (beta as the VAE was trained)."""
-        return self.reconstruction_vae + self.vm.card.beta * float(self.kl.sum())
-
     def sample_eps(self, k: int) -> np.ndarray:
         """k draws of eps, (k, D), fixed per seed: z_k = mu + sigma * eps_k around the current mu and sigma."""
         return explore.eps_for(self.seed + 10_000, self.dim, k)

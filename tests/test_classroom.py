@@ -87,8 +87,9 @@ def test_formula_weighs_the_kl_by_beta_like_the_readout():
     vm, x = vae.load_pretrained("digits-vae-z8-b4"), vae.load_dataset("digits", "test").images[0].numpy()
     mu, sigma = code(at)
     z = explore.z_from(mu, sigma, explore.eps_for(0, 8))
-    loss = explore.reconstruction_nats(vm, x, z) + 4 * kl_value(at)  # L_VAE = L_AE + beta * KL
-    assert "4 × ½ Σ" in formula and f"<b>{loss:.2f} nats</b>" in formula
+    rec, kl = explore.reconstruction_nats(vm, x, z), kl_value(at)
+    loss = round(rec, 2) + 4 * round(kl, 2)  # L_VAE = L_AE + beta * KL, the sum of the terms as read
+    assert "4 × ½ Σ" in formula and f"<b>{rec:.2f} + 4 × {kl:.2f} = {loss:.2f} nats</b>" in formula
 
 
 def test_conversion_panel_compares_the_three_models():

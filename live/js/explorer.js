@@ -7,7 +7,7 @@
 import { publish } from "./bus.js";
 import { Commits, UNANSWERED_MS, watchServer } from "./commit.js";
 import { addToLink, link, moved } from "./link.js";
-import { klPerDim, reconstructionNats, reparameterize } from "./model.js";
+import { klPerDim, lossVaeLine, reconstructionNats, reparameterize } from "./model.js";
 import { decoded, element, figure, finite, notFinite, paint, signed } from "./paint.js";
 import { hooks, record } from "./hooks.js";
 import { Mode } from "./mode.js";
@@ -449,9 +449,7 @@ export class Explorer extends Mode {
     show(this.aeLoss, `${this.aeNats.toFixed(2)} nats`);
     show(this.vaeLoss, `${vaeNats.toFixed(2)} nats`);
     show(this.pixelsCaption, `cross-entropy summed over the ${pixels} pixels`);
-    // the sum of the rounded terms, so that the line adds up as read; L_AE's term is the VAE's reconstruction
-    const [nats, kl] = [vaeNats.toFixed(2), total.toFixed(2)], times = beta === 1 ? "" : `${beta} × `;
-    show(this.loss, `L_VAE = VAE reconstruction + ${beta === 1 ? "" : "beta·"}KL = ${nats} + ${times}${kl} = ` +
-      `${(Number(nats) + beta * Number(kl)).toFixed(2)} nats`);
+    // L_AE's term is the VAE's reconstruction; the line as The formula panel writes it
+    show(this.loss, `L_VAE = VAE reconstruction + ${beta === 1 ? "" : "beta·"}KL = ${lossVaeLine(vaeNats, beta, total)}`);
   }
 }
