@@ -157,7 +157,7 @@ def test_live_training_on_a_tiny_budget_gives_a_pair_that_learned():
         assert pair[kind].card.metrics["examples"] == 360
     assert len(history["vae"]) == len(history["ae"]) == 8  # trained alike
     assert pair["ae"].card.beta == 1.0
-    assert pair["ae"].card.name.startswith("yours-") and pair["vae"].card.kind == "vae"
+    assert pair["ae"].card.name.startswith("session-") and pair["vae"].card.kind == "vae"
 
 
 def test_training_from_the_page_explores_the_new_pair_and_writes_nothing():
@@ -170,7 +170,7 @@ def test_training_from_the_page_explores_the_new_pair_and_writes_nothing():
     assert not at.exception, at.exception
     assert at.session_state["pair"].startswith("yours: digits, D=2")
     assert any("Trained in this session" in c.value for c in at.sidebar.caption)
-    assert at.session_state["trained"]["vae"].card.name.startswith("yours-")
+    assert at.session_state["trained"]["vae"].card.name.startswith("session-")
     assert np.isfinite(kl_value(at))
     set_code(at, mu_0=1.0)
     assert not at.exception
