@@ -15,6 +15,8 @@ from conftest import IN_CI, ROOT
 import vae
 from vae.checkpoints import pretrained_dir
 
+pytestmark = pytest.mark.slow  # node runs the browser's code
+
 
 def node(request: dict):
     if shutil.which("node") is None:

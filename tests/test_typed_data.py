@@ -6,7 +6,7 @@ import re
 import typing
 
 import pytest
-from test_app import mounted, start
+from pagetest import mounted, start
 
 from live import component as live
 from routes import files
