@@ -20,15 +20,15 @@ def test_no_test_file_imports_another():
         assert not [line for line in lines if line.lstrip().startswith(("from test_", "import test_"))], path.name
 
 
-def test_a_test_not_marked_slow_that_starts_a_server_fails_and_says_why(tmp_path):
+def test_a_test_not_marked_slow_that_starts_nginx_fails_and_says_why(tmp_path):
     (tmp_path / "test_guarded.py").write_text(f"""
 import subprocess, pytest
-STREAMLIT = [{sys.executable!r}, "-m", "streamlit", "version"]  # a slow module, though this call is quick
+NGINX = ["nginx", "-v"]  # a slow program, though this call is quick
 def test_unmarked():
-    subprocess.run(STREAMLIT, check=True)
+    subprocess.run(NGINX, check=True)
 @pytest.mark.slow
 def test_marked():
-    subprocess.run(STREAMLIT, check=True)
+    subprocess.run(NGINX, check=True)
 def test_quick():
     subprocess.run([{sys.executable!r}, "-c", "pass"], check=True)
 """)
@@ -36,12 +36,13 @@ def test_quick():
                           str(tmp_path / "test_guarded.py")], cwd=tmp_path, capture_output=True, text=True,
                          env={**os.environ, "PYTHONPATH": str(ROOT / "tests")}, timeout=300)
     assert "1 failed, 2 passed" in run.stdout, run.stdout + run.stderr
-    assert "test_guarded.py::test_unmarked starts python3 -m streamlit but is not marked slow" in run.stdout
+    assert "test_guarded.py::test_unmarked starts nginx but is not marked slow" in run.stdout
 
 
 def test_what_counts_as_a_slow_program():
     assert slow_program("/usr/bin/chromium", ["chromium", "--headless"]) == "chromium"
     assert slow_program(None, ["redis-server", "--port", "0"]) == "redis-server"
     assert slow_program(sys.executable, [sys.executable, "-m", "benchmarks", "--quick"]) == "python3 -m benchmarks"
+    assert slow_program(sys.executable, [sys.executable, "-m", "streamlit", "run", "app.py"]) == "python3 -m streamlit"
     assert slow_program("/usr/bin/ruff", ["ruff", "check", "."]) is None
     assert slow_program(sys.executable, [sys.executable, "-m", "vae", "evaluate", "-m"]) is None
