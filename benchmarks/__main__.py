@@ -467,7 +467,7 @@ async def memory_figures(url, interactions: int, timings: Path) -> dict:
 async def class_figures(url, sessions: int, seconds: float, think: float) -> dict:
     """sessions students moving mu_0 for seconds, each pausing think seconds (on average) between moves;
     every session checks that the page shows the KL of its own value."""
-    from test_many_users import expected_kl_text
+    from pagetest import expected_kl_text
 
     rng = np.random.default_rng(0)
     values = {s: [round(-3 + 0.05 * ((7 * s + k) % 120), 2) for k in range(6)] for s in range(sessions)}

@@ -21,7 +21,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 import numpy as np  # noqa: E402
 import websockets  # noqa: E402
-from test_many_users import expected_kl_text  # noqa: E402
+from pagetest import expected_kl_text  # noqa: E402
 from test_replicas import StickySession, children_of, deployment  # noqa: E402
 
 from benchmarks.__main__ import class_figures, cpu_seconds, machine, percentiles, visit_storm  # noqa: E402

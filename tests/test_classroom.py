@@ -6,7 +6,7 @@ import time
 import numpy as np
 import pytest
 import torch
-from test_app import code, kl_value, read_table, set_code, start
+from pagetest import code, kl_value, read_table, set_code, start
 
 import vae
 from page.presenter import STEPS
@@ -148,6 +148,7 @@ def test_training_queue_makes_the_second_training_wait():
     assert waits and set(waits) == {1} and len(queue) == 0
 
 
+@pytest.mark.slow
 def test_live_training_on_a_tiny_budget_gives_a_pair_that_learned():
     history = {"ae": [], "vae": []}
     pair, _ = train_pair("digits", 2, 1.0, epochs=8, budget=30,
@@ -160,6 +161,7 @@ def test_live_training_on_a_tiny_budget_gives_a_pair_that_learned():
     assert pair["ae"].card.name.startswith("session-") and pair["vae"].card.kind == "vae"
 
 
+@pytest.mark.slow
 def test_training_from_the_page_explores_the_new_pair_and_writes_nothing():
     before = sorted((p.name, p.stat().st_mtime_ns) for p in PRETRAINED_DIR.rglob("*"))
     shipped = [c.name for c in vae.list_pretrained()]
@@ -184,6 +186,7 @@ def test_training_from_the_page_explores_the_new_pair_and_writes_nothing():
     assert [c.name for c in vae.list_pretrained()] == shipped
 
 
+@pytest.mark.slow
 def test_live_training_offers_mnist_within_the_budget():
     pair, _ = train_pair("mnist", 2, 1.0, epochs=2, budget=60, on_epoch=lambda kind, e, planned, stats: None)
     for kind in ("ae", "vae"):

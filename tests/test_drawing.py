@@ -8,12 +8,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
 import pytest
+from barepage import Site, mount
 from liveapp import canvas_pixels, drawings_heard, kl_text, open_app, wait_for_drawing, wait_until_idle
+from pagetest import APP, live_data, mounted, start
 from PIL import Image
 from streamlit.testing.v1 import AppTest
-from test_app import APP, live_data, mounted, start
-from test_browser import browser, server  # noqa: F401  (the module's Chromium and server)
-from test_live_js import Site, mount
 
 import vae
 from live import drawing
@@ -127,9 +126,9 @@ def pad_gray(page) -> tuple[np.ndarray, bytes]:
     return canvas_png(page, "draw-pad")
 
 
-@pytest.mark.browser
+@pytest.mark.slow
 @pytest.mark.parametrize("pair", ["mnist-vae-z8", "digits-vae-z8", "sprites-vae-z6"])
-def test_the_browser_converts_a_drawing_as_python_converts_an_upload(browser, pair):  # noqa: F811
+def test_the_browser_converts_a_drawing_as_python_converts_an_upload(browser, pair):
     card = vae.load_pretrained(pair).card
     _, h, w = card.image_shape
     context = browser.new_context(viewport={"width": 600, "height": 600})
@@ -170,8 +169,8 @@ def pictures(page, test_id: str) -> np.ndarray:
     return canvas_png(page, test_id)[0].astype(np.float32)
 
 
-@pytest.mark.browser
-def test_drawn_digits_are_read_as_drawn_with_nothing_sent_during_a_stroke(browser, server):  # noqa: F811
+@pytest.mark.slow
+def test_drawn_digits_are_read_as_drawn_with_nothing_sent_during_a_stroke(browser, server):
     page = open_app(browser, server, 1280, 900)
     frames = sent_frames(page)
     page.reload()
@@ -203,8 +202,8 @@ def test_drawn_digits_are_read_as_drawn_with_nothing_sent_during_a_stroke(browse
     page.context.close()
 
 
-@pytest.mark.browser
-def test_undo_clear_and_the_link_round_trip(browser, server):  # noqa: F811
+@pytest.mark.slow
+def test_undo_clear_and_the_link_round_trip(browser, server):
     page = open_app(browser, server, 1280, 900)
     page.get_by_test_id("draw-pad").scroll_into_view_if_needed()
     draw(page, STROKES["1"])
@@ -247,8 +246,8 @@ def test_undo_clear_and_the_link_round_trip(browser, server):  # noqa: F811
     page.context.close()
 
 
-@pytest.mark.browser
-def test_a_drawing_has_one_encoding_and_its_link_carries_no_slider_nobody_moved(browser, server):  # noqa: F811
+@pytest.mark.slow
+def test_a_drawing_has_one_encoding_and_its_link_carries_no_slider_nobody_moved(browser, server):
     page = open_app(browser, server, 1280, 900)
     page.get_by_test_id("draw-pad").scroll_into_view_if_needed()
     heard = drawings_heard(page)
@@ -281,8 +280,8 @@ def test_a_drawing_has_one_encoding_and_its_link_carries_no_slider_nobody_moved(
     page.context.close()
 
 
-@pytest.mark.browser
-def test_the_latent_map_follows_a_drawing(browser, server):  # noqa: F811
+@pytest.mark.slow
+def test_the_latent_map_follows_a_drawing(browser, server):
     page = open_app(browser, server + "/?pair=mnist-z2&panel=Latent+map", 1280, 1000)
     page.get_by_test_id("map-vae").wait_for(timeout=30_000)
     before = [page.get_by_test_id(f"map-{w}-text").inner_text() for w in ("ae", "vae")]
@@ -300,8 +299,8 @@ def test_the_latent_map_follows_a_drawing(browser, server):  # noqa: F811
     page.context.close()
 
 
-@pytest.mark.browser
-def test_a_finger_draws_and_the_page_does_not_scroll(browser, server):  # noqa: F811
+@pytest.mark.slow
+def test_a_finger_draws_and_the_page_does_not_scroll(browser, server):
     context = browser.new_context(viewport={"width": 1024, "height": 768}, has_touch=True, is_mobile=False)
     page = context.new_page()
     page.goto(server)
@@ -336,8 +335,8 @@ def test_the_pads_and_the_uploaders_help_say_how_this_dataset_places_a_drawing()
         assert says in at.sidebar.get("file_uploader")[0].proto.help, pair
 
 
-@pytest.mark.browser
-def test_the_pad_and_its_buttons_fit_a_projectors_sidebar(browser, server):  # noqa: F811
+@pytest.mark.slow
+def test_the_pad_and_its_buttons_fit_a_projectors_sidebar(browser, server):
     for width, height in ((1280, 720), (1024, 768)):
         page = open_app(browser, server, width, height)
         boxes = [page.get_by_test_id("draw-pad").bounding_box(),

@@ -8,7 +8,7 @@ import os
 import shutil
 from collections import OrderedDict
 
-from test_app import assert_is_half
+from pagetest import assert_is_half
 
 import vae
 from routes import files

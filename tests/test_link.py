@@ -6,8 +6,8 @@ import re
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pagetest import APP, code, kl_value, mounted, set_code, start
 from streamlit.testing.v1 import AppTest
-from test_app import APP, code, kl_value, mounted, set_code, start
 
 from live import link
 from page import PANELS

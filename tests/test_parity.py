@@ -4,27 +4,16 @@ images and on fixed and extreme z. model.js is free of the DOM, so node imports 
 
 import copy
 import json
-import shutil
-import subprocess
 
 import numpy as np
 import pytest
 import torch
-from conftest import IN_CI, ROOT
+from nodejs import node
 
 import vae
 from vae.checkpoints import pretrained_dir
 
-
-def node(request: dict):
-    if shutil.which("node") is None:
-        if IN_CI:
-            pytest.fail("node is missing: it comes with the machine (Node.js 20)")
-        pytest.skip("node is missing")
-    done = subprocess.run(["node", str(ROOT / "tests" / "js" / "run.mjs")], input=json.dumps(request),
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+pytestmark = pytest.mark.slow  # node runs the browser's code
 
 
 def fixed_z(latent_dim: int) -> np.ndarray:

@@ -26,8 +26,8 @@ import pytest
 import websockets
 from conftest import ROOT
 from liveapp import free_port, launch_chromium
+from pagetest import expected_kl_text
 from streamlit_client import Session
-from test_many_users import expected_kl_text
 
 from deploy.local import APP_FLAGS, render, wait_or_kill
 
@@ -145,6 +145,7 @@ def test_compose_runs_the_dockerfile_as_it_is_behind_the_nginx_config():
         assert flag in docker, flag
 
 
+@pytest.mark.slow
 def test_the_config_renders_for_loopback_replicas_and_nginx_accepts_it(tmp_path):
     conf = render((ROOT / "deploy" / "nginx.conf").read_text(), [41001, 41002, 41003], "127.0.0.1:41000",
                   str(tmp_path / "cache"))
@@ -161,6 +162,7 @@ def test_the_config_renders_for_loopback_replicas_and_nginx_accepts_it(tmp_path)
 # ---- the launcher ------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_launcher_comes_up_healthy_and_leaves_nothing_running_after_sigterm(tmp_path):
     with deployment(2, "--", "--models", str(tmp_path)) as d:
@@ -194,6 +196,7 @@ def bad_start(*args: str, env: dict | None = None) -> tuple[str, str]:
     return lines[0], result.stdout
 
 
+@pytest.mark.slow
 def test_without_nginx_it_says_so_and_starts_nothing():
     line, text = bad_start("--port", str(free_port()), env={"PATH": "/usr/bin:/bin", "NGINX": ""})
     assert "nginx not found on PATH" in line and started_pids(text) == []
@@ -201,6 +204,7 @@ def test_without_nginx_it_says_so_and_starts_nothing():
     assert "nginx not found: /nonexistent/nginx" in line and started_pids(text) == []
 
 
+@pytest.mark.slow
 def test_a_port_in_use_is_refused_before_anything_starts():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -210,12 +214,14 @@ def test_a_port_in_use_is_refused_before_anything_starts():
     assert f"port {port} on 127.0.0.1 is in use" in line and started_pids(text) == []
 
 
+@pytest.mark.slow
 def test_a_replica_that_fails_to_start_stops_the_others():
     line, text = bad_start("--port", str(free_port()), "--app", "/nonexistent/app.py")
     assert re.search(r"replica \d exited with code \d+ before it was healthy: .*does not exist", line), line
     assert len(started_pids(text)) == 2  # both were started, both are gone (bad_start checks)
 
 
+@pytest.mark.slow
 def test_a_replica_that_is_not_healthy_in_time_is_stopped():
     # no time at all: a replica can answer its health check 0.4 s after it starts (seen here), so
     # any real timeout races it; the first check comes before the new Python has even imported
@@ -258,6 +264,7 @@ async def sticky_sessions(url: str, replicas: set[str], each: int = 2) -> list[s
     return problems
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_websocket_sessions_spread_over_replicas_and_stay_on_theirs():
     with deployment(2) as d:
@@ -313,7 +320,7 @@ def settle(visit: Visit, wanted: dict) -> None:
     visit.link, visit.kl = query(visit.page), kl.inner_text()
 
 
-@pytest.mark.browser
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_a_killed_replica_leaves_the_others_untouched_and_its_pages_reload_themselves_onto_a_survivor():
     from playwright.sync_api import expect, sync_playwright
@@ -395,6 +402,7 @@ def get(url: str, cookie: str = "") -> tuple[int, object, bytes]:
         return e.code, e.headers, e.read()
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_nginx_serves_code_and_weights_from_its_cache_reaching_a_replica_once_per_file():
     from concurrent.futures import ThreadPoolExecutor
@@ -415,7 +423,7 @@ def test_nginx_serves_code_and_weights_from_its_cache_reaching_a_replica_once_pe
         assert get(f"{d.url}/files/{'0' * 32}.safetensors")[1]["X-Cache"] == "MISS"  # a 404 is not kept
 
 
-@pytest.mark.browser
+@pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_a_phone_photo_uploads_through_nginx(tmp_path):
     """nginx's default body limit is 1 MB: a photo of a few MB came back 413 before the limit was set."""
@@ -452,6 +460,7 @@ def sync_playwright_browser():
 # ---- the benchmark runs ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_quick_replica_benchmark_runs_and_writes_its_figures(tmp_path):
     subprocess.run([sys.executable, "-m", "benchmarks.replicas", "--quick", "--out", str(tmp_path)], cwd=ROOT,

@@ -5,9 +5,8 @@ import re
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
-from test_app import live_data, one_on_paper, start, upload, uploader
-from test_classroom import open_panel
-from test_parity import node
+from nodejs import node
+from pagetest import live_data, one_on_paper, open_panel, start, upload, uploader
 
 import vae
 from page.presenter import STEPS
@@ -32,6 +31,7 @@ NUMBERS = [(69.3742, 8.33459), (69.37, 8.35), (26.1249, 0.00003), (35.1234, 0.12
            (1234.5678, 23.455)]
 
 
+@pytest.mark.slow  # node runs the browser's code
 @pytest.mark.parametrize("beta", [0.1, 1, 4])
 def test_python_and_the_browser_write_one_l_vae_line_that_adds_up(beta):
     python = [loss_vae_line(rec, beta, kl) for rec, kl in NUMBERS]

@@ -8,7 +8,7 @@ from conftest import IN_CI
 from liveapp import chromium_path, launch_chromium, open_app, streamlit_server
 from PIL import Image
 
-pytestmark = pytest.mark.browser
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
