@@ -28,7 +28,7 @@ from page.models import active_units_of, split_codes, test_split
 from page.view import Encoded, View
 from routes import files
 from vae import explore
-from vae.data import conversion
+from vae.data import drawing_pad
 
 MU_RANGE = (-4.0, 4.0)  # about 4 prior standard deviations either side
 SIGMA_RANGE = (0.01, 3.0)
@@ -168,6 +168,21 @@ class MapData(TypedDict):
     sigma: list[float]
     label_names: list[str]
     shape: list[int]
+
+
+class BoardData(TypedDict):
+    mode: Literal["board"]
+    server: str
+    pair: str  # the pair's slug, as a link names it: the room is made for it (POST /board/rooms)
+    ae: ModelRef  # the AE's decoder decodes a point of its map, and a drawing's code
+    vae: ModelRef
+    dims: list[int]  # the maps' two dimensions
+    label_names: list[str]  # what the judge's digits are called, by index
+    shape: list[int]  # (C, H, W)
+    room: str  # the room's code, from the link or this session; "" until the browser has made one
+    join: str  # the absolute join address of that room, for students' devices; "" without a room
+    join_note: str  # why students cannot reach join as it is, and what to do; or ""
+    qr: str  # the QR code of join, <svg> markup made on the server (segno); "" without a room
 
 
 # ---- the settled code: session state is the truth ------------------------------------------------
@@ -333,12 +348,6 @@ def gallery_ui(data, chosen: int, on_pick, key: str = "gallery_live") -> None:
     _mount(key, gallery, on_pick_change=picked)
 
 
-PAD_PX = 112  # the pad's own pixels: 4 per MNIST pixel, and a conversion within a millisecond
-# The pen's width on the pad, so that a drawing fitted to the dataset's frame has its strokes: MNIST's are
-# 2-3 px of 28 (a digit ~80 px tall on the pad, scaled to 20); the 8x8 digits' and the sprites' are broad.
-BRUSH_PX = {"mnist": 9, "idx": 9, "digits": 16, "sprites": 22}
-
-
 def draw_ui(card, on_drawing, key: str = "draw") -> None:
     """The drawing pad for the dataset of card: the explorer encodes its drawing as it is drawn, and
     on_drawing(text, seq) hears it when a stroke ends (text: the drawn input as a link holds it; "" when
@@ -347,8 +356,7 @@ def draw_ui(card, on_drawing, key: str = "draw") -> None:
     drawn = st.session_state.get("drawing") if st.session_state.get("source") == "drawing" else None
     pad: DrawData = {
         "mode": "draw", "server": files.SERVER_ID, "shape": list(card.image_shape),
-        "conversion": conversion(card.dataset, (h, w)), "pad": PAD_PX, "brush": BRUSH_PX.get(card.dataset, 9),
-        "drawing": drawn, "seq": st.session_state.get("drawing_seq", 0),
+        **drawing_pad(card.dataset, (h, w)), "drawing": drawn, "seq": st.session_state.get("drawing_seq", 0),
     }
 
     def drew() -> None:
@@ -374,6 +382,28 @@ def drawing_input(text: str, card) -> np.ndarray | None:
         return None
     levels = np.stack([packed >> 4, packed & 15], axis=1).ravel()[: h * w]
     return np.repeat((levels / 15.0).reshape(1, h, w), c, axis=0).astype(np.float32)
+
+
+def board_ui(view: View, pair: str, dims: tuple[int, int], room: str, join: str, join_note: str, qr: str,
+             on_room, key: str = "board") -> None:
+    """The class board's teacher side: the room for the pair (the browser makes it, and keeps its key),
+    its join address and QR code, and both maps with the class's drawings, live from the room's events.
+    on_room(code) hears the room the browser made or found."""
+    data: BoardData = {
+        "mode": "board", "server": files.SERVER_ID, "pair": pair,
+        "ae": {**files.model_urls(view.ae), "name": view.ae.card.name},
+        "vae": {**files.model_urls(view.vm), "name": view.vm.card.name},
+        "dims": list(dims), "label_names": list(test_split(view.vm.card).label_names),
+        "shape": list(view.vm.card.image_shape),
+        "room": room, "join": join, "join_note": join_note, "qr": qr,
+    }
+
+    def made() -> None:
+        code = (st.session_state[key]["room"] or {}).get("code")
+        if isinstance(code, str):
+            on_room(code)
+
+    _mount(key, data, on_room_change=made)
 
 
 def anchor_ui(scroll: bool, key: str = "anchor") -> None:

@@ -21,6 +21,7 @@ from page.models import encoding, load_model, model_problem, shipped_cards, test
 from page.presenter import STEPS, choose_pair, nav_ui, presenter_ui
 from page.text import plain
 from page.view import Encoded, View
+from panels.board import board_ui
 from panels.conversion import conversion_ui
 from panels.formula import formula_ui
 from panels.interpolation import interpolation_ui
@@ -45,6 +46,7 @@ PANELS = {  # title -> panel; only the chosen one is drawn on a rerun
     "Why log sigma": log_sigma_ui,
     "AE → VAE conversion": conversion_ui,
     "Train your own": training_ui,
+    "Class board": lambda view: board_ui(view, pair_slug(view.ae.card)),  # a room for the pair as a link names it
 }
 SIDEBAR_PX = 264  # narrower than Streamlit's 300: on a 1024-px projector the four pictures still get 160 px each
 # The explorer's page: little padding, so the pictures, the KL and the first sliders make the first
@@ -162,6 +164,8 @@ def write_link(view: View) -> None:
     else:
         if st.session_state.get("panel") != next(iter(PANELS)):  # a link names a panel other than the first
             choices["panel"] = st.session_state.get("panel")
+        if choices.get("panel") == "Class board" and st.session_state.get("board_room"):
+            choices["board"] = st.session_state.board_room  # whoever opens the link sees the same room
     choices["index"] = st.session_state.get("index", 0)
     if view.input_id.startswith("drawing:"):  # the input the page shows, not what the sidebar last chose
         choices["draw"] = view.input_id.removeprefix("drawing:")

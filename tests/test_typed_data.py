@@ -12,7 +12,7 @@ from live import component as live
 from routes import files
 
 MODES = {"explorer": live.ExplorerData, "samples": live.SamplesData, "map": live.MapData, "gallery": live.GalleryData,
-         "anchor": live.AnchorData}
+         "anchor": live.AnchorData, "board": live.BoardData}
 
 
 def js_typedefs() -> dict[str, set[str]]:
@@ -51,7 +51,8 @@ def test_every_python_typeddict_has_its_jsdoc_typedef_with_the_same_fields():
         assert js[name] == set(typing.get_type_hints(t)), name
 
 
-@pytest.mark.parametrize("panel, mode", [(None, "explorer"), (None, "samples"), ("Latent map", "map")])
+@pytest.mark.parametrize("panel, mode", [(None, "explorer"), (None, "samples"), ("Latent map", "map"),
+                                         ("Class board", "board")])
 def test_what_the_page_sends_is_what_is_declared(panel, mode):
     at = start("digits, D=8")
     if panel:
