@@ -11,12 +11,9 @@ the same name and fields in its module). Code, weights, the input and test codes
 browser fetches over HTTP and caches (routes/files.py).
 """
 
-import base64
-import binascii
 import functools
 import json
 import math
-import re
 from dataclasses import fields
 from typing import Literal, TypedDict
 
@@ -24,6 +21,7 @@ import numpy as np
 import streamlit as st
 
 from live import link
+from live.drawing import drawing_input  # also read as live.drawing_input by the page
 from page.models import active_units_of, split_codes, test_split
 from page.view import Encoded, View
 from routes import files
@@ -366,22 +364,6 @@ def draw_ui(card, on_drawing, key: str = "draw") -> None:
             on_drawing(text, seq)
 
     _mount(key, pad, on_drawing_change=drew)
-
-
-def drawing_input(text: str, card) -> np.ndarray | None:
-    """A drawn input from its link form (base64url, 4 bits a pixel: k / 15), (C, H, W); None if the text is
-    not one for card's image size."""
-    c, h, w = card.image_shape
-    if not isinstance(text, str) or len(text) > 2 * h * w or not re.fullmatch(r"[A-Za-z0-9_-]*", text):
-        return None
-    try:
-        packed = np.frombuffer(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)), dtype=np.uint8)
-    except (ValueError, binascii.Error):
-        return None
-    if len(packed) != (h * w + 1) // 2:
-        return None
-    levels = np.stack([packed >> 4, packed & 15], axis=1).ravel()[: h * w]
-    return np.repeat((levels / 15.0).reshape(1, h, w), c, axis=0).astype(np.float32)
 
 
 def board_ui(view: View, pair: str, dims: tuple[int, int], room: str, join: str, join_note: str, qr: str,
