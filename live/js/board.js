@@ -121,7 +121,7 @@ export class Board {
     this.stream = new EventSource(`/board/${data.room}/events`);
     this.stream.addEventListener("open", () => this.live(true));
     this.stream.addEventListener("error", () => this.live(false));
-    for (const type of ["snapshot", "drawing", "removed", "cleared", "locked"]) {
+    for (const type of ["snapshot", "drawing", "removed", "cleared", "locked", "store"]) {
       this.stream.addEventListener(type, (event) => this.heard(type, JSON.parse(event.data || "null")));
     }
   }
@@ -136,6 +136,10 @@ export class Board {
     else if (type === "removed") this.drawings.delete(message.id);
     else if (type === "cleared") this.drawings.clear();
     else if (type === "locked") this.locked = message.locked;
+    else if (type === "store") {  // the server lost its store: the board is as it was, until it is back
+      this.el.live.textContent = message.reachable ? "Live: drawings appear as they are sent."
+        : `The board's store cannot be reached (${message.error}); drawings cannot be sent until it is back.`;
+    }
     if (this.picked?.id !== undefined && !this.drawings.has(this.picked.id)) this.picked = null;
     this.redraw();
   }
