@@ -33,9 +33,11 @@ def board_ui(view: View, pair: str) -> None:
     if view.dim > 2:  # the latent map panel's view: the VAE's two busiest dimensions
         dims = tuple(int(d) for d in np.argsort(view.vm.card.metrics.get("kl_per_dim_nats", range(view.dim)))[::-1][:2])
     room = st.session_state.get("board_room", "")
-    base, note = join_base()
+    base, note = join_base(st.context.url or "http://localhost:8501", st.get_option("server.address") or "",
+                           st.get_option("server.port"), os.environ.get(BOARD_URL, ""))
     join = f"{base}/board/{room}" if room else ""
-    qr = segno.make(join, error="m").svg_inline(scale=1, border=2, dark="#000", light="#fff") if join else ""
+    qr = segno.make(join, error="m").svg_inline(scale=1, border=2, omitsize=True, dark="#000",
+                                                                 light="#fff") if join else ""
     which = ("its codes themselves (D=2)" if view.dim == 2 else
              f"z{dims[0]} and z{dims[1]} of D={view.dim}, the VAE's two dimensions with the most KL over the test "
              "split (the latent map panel's default view)")
@@ -49,25 +51,25 @@ def board_ui(view: View, pair: str) -> None:
     live.board_ui(view, pair, dims, room, join, note, qr, on_room)
 
 
-def join_base() -> tuple[str, str]:
-    """(the address students' devices reach this server at, a sentence when they cannot: or "")."""
-    configured = os.environ.get(BOARD_URL, "").strip().rstrip("/")
-    if configured:
-        return configured, ""
-    page = urlsplit(st.context.url or "http://localhost:8501")
+def join_base(page_url: str, listens: str, port: int, configured: str) -> tuple[str, str]:
+    """(the address students' devices reach this server at, a sentence when they cannot, or "").
+    page_url: the teacher's page; listens: Streamlit's server.address ("": every interface); port: its
+    server.port; configured: VAE_BOARD_URL, if set."""
+    if configured.strip():
+        return configured.strip().rstrip("/"), ""
+    page = urlsplit(page_url)
     origin = f"{page.scheme}://{page.netloc}"
     if not is_loopback(page.hostname or "localhost"):
         return origin, ""  # the teacher reached the server by a name others on the network can use too
-    listens = st.get_option("server.address") or "0.0.0.0"  # unset: Streamlit listens on every interface
+    listens = listens or "0.0.0.0"  # unset: Streamlit listens on every interface
     if is_loopback(listens):
         return origin, (f"This server listens on this machine only ({listens}), so students' devices cannot reach "
-                        f"it. Stop it and start it with `{START}`, or set {BOARD_URL} to the address of a proxy.")
-    port = page.port or st.get_option("server.port")
+                        f"it. Stop it and start it with {START}, or set {BOARD_URL} to the address of a proxy.")
     address = listens if listens not in ("0.0.0.0", "::") else lan_address()
     if address is None:
         return origin, ("This machine has no address on a local network, so students' devices cannot reach it. "
                         f"Join a network (or open a hotspot) and reload, or set {BOARD_URL}.")
-    return f"{page.scheme}://{address}:{port}", ""
+    return f"{page.scheme}://{address}:{page.port or port}", ""
 
 
 def is_loopback(host: str) -> bool:

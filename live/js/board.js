@@ -10,7 +10,7 @@
 // A drawing's point is its AE code (ae_z) on the AE's map and its mu on the VAE's; the server encoded both.
 
 import { fromPixelsText } from "./convert.js";
-import { decodeAt, extentOf, LABEL_COLOURS } from "./map.js";
+import { decodeAt, LABEL_COLOURS } from "./map.js";
 import { element, figure, paint, signed } from "./paint.js";
 import { loadAll, loaded } from "./store.js";
 
@@ -212,7 +212,7 @@ export class Board {
     el.note.textContent = data.join_note;
     el.note.hidden = !data.join_note;
     if (el.qr.dataset.for !== data.join) {
-      el.qr.replaceChildren(...new DOMParser().parseFromString(data.qr, "image/svg+xml").childNodes);
+      el.qr.innerHTML = data.qr;  // the server's own markup (segno), scaled by its viewBox
       el.qr.dataset.for = data.join;
       el.qr.setAttribute("aria-label", `QR code of ${data.join}`);
     }
@@ -251,7 +251,8 @@ export class Board {
     const [a, b] = this.data.dims;
     for (const m of this.maps) {
       const points = drawings.flatMap((d) => [this.code(m, d)[a], this.code(m, d)[b]]);
-      m.extent = extentOf(points.length ? points : [0, 0]);
+      const half = Math.max(2.5, ...points.map(Math.abs)) * 1.12;  // the prior's 2.5 sigma, and every point
+      m.extent = [-half, half, -half, half];
       const g = m.canvas.getContext("2d");
       g.fillStyle = "#fff";
       g.fillRect(0, 0, MAP_PX, MAP_PX);
@@ -270,7 +271,7 @@ export class Board {
           g.strokeStyle = "#fff";
           g.lineWidth = 1.5;
           g.beginPath();
-          g.arc(x, y, 7, 0, 2 * Math.PI);
+          g.arc(x, y, 9, 0, 2 * Math.PI);
           g.fill();
           g.stroke();
         }
