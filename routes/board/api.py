@@ -3,7 +3,7 @@ error is {"error": "<a sentence for a person>"}.
 
 - POST /board/rooms {"pair"} -> 201 {"code", "key"}; the key is the teacher's power (X-Board-Key);
 - GET /board/<CODE> -> the student's page (student.html; no Streamlit session);
-- GET /board/<CODE>/room -> {"code", "pair", "shape", "conversion", "pad", "brush", "locked"}: the student pad.s needs;
+- GET /board/<CODE>/room -> {"code", "pair", "shape", "conversion", "pad", "brush", "locked"}: the student's pad;
 - POST /board/<CODE>/drawings {"participant", "seq", "draw"} -> 201 the drawing's record (models.encode);
 - GET /board/<CODE>/events -> text/event-stream: snapshot (or what came after Last-Event-ID), then drawing,
   removed, cleared, locked; `store` {"reachable", "error"} when the store goes away and comes back;
