@@ -366,17 +366,18 @@ def draw_ui(card, on_drawing, key: str = "draw") -> None:
     _mount(key, pad, on_drawing_change=drew)
 
 
-def board_ui(view: View, pair: str, dims: tuple[int, int], room: str, join: str, join_note: str, qr: str,
+def board_ui(ae, vm, pair: str, dims: tuple[int, int], room: str, join: str, join_note: str, qr: str,
              on_room, key: str = "board") -> None:
-    """The class board's teacher side: the room for the pair (the browser makes it, and keeps its key),
+    """The class board's teacher side, for the pair's AE ae and VAE vm: the room for the pair (the browser
+    makes it, and keeps its key),
     its join address and QR code, and both maps with the class's drawings, live from the room's events.
     on_room(code) hears the room the browser made or found."""
     data: BoardData = {
         "mode": "board", "server": files.SERVER_ID, "pair": pair,
-        "ae": {**files.model_urls(view.ae), "name": view.ae.card.name},
-        "vae": {**files.model_urls(view.vm), "name": view.vm.card.name},
-        "dims": list(dims), "label_names": list(test_split(view.vm.card).label_names),
-        "shape": list(view.vm.card.image_shape),
+        "ae": {**files.model_urls(ae), "name": ae.card.name},
+        "vae": {**files.model_urls(vm), "name": vm.card.name},
+        "dims": list(dims), "label_names": list(test_split(vm.card).label_names),
+        "shape": list(vm.card.image_shape),
         "room": room, "join": join, "join_note": join_note, "qr": qr,
     }
 

@@ -17,38 +17,43 @@ import segno
 import streamlit as st
 
 from live import component as live
+from page.models import load_model
 from page.view import View
+from routes.board.models import pair_names
 
 BOARD_URL = "VAE_BOARD_URL"  # env: the address students reach this server at, e.g. https://vae.school.example
 START = "python3 -m streamlit run app.py --server.address 0.0.0.0"
 
 
 def board_ui(view: View, pair: str) -> None:
-    if pair.startswith("yours-"):
-        st.info("A class board is made for a shipped pair or one from --models: the server encodes each drawing "
-                "with the room's models, and a pair trained in this session lives in this session only.",
-                icon=":material/info:")
+    pairs = pair_names()  # the pairs a room can use: the server's (routes/board/models.py)
+    if pair not in pairs:
+        st.info("A class board uses a shipped pair (" + ", ".join(pairs) + "): the server encodes every drawing "
+                "with the room's models, and outlives this session. Choose one in the sidebar.", icon=":material/info:")
         return
+    ae, vm = view.ae, view.vm if view.vm.card.name == pairs[pair][1] else load_model(pairs[pair][1])
+    dim = vm.card.latent_dim
     dims = (0, 1)
-    if view.dim > 2:  # the latent map panel's view: the VAE's two busiest dimensions
-        dims = tuple(int(d) for d in np.argsort(view.vm.card.metrics.get("kl_per_dim_nats", range(view.dim)))[::-1][:2])
+    if dim > 2:  # the latent map panel's view: the VAE's two busiest dimensions
+        dims = tuple(int(d) for d in np.argsort(vm.card.metrics.get("kl_per_dim_nats", range(dim)))[::-1][:2])
     room = st.session_state.get("board_room", "")
     base, note = join_base(st.context.url or "http://localhost:8501", st.get_option("server.address") or "",
                            st.get_option("server.port"), os.environ.get(BOARD_URL, ""))
     join = f"{base}/board/{room}" if room else ""
     qr = segno.make(join, error="m").svg_inline(scale=1, border=2, omitsize=True, dark="#000",
                                                                  light="#fff") if join else ""
-    which = ("its codes themselves (D=2)" if view.dim == 2 else
-             f"z{dims[0]} and z{dims[1]} of D={view.dim}, the VAE's two dimensions with the most KL over the test "
+    which = ("the codes themselves (D=2)" if dim == 2 else
+             f"z{dims[0]} and z{dims[1]} of D={dim}, the VAE's two dimensions with the most KL over the test "
              "split (the latent map panel's default view)")
     st.caption(f"Students open the join address (or scan the code) and draw; each drawing lands on both maps, "
-               f"encoded by the server with this pair's models. The maps show {which}. Click a point for its "
-               "drawing and both reconstructions; click between points to decode there with both models.")
+               f"encoded by the server with {ae.card.name} and {vm.card.name} (the pair's beta-1 VAE, whichever "
+               f"VAE the sidebar shows). The maps show {which}. Click a point for its drawing and both "
+               "reconstructions; click between points to decode there with both models.")
 
     def on_room(code: str) -> None:
         st.session_state.board_room = code
 
-    live.board_ui(view, pair, dims, room, join, note, qr, on_room)
+    live.board_ui(ae, vm, pair, dims, room, join, note, qr, on_room)
 
 
 def join_base(page_url: str, listens: str, port: int, configured: str) -> tuple[str, str]:

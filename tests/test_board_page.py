@@ -72,3 +72,12 @@ def test_a_mistyped_room_code_in_a_link_is_named():
     at.run()
     assert any("board `ABC10O` (not a room code" in w.value for w in at.warning)
     assert mounted(at, "board")["live"]["room"] == ""
+
+
+def test_the_board_shows_the_rooms_models_whichever_vae_the_sidebar_shows():
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update({"pair": "mnist-z8", "vae": "mnist-vae-z8-b4", "panel": "Class board"})
+    at.run()
+    data = mounted(at, "board")["live"]
+    assert (data["ae"]["name"], data["vae"]["name"]) == ("mnist-ae-z8", "mnist-vae-z8")  # the server's pair
+    assert any("whichever VAE the sidebar shows" in c.value for c in at.caption)

@@ -12,7 +12,8 @@ from vae import explore
 from vae.judge import judge_model, recognisable
 
 PANELS = ["Deterministic vs stochastic", "Latent map", "Prior samples", "Interpolation", "Traversals",
-          "Beta ladder", "Decode anywhere", "The formula", "Why log sigma", "AE → VAE conversion", "Train your own"]
+          "Beta ladder", "Decode anywhere", "The formula", "Why log sigma", "AE → VAE conversion", "Train your own",
+          "Class board"]
 
 
 def open_panel(at, panel):

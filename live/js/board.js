@@ -61,14 +61,14 @@ export class Board {
       if (!this.finding) this.message("Making a room for this pair…");
       return this.findRoom(data);
     }
-    if (this.room !== data.room) await this.open(data);
+    if (this.opened !== `${data.room} ${data.pair}` && !(await this.open(data))) return;
     this.header(data);
   }
 
   message(text) {
     this.root.querySelector(".live")?.remove();
     this.root.append(element("div", { class: "live board" }, element("div", { class: "message", role: "alert" }, text)));
-    this.room = null;
+    this.opened = null;
   }
 
   async findRoom(data) {
@@ -103,27 +103,35 @@ export class Board {
   }
 
   async open(data) {
-    // the room named by the page: its state, its stream, and the page's elements for it
+    // the room named by the page: its state, its stream, and the page's elements for it; false if there are none
     this.stream?.close();
-    this.room = data.room;
+    [this.room, this.opened] = [data.room, null];
     this.key = localStorage.getItem(KEY(data.room));
     const response = await fetch(`/board/${data.room}/room`).catch(() => null);
-    if (response?.status === 404) {
-      if (this.key) return this.findRoom({ ...data, room: "" });  // ours, closed after 2 h idle: a new one
-      return this.message(`Room ${data.room} is gone: a board closes 2 hours after its last activity. Remove board= ` +
-        "from the address to make a room of your own.");
+    const room = response?.ok ? await response.json() : {};
+    if ((response?.status === 404 && this.key) || (room.pair && room.pair !== data.pair)) {
+      // ours, closed after 2 h idle, or a room for another pair (the sidebar's changed): this pair's own room
+      this.findRoom({ ...data, room: "" });
+      return false;
     }
-    this.locked = Boolean(response?.ok && (await response.json()).locked);
+    if (response?.status === 404) {
+      this.message(`Room ${data.room} is gone: a board closes 2 hours after its last activity. Remove board= ` +
+        "from the address to make a room of your own.");
+      return false;
+    }
+    this.locked = Boolean(room.locked);
     this.drawings.clear();
     this.thumbs.clear();
     this.picked = null;
     this.build(data);
+    this.opened = `${data.room} ${data.pair}`;  // and its maps are this pair's
     this.stream = new EventSource(`/board/${data.room}/events`);
     this.stream.addEventListener("open", () => this.live(true));
     this.stream.addEventListener("error", () => this.live(false));
     for (const type of ["snapshot", "drawing", "removed", "cleared", "locked", "store"]) {
       this.stream.addEventListener(type, (event) => this.heard(type, JSON.parse(event.data || "null")));
     }
+    return true;
   }
 
   heard(type, message) {

@@ -61,7 +61,7 @@ class Student {
     page.send.addEventListener("click", () => this.send());
     page.send.disabled = false;
     say(room.locked ? "The teacher has locked the board for now: draw, and send when it is unlocked."
-      : "Draw a digit with your finger, then press Send to the board.");
+      : "Draw a digit (with a finger, a pen or the mouse), then press Send to the board.");
   }
 
   drawn() {
