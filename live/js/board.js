@@ -172,7 +172,8 @@ export class Board {
     };
     const legend = element("div", { class: "legend" }, "Colour: the digit the project's judge (vae.judge) reads in each drawing:",
       ...data.label_names.map((name, i) => element("span", {}, element("i", { style: `background:${LABEL_COLOURS[i % 10]}` }), name)),
-      element("span", {}, element("i", { style: "background:#999" }), "not read"));
+      element("span", {}, element("i", { style: "background:#999" }), "not read"),
+      element("span", {}, "Dashed, on the VAE's map: the prior N(0, I) at 1 and 2 sigma."));
     this.show = element("button", { type: "button", "aria-pressed": "false" }, "Show drawings");
     this.show.addEventListener("click", () => {
       this.show.setAttribute("aria-pressed", String(this.show.getAttribute("aria-pressed") !== "true"));
@@ -192,13 +193,14 @@ export class Board {
     const maps = element("div", { class: "maps" });
     this.maps = ["ae", "vae"].map((which) => {
       const dim = loaded(data[which].decoder).card.latent_dim;
-      const title = which === "ae" ? `AE: z = f(y) (${data.ae.name})` : `VAE: mu (${data.vae.name}); dashed: the prior at 1 and 2 sigma`;
+      const title = which === "ae" ? `AE: z = f(y) (${data.ae.name})` : `VAE: mu (${data.vae.name})`;
       const canvas = element("canvas", { width: MAP_PX, height: MAP_PX, "data-testid": `board-${which}`, class: "plane",
         role: "img", "aria-label": `${title}, axes z${a} and z${b}: click a point, or between points` });
       canvas.addEventListener("click", (event) => this.click(m, event));
       const m = { which, canvas, extent: [-2.5, 2.5, -2.5, 2.5] };
-      maps.append(element("div", {}, element("div", { class: "title" }, title), canvas,
-        element("div", { class: "caption" }, dim > 2 ? `x: z${a}, y: z${b}, of D=${dim}` : `x: z${a}, y: z${b}`)));
+      const axes = dim > 2 ? `across z${a}, up z${b} (of D=${dim})` : `across z${a}, up z${b}`;
+      maps.append(element("div", {}, element("div", { class: "title" }, title, " ", element("span", { class: "caption" }, axes)),
+        canvas));
       return m;
     });
     root.append(
