@@ -19,6 +19,7 @@ import json
 import math
 import re
 import secrets
+import time
 from pathlib import Path
 
 from sse_starlette import EventSourceResponse, ServerSentEvent
@@ -143,9 +144,9 @@ class BoardServer:
         body = await json_body(request)
         participant, seq, draw = body.get("participant"), body.get("seq"), body.get("draw")
         if not (isinstance(participant, str) and PARTICIPANT.fullmatch(participant)):
-            raise Problem(400, "participant must be 8 to 64 letters, digits, '_' or '-'.")
+            raise Problem(400, "The participant must be 8 to 64 letters, digits, '_' or '-'.")
         if not (isinstance(seq, int) and not isinstance(seq, bool) and 0 <= seq < MAX_SEQ):
-            raise Problem(400, "seq must be a whole number, 0 or more.")
+            raise Problem(400, "The seq must be a whole number, 0 or more.")
         room = await self.room_of(request)
         earlier = await self.call(self.store.answer(room.code, participant, seq))
         if earlier is not None:  # a retry: the same answer, nothing added
@@ -155,13 +156,13 @@ class BoardServer:
         x = models.read_drawing(room.pair, draw)
         if x is None:
             shape = "x".join(map(str, models.pair_models(room.pair)[0].card.image_shape[1:]))
-            raise Problem(400, f"draw is not a drawing for this board's {shape} pixels.")
+            raise Problem(400, f"The draw is not a drawing for this board's {shape} pixels.")
         wait = await self.call(self.store.take(room.code, participant))
         if wait > 0:
             raise Problem(429, f"Too fast: one drawing every {RATE_PERIOD:g} seconds. Try again in "
                                f"{math.ceil(wait)} s.", {"Retry-After": str(math.ceil(wait))})
         record = {"id": secrets.token_hex(6), **await asyncio.to_thread(models.encode, room.pair, x),
-                  "draw": draw, "participant": participant, "seq": seq}
+                  "draw": draw, "participant": participant, "seq": seq, "t": round(time.time(), 3)}
         try:
             answer, _ = await self.call(self.store.add(room.code, participant, seq, record))
         except Locked:
