@@ -72,6 +72,26 @@ def student(browser, join: str):  # noqa: F811
     return page
 
 
+def on_map(page, test_id: str, u: float, v: float) -> tuple[float, float]:
+    box = page.get_by_test_id(test_id).bounding_box()
+    return box["x"] + u * box["width"], box["y"] + v * box["height"]
+
+
+def dot(page, test_id: str, colour: str) -> tuple[float, float]:
+    """(u, v) of the middle of the first point drawn in colour on a map (its canvas read in the browser)."""
+    return tuple(page.get_by_test_id(test_id).evaluate("""(canvas, colour) => {
+        const rgb = [1, 3, 5].map((i) => parseInt(colour.slice(i, i + 2), 16));
+        const { width, height } = canvas, data = canvas.getContext('2d').getImageData(0, 0, width, height).data;
+        const xs = [], ys = [];
+        for (let p = 0; p < width * height; p++) {
+            if ([0, 1, 2].every((c) => data[4 * p + c] === rgb[c])) xs.push(p % width), ys.push(Math.floor(p / width));
+        }
+        const near = xs.map((_, i) => i).filter((i) => Math.abs(xs[i] - xs[0]) < 20 && ys[i] - ys[0] < 20);  // 1 point
+        const mean = (a) => near.reduce((s, i) => s + a[i], 0) / near.length;
+        return [mean(xs) / width, mean(ys) / height];
+    }""", colour))
+
+
 def count(board) -> int:
     return int(board.get_by_test_id("board-count").inner_text().split()[0])
 
@@ -131,6 +151,14 @@ def test_a_class_draws_on_the_board_and_the_teacher_keeps_the_powers(browser, se
     assert refused.status == 403 and refused.json()["error"]
     assert count(board) == 4
 
+    board.mouse.click(*on_map(board, "board-vae", 0.02, 0.02))  # between points: both models decode there
+    assert board.get_by_test_id("board-pick-ae").is_visible() and board.get_by_test_id("board-pick-vae").is_visible()
+    board.mouse.click(*on_map(board, "board-vae", *dot(board, "board-vae", "#ff7f0e")))  # a 1's point
+    read = probabilities(np.stack([canvas_png(board, t)[0] for t in ("board-pick-input", "board-pick-ae",
+                                                                     "board-pick-vae")])[:, None], "mnist")
+    assert read.argmax(axis=1).tolist() == [1, 1, 1]  # its drawing, and both reconstructions
+    board.get_by_role("button", name="Remove").click()
+    wait_for_count(board, 3)
     board.get_by_role("button", name="Clear board").click()
     wait_for_count(board, 0)
     wait_for_count(stranger, 0)
