@@ -35,7 +35,6 @@ const MAP_PX = 440;  // each map's canvas, in its own pixels
 const THUMB_PX = 30;
 const NEAR_PX = 12;  // a click this close to a point picks it
 const KEY = (code) => `board-key:${code}`, MADE = (pair) => `board-room:${pair}`;  // localStorage
-const events = (globalThis.__boardEvents ??= []);  // each event as it arrived, { type, at: ms }, for benchmarks
 
 export class Board {
   constructor(root) {
@@ -135,7 +134,6 @@ export class Board {
   }
 
   heard(type, message) {
-    events.push({ type, at: performance.now() });
     if (type === "snapshot") {
       this.drawings.clear();
       for (const d of Array.isArray(message) ? message : message.drawings) this.drawings.set(d.id, d);

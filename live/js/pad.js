@@ -1,10 +1,11 @@
 // The drawing pad itself: a canvas to draw a digit on with a mouse, a pen or a finger, its strokes, "Undo
 // stroke" and "Clear drawing", and the drawing converted as an upload of the dataset is (convert.js) and
 // quantized as a link holds it. No Streamlit and no page around it: the explorer's pad (draw.js) and the
-// student's page of the class board (student.js) each wrap it, and hear it through two hooks:
+// student's page of the class board (student.js) each wrap it, and hear it through its hooks:
 // - changed({ x, text, moving, eventTime, start }): the drawing now (x (H*W,) of k / 15, text its link form),
 //   on every move and at every stroke's end; moving while a stroke goes on;
-// - settled(text): a stroke ended, or Undo or Clear changed the drawing; text "" when the pad is empty.
+// - settled(text): a stroke ended, or Undo or Clear changed the drawing; text "" when the pad is empty;
+// and entered(), when a pointer comes over the pad (the explorer fetches its encoders then).
 
 import { convert, fromLink, quantize, toLink } from "./convert.js";
 import { element } from "./paint.js";

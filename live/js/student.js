@@ -65,12 +65,14 @@ class Student {
   }
 
   drawn() {
+    this.sent = false;
     if (!this.busy) say(this.pad.text ? "Press Send to the board when your digit is ready." : "The pad is empty.");
   }
 
   async send(attempt = 0) {
     const draw = this.pad.text;
     if (!draw) return say("Draw a digit first: the pad is empty.");
+    if (this.sent) return say("This drawing is on the board already: clear the pad and draw another.");
     if (this.pending?.draw !== draw) this.pending = { seq: nextSeq(), draw };  // a new drawing: a new seq
     const { seq } = this.pending;
     this.busy = true;
@@ -86,7 +88,7 @@ class Student {
     this.busy = false;
     page.send.disabled = false;
     if (response?.status === 201) {
-      this.pending = null;
+      [this.pending, this.sent] = [null, true];  // until the pad changes
       this.show(await response.json());
       return say("Your drawing is on the board. Draw another and send it: the board keeps your newest 5.");
     }
@@ -104,14 +106,14 @@ class Student {
     // a sentence for the send the server refused: why, and what to do
     const sentence = await errorOf(response);
     if (response.status === 423) return "Not sent: the teacher has locked the board. Send again when it is unlocked.";
-    if (response.status === 429) {
+    if (response.status === 429) {  // too fast, or the board is full: the server says which, and for how long
       const wait = Math.max(1, Math.ceil(Number(response.headers.get("retry-after")) || 2));
       const at = new Date(Date.now() + wait * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
-      return `Not sent: too fast (one drawing every 2 seconds). Try again in ${wait} s, at ${at}.`;
+      return `Not sent. ${sentence || "Too many drawings at once."} Send again after ${at}.`;
     }
     this.pending = null;  // refused for good: the next send is a new one
     if (response.status === 404) return "Not sent: this room is gone (a board closes 2 hours after its last drawing). Ask your teacher for the new code.";
-    return `Not sent: ${sentence || `the server answered ${response.status}.`}`;
+    return `Not sent. ${sentence || `The server answered ${response.status}.`}`;
   }
 
   show(answer) {
