@@ -1,10 +1,13 @@
-"""python -m deploy.local --replicas N --port P [--nginx PATH] [--app app.py] [--timeout S] [-- APP ARGS]
+"""python -m deploy.local --replicas N --port P [--board redis] [--nginx PATH] [--app app.py] [--timeout S] [-- ARGS]
 
 A class's deployment on this machine: N replicas of `streamlit run app.py` on free loopback ports,
-and nginx in front of them on 127.0.0.1:P with deploy/nginx.conf, rendered for those ports. It
+and nginx in front of them on 127.0.0.1:P with deploy/nginx.conf, rendered for those ports. The class
+board's store: by default the replicas share the embedded one (one SQLite file, routes/board/sqlite.py);
+with `--board redis`, a redis-server of its own on a free loopback port (its data in the run's folder,
+every write on disk before it is answered), which the replicas reach through VAE_BOARD. It
 runs until SIGTERM or SIGINT, then stops everything it started, by pid, and waits for it. A missing
-nginx, a port in use, or a replica that does not come up ends it with one line on stderr, exit
-status 1, and nothing left running. Arguments after `--` go to the app (e.g. `-- --models DIR`).
+nginx or redis-server, a port in use, or a replica that does not come up ends it with one line on stderr,
+exit status 1, and nothing left running. Arguments after `--` go to the app (e.g. `-- --models DIR`).
 """
 
 import argparse
@@ -93,12 +96,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start(name: str, cmd: list[str], log: Path) -> Child:
+def start(name: str, cmd: list[str], log: Path, env: dict | None = None) -> Child:
     # a session of its own: Ctrl-C in the terminal reaches the children only through us, so they
     # stop in order and are waited for
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                start_new_session=True)
+                                start_new_session=True, env=env)
     return Child(name, proc, log)
 
 
@@ -118,6 +121,43 @@ def wait_healthy(child: Child, url: str, deadline: float, timeout: float) -> Non
         if time.monotonic() > deadline:
             raise Failed(f"{child.name} was not healthy within {timeout:g} s ({url}/_stcore/health)")
         time.sleep(0.2)
+
+
+def find_redis() -> str:
+    path = shutil.which("redis-server")
+    if not path:
+        raise Failed("redis-server not found on PATH: install it (apt-get install -y redis-server) or leave out "
+                     "--board redis (the replicas then share one SQLite file)")
+    return path
+
+
+def start_redis(run: Path, children: list[Child]) -> str:
+    """A redis-server for the board on a free loopback port, answering PING; returns its URL for VAE_BOARD."""
+    port = free_port()
+    (run / "redis").mkdir()
+    # appendfsync always: a drawing answered 201 is on disk, so a restart of Redis loses none
+    cmd = [find_redis(), "--port", str(port), "--bind", "127.0.0.1", "--dir", str(run / "redis"), "--save", "",
+           "--appendonly", "yes", "--appendfsync", "always"]
+    children.append(child := start("redis-server", cmd, run / "redis.log"))
+    url = f"redis://127.0.0.1:{port}/0"
+    say(f"redis-server starting on {url} (pid {child.proc.pid})")
+    deadline = time.monotonic() + 10
+    while not redis_answers(port):
+        if child.proc.poll() is not None:
+            raise Failed(f"redis-server exited with code {child.proc.returncode}: {child.last_words()}")
+        if time.monotonic() > deadline:
+            raise Failed(f"redis-server did not answer on 127.0.0.1:{port} within 10 s")
+        time.sleep(0.1)
+    return url
+
+
+def redis_answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+            s.sendall(b"PING\r\n")
+            return s.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
 
 
 def stop(children: list[Child]) -> None:
@@ -162,13 +202,16 @@ def serve(args, app_args: list[str], run: Path, children: list[Child]) -> None:
     if check.returncode != 0:
         raise Failed(f"nginx refused the configuration: {(check.stderr.strip().splitlines() or ['?'])[-1]}")
 
+    env = dict(os.environ)
+    if args.board == "redis":
+        env["VAE_BOARD"] = start_redis(run, children)
     deadline = time.monotonic() + args.timeout  # the replicas start side by side, against one clock
     for k, port in enumerate(ports, 1):
         cmd = [sys.executable, "-m", "streamlit", "run", str(app), f"--server.port={port}",
                "--server.address=127.0.0.1", *APP_FLAGS, *(["--", *app_args] if app_args else [])]
-        children.append(start(f"replica {k}", cmd, run / f"replica-{k}.log"))
+        children.append(start(f"replica {k}", cmd, run / f"replica-{k}.log", env))
         say(f"replica {k} starting on http://127.0.0.1:{port} (pid {children[-1].proc.pid})")
-    for child, port in zip(children, ports):
+    for child, port in zip([c for c in children if c.name.startswith("replica")], ports):
         wait_healthy(child, f"http://127.0.0.1:{port}", deadline, args.timeout)
         say(f"{child.name} healthy")
 
@@ -187,8 +230,9 @@ def serve(args, app_args: list[str], run: Path, children: list[Child]) -> None:
         for child in children:
             if child.proc.poll() is not None and child.name not in gone:
                 gone.add(child.name)
-                say(f"{child.name} (pid {child.proc.pid}) exited with code {child.proc.returncode}; "
-                    "nginx sends its browsers to the others")
+                then = ("the board answers 503 until a redis-server is back on its port" if child.name == "redis-server"
+                        else "nginx sends its browsers to the others")
+                say(f"{child.name} (pid {child.proc.pid}) exited with code {child.proc.returncode}; {then}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -201,6 +245,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8080, help="nginx's port on 127.0.0.1 (default 8080)")
     parser.add_argument("--nginx", default=os.environ.get("NGINX"), help="the nginx binary (default: $NGINX, PATH)")
     parser.add_argument("--app", default=str(ROOT / "app.py"), help="the Streamlit script (default app.py)")
+    parser.add_argument("--board", choices=("sqlite", "redis"), default="sqlite",
+                        help="the class board's store: one SQLite file the replicas share (default), or a "
+                             "redis-server started here")
     parser.add_argument("--timeout", type=float, default=90, help="seconds for the replicas to become healthy")
     args = parser.parse_args(argv)
     if args.replicas < 1:

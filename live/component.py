@@ -26,7 +26,7 @@ from page.state import Drawing, session
 from page.view import Encoded, View
 from routes import files
 from vae import explore
-from vae.data import conversion
+from vae.data import drawing_pad
 
 MU_RANGE = (-4.0, 4.0)  # about 4 prior standard deviations either side
 SIGMA_RANGE = (0.01, 3.0)
@@ -166,6 +166,21 @@ class MapData(TypedDict):
     sigma: list[float]
     label_names: list[str]
     shape: list[int]
+
+
+class BoardData(TypedDict):
+    mode: Literal["board"]
+    server: str
+    pair: str  # the pair's slug, as a link names it: the room is made for it (POST /board/rooms)
+    ae: ModelRef  # the AE's decoder decodes a point of its map, and a drawing's code
+    vae: ModelRef
+    dims: list[int]  # the maps' two dimensions
+    label_names: list[str]  # what the judge's digits are called, by index
+    shape: list[int]  # (C, H, W)
+    room: str  # the room's code, from the link or this session; "" until the browser has made one
+    join: str  # the absolute join address of that room, for students' devices; "" without a room
+    join_note: str  # why students cannot reach join as it is, and what to do; or ""
+    qr: str  # the QR code of join, <svg> markup made on the server (segno); "" without a room
 
 
 # ---- the settled code: session state is the truth ------------------------------------------------
@@ -331,23 +346,39 @@ def gallery_ui(data, chosen: int, on_pick, key: str = "gallery_live") -> None:
     _mount(key, gallery, on_pick_change=picked)
 
 
-PAD_PX = 112  # the pad's own pixels: 4 per MNIST pixel, and a conversion within a millisecond
-# The pen's width on the pad, so that a drawing fitted to the dataset's frame has its strokes: MNIST's are
-# 2-3 px of 28 (a digit ~80 px tall on the pad, scaled to 20); the 8x8 digits' and the sprites' are broad.
-BRUSH_PX = {"mnist": 9, "idx": 9, "digits": 16, "sprites": 22}
-
-
 def draw_ui(card, key: str = "draw") -> None:
     """The drawing pad for the dataset of card: the explorer encodes its drawing as it is drawn, and
-    commits it when a stroke ends (live_ui's on_drawing)."""
+    commits it when a stroke ends."""
     _, h, w = card.image_shape
     chosen = session.chosen
     pad: DrawData = {
         "mode": "draw", "server": files.SERVER_ID, "shape": list(card.image_shape),
-        "conversion": conversion(card.dataset, (h, w)), "pad": PAD_PX, "brush": BRUSH_PX.get(card.dataset, 9),
-        "drawing": chosen.text if isinstance(chosen, Drawing) else None, "seq": session.drawing_seq,
+        **drawing_pad(card.dataset, (h, w)), "drawing": chosen.text if isinstance(chosen, Drawing) else None,
+        "seq": session.drawing_seq,
     }
     _mount(key, pad)
+
+
+def board_ui(ae, vm, pair: str, dims: tuple[int, int], room: str, join: str, join_note: str, qr: str,
+             on_room, key: str = "board") -> None:
+    """The class board's teacher side, for the pair's AE ae and VAE vm: the room for the pair (the browser
+    makes it, and keeps its key), its join address and QR code, and both maps with the class's drawings, live
+    from the room's events. on_room(code) hears the room the browser made or found."""
+    data: BoardData = {
+        "mode": "board", "server": files.SERVER_ID, "pair": pair,
+        "ae": {**files.model_urls(ae), "name": ae.card.name},
+        "vae": {**files.model_urls(vm), "name": vm.card.name},
+        "dims": list(dims), "label_names": list(test_split(vm.card).label_names),
+        "shape": list(vm.card.image_shape),
+        "room": room, "join": join, "join_note": join_note, "qr": qr,
+    }
+
+    def made() -> None:
+        code = (session.sent(key)["room"] or {}).get("code")
+        if isinstance(code, str):
+            on_room(code)
+
+    _mount(key, data, on_room_change=made)
 
 
 def anchor_ui(scroll: bool, key: str = "anchor") -> None:

@@ -1,5 +1,6 @@
-"""A drawn input as a link holds it (`draw=`): base64url, 4 bits a pixel (k / 15), row by row. The pad writes
-it (live/js/convert.js toLink); the page, the link and the class board read it here. No streamlit."""
+"""A drawn input's link form (the `draw=` text): base64url, 4 bits a pixel (k / 15), two pixels a byte, the
+first in the high bits, as live/js/convert.js writes it. Read here, with no streamlit, so that the page
+(live/component.py, live/link.py) and the class board's server (routes/board/) read one format with one function."""
 
 import base64
 import binascii
@@ -11,7 +12,8 @@ MAX_LENGTH = 1024  # 523 characters for MNIST, 683 for a sprite
 
 
 def pixels(text: str, card) -> np.ndarray | None:
-    """The drawn input (C, H, W) in [0, 1] from its link form; None if the text is not one for card's image size."""
+    """The drawn input (C, H, W) float32 of k / 15 from its link form; None if the text is not one for card's
+    image size."""
     c, h, w = card.image_shape
     if not isinstance(text, str) or len(text) > 2 * h * w or not re.fullmatch(r"[A-Za-z0-9_-]*", text):
         return None

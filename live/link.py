@@ -17,7 +17,8 @@ from page.state import Drawing, Input, Upload
 from page.text import signed
 
 MAX_VALUE_LENGTH = 64
-CHOICE_KEYS = ("pair", "vae", "index", "seed", "panel", "presenter", "step", "draw")
+CHOICE_KEYS = ("pair", "vae", "index", "seed", "panel", "presenter", "step", "draw", "board")
+ROOM_CODE = re.compile(r"[A-HJ-NP-Z2-9]{6}")  # a class board's room: 6 of A-Z and 2-9, without I and O
 CODE_KEY = re.compile(r"^(mu|sigma)_(\d{1,3})$")
 SEEDS = 2**53  # eps seeds: whole numbers a browser counts exactly, so Resample eps can count on from any
 TRACKER_KEY = re.compile(r"^(utm_\w+|fbclid|gclid|msclkid|mc_eid)$")  # added by the sites a link passes through
@@ -68,6 +69,11 @@ def read_choices(params: dict, pairs: dict, variants_of, test_size_of, panels, s
             good["draw"] = values["draw"]
         else:
             bad.append("draw (not a drawing for this pair)")
+    if "board" in values:
+        if ROOM_CODE.fullmatch(values["board"].upper()):
+            good["board_room"] = values["board"].upper()
+        else:
+            bad.append(f"board {shown(values['board'])} (not a room code: 6 of A–Z and 2–9, without I and O)")
     if "presenter" in values:
         if values["presenter"] in ("0", "1"):
             good["presenter"] = values["presenter"] == "1"

@@ -22,6 +22,7 @@ from page.presenter import STEPS, choose_pair, nav_ui, presenter_ui
 from page.state import Drawing, session
 from page.text import plain
 from page.view import Encoded, View
+from panels.board import board_ui
 from panels.conversion import conversion_ui
 from panels.formula import formula_ui
 from panels.interpolation import interpolation_ui
@@ -46,6 +47,7 @@ PANELS = {  # title -> panel; only the chosen one is drawn on a rerun
     "Why log sigma": log_sigma_ui,
     "AE → VAE conversion": conversion_ui,
     "Train your own": training_ui,
+    "Class board": lambda view: board_ui(view, pair_slug(view.ae.card)),  # a room for the pair as a link names it
 }
 SIDEBAR_PX = 264  # narrower than Streamlit's 300: on a 1024-px projector the four pictures still get 160 px each
 # The explorer's page: little padding, so the pictures, the KL and the first sliders make the first
@@ -167,6 +169,8 @@ def write_link(view: View) -> None:
         choices |= {"presenter": True, "step": session.step}
     elif session.panel != next(iter(PANELS)):  # a link names a panel other than the first
         choices["panel"] = session.panel
+        if session.panel == "Class board" and session.board_room:
+            choices["board"] = session.board_room  # whoever opens the link sees the same room
     choices["index"] = session.index
     # sent on every run, even when st.query_params already holds it: a commit sent while an earlier
     # rerun was on its way carries the older URL, so the server's copy can differ from the browser's

@@ -109,6 +109,7 @@ class Session:
     show_trained = Field(False)  # the sidebar switches to the trained pair on the next run
     pair_kept = Field[tuple | None](None)  # (pair, vae) before presenter mode switched size
     prior_seed = Field(0)
+    board_room = Field("")  # the class board's room this page shows (its code), from the browser or a link
 
     def choose(self, chosen: "Upload | Drawing | None") -> None:
         """The input's source, chosen last (None: the test image); a refusal's note goes."""

@@ -90,7 +90,8 @@ def read_table(markdown: str) -> dict[str, list[str]]:
 
 
 PANELS = ["Deterministic vs stochastic", "Latent map", "Prior samples", "Interpolation", "Traversals",
-          "Beta ladder", "Decode anywhere", "The formula", "Why log sigma", "AE → VAE conversion", "Train your own"]
+          "Beta ladder", "Decode anywhere", "The formula", "Why log sigma", "AE → VAE conversion", "Train your own",
+          "Class board"]
 
 
 def open_panel(at, panel):

@@ -15,7 +15,7 @@ from live import component as live
 from routes import files
 
 MODES = {"explorer": live.ExplorerData, "samples": live.SamplesData, "map": live.MapData, "gallery": live.GalleryData,
-         "anchor": live.AnchorData, "draw": live.DrawData}
+         "anchor": live.AnchorData, "draw": live.DrawData, "board": live.BoardData}
 
 
 def js_typedefs() -> dict[str, dict[str, str]]:
@@ -79,7 +79,8 @@ def test_every_python_typeddict_has_its_jsdoc_typedef_with_the_same_fields_and_t
         assert js[name] == {field: js_type(hint) for field, hint in typing.get_type_hints(t).items()}, name
 
 
-@pytest.mark.parametrize("panel, mode", [(None, "explorer"), (None, "samples"), (None, "draw"), ("Latent map", "map")])
+@pytest.mark.parametrize("panel, mode", [(None, "explorer"), (None, "samples"), (None, "draw"), ("Latent map", "map"),
+                                         ("Class board", "board")])
 def test_what_the_page_sends_is_what_is_declared(panel, mode):
     at = start("digits, D=8")
     if panel:

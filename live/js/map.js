@@ -133,7 +133,7 @@ export class LatentMap extends Mode {
     for (const p of only ? [only] : this.planes) {
       const z = [...this.codes[p.which]];  // the other dimensions: this input's code
       [z[a], z[b]] = p.point;
-      paint(p.canvas, decoded(loaded(data[p.which].decoder).decodeLogits(z)), data.shape);
+      paint(p.canvas, decodeAt(loaded(data[p.which].decoder), z), data.shape);
       this.drawPlane(p);
       const where = `z${a} = ${signed(p.point[0])}, z${b} = ${signed(p.point[1])}`;
       if (p.which === "ae") {
@@ -179,6 +179,10 @@ export class LatentMap extends Mode {
     context.fill();
     context.stroke();
   }
+}
+
+export function decodeAt(decoder, z) {  // (C*H*W,) in [0, 1]: what the decoder makes of the code z (D,)
+  return decoded(decoder.decodeLogits(z));
 }
 
 function background(p) {
