@@ -4,6 +4,8 @@ Used by the browser tests and by anything else (benchmarks, screenshots) that ne
 person sees it. Processes started here are stopped here, by pid.
 """
 
+import base64
+import io
 import os
 import shutil
 import signal
@@ -14,6 +16,9 @@ import time
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
+
+import numpy as np
+from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "artifacts"  # screenshots the browser tests take, to look at
@@ -149,3 +154,10 @@ def wait_until_idle(page, timeout: float = 30_000) -> None:
     page.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout
     )
+
+
+def canvas_png(page, test_id: str) -> tuple[np.ndarray, bytes]:
+    """A canvas's pixels as the browser reads them (R / 255), and as the PNG it makes of them."""
+    png = base64.b64decode(canvas_pixels(page, test_id).split(",", 1)[1])
+    rgba = np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"), dtype=np.float64)
+    return rgba[..., 0] / 255, png

@@ -3,8 +3,8 @@ sentence saying why none), the room in the page's link, and what the panel sends
 
 import numpy as np
 import pytest
+from pagetest import APP, mounted
 from streamlit.testing.v1 import AppTest
-from test_app import APP, mounted
 
 import vae
 from panels import board

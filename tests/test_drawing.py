@@ -2,16 +2,13 @@
 encodes it in the browser as it is drawn, the server hears it once per stroke, the link carries it, and
 the drawn digits are read as what was drawn. Drawn with the mouse (and a finger) in Chromium."""
 
-import base64
-import io
 from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
 import pytest
 from barepage import Site, mount
-from liveapp import canvas_pixels, drawings_heard, kl_text, open_app, wait_for_drawing, wait_until_idle
-from pagetest import APP, live_data, mounted, start
-from PIL import Image
+from liveapp import canvas_pixels, canvas_png, drawings_heard, kl_text, open_app, wait_for_drawing, wait_until_idle
+from pagetest import APP, link_form, live_data, mounted, start
 from streamlit.testing.v1 import AppTest
 
 import vae
@@ -21,14 +18,6 @@ from vae.data import conversion, convert
 from vae.judge import probabilities
 
 # ---- the link form of a drawn input ---------------------------------------------------------------------
-
-
-def link_form(x: np.ndarray) -> str:
-    """(H, W) of k / 15 -> base64url, two pixels a byte, the first in the high bits (as convert.js writes it)."""
-    levels = np.round(x.ravel() * 15).astype(np.uint8)
-    if len(levels) % 2:
-        levels = np.append(levels, 0)
-    return base64.urlsafe_b64encode(((levels[0::2] << 4) | levels[1::2]).tobytes()).decode().rstrip("=")
 
 
 def test_a_drawn_input_reads_back_from_its_link_form_and_nothing_else_does():
@@ -112,13 +101,6 @@ def draw(page, strokes, pad="draw-pad", steps=6, touch=False):
             for k in range(1, steps + 1):
                 page.mouse.move(*at(u0 + (u1 - u0) * k / steps, v0 + (v1 - v0) * k / steps))
         page.mouse.up()
-
-
-def canvas_png(page, test_id: str) -> tuple[np.ndarray, bytes]:
-    """A canvas's pixels as the browser reads them (R / 255), and as the PNG it makes of them."""
-    png = base64.b64decode(canvas_pixels(page, test_id).split(",", 1)[1])
-    rgba = np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"), dtype=np.float64)
-    return rgba[..., 0] / 255, png
 
 
 def pad_gray(page) -> tuple[np.ndarray, bytes]:
