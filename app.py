@@ -2,7 +2,8 @@
 
 Streamlit runs this file as the page on every rerun (page.py). `streamlit run` first imports it to
 find the server it serves: Streamlit's own routes, and the files the page fetches over HTTP and
-caches, the browser's code and the models' weights among them (routes/files.py).
+caches, the browser's code and the models' weights among them (routes/files.py), every file gzipped
+once (routes/compress.py).
 """
 
 import streamlit as st
@@ -14,6 +15,7 @@ if __name__ == "__main__":
 else:
     from starlette.middleware import Middleware
 
+    from routes.compress import Gzip
     from routes.files import Files
 
-    app = st.App(__file__, middleware=[Middleware(Files)])
+    app = st.App(__file__, middleware=[Middleware(Gzip), Middleware(Files)])  # the first is the outermost

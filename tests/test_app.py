@@ -59,12 +59,13 @@ def fetched(url: str) -> bytes:
 
 
 def assert_is_half(data: bytes, model, half: str) -> None:
-    """data is a safetensors file of the model's decoder or encoder half, tensor for tensor (not byte for
-    byte: safetensors orders the metadata as it likes)."""
+    """data is a safetensors file of the model's decoder or encoder half in float16, tensor for tensor (not
+    byte for byte: safetensors orders the metadata as it likes), holding exactly the weights torch computes
+    with."""
     tensors = safetensors.torch.load(data)
     state = model.state_dict()
     assert set(tensors) == {k for k in state if k.startswith("decoder.") == (half == "decoder")}
-    assert all(torch.equal(t, state[k]) for k, t in tensors.items())
+    assert all(t.dtype == torch.float16 and torch.equal(t.float(), state[k]) for k, t in tensors.items())
 
 
 def floats(url: str) -> np.ndarray:
@@ -116,7 +117,7 @@ def test_every_pair_sends_the_browser_its_encoding_and_the_urls_of_its_files(lab
     for ref, name in ((data["ae"], ae_name), (data["vae"], vae_name)):  # each half: the decoder, the encoder
         model = vae.load_pretrained(name)
         for half in ("decoder", "encoder"):
-            assert ref[half] == f"/files/{model.source[1][:32]}.{half}.safetensors"  # the shipped file's sha256
+            assert ref[half] == f"/files/{model.source[1][:32]}.{half}.f16.safetensors"  # the shipped file's sha256
             assert_is_half(fetched(ref[half]), model, half)
     np.testing.assert_array_equal(floats(data["x"]), image.ravel())
     np.testing.assert_allclose(data["eps"], explore.eps_for(0, vm.card.latent_dim))
