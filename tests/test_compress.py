@@ -12,10 +12,12 @@ from pathlib import Path
 import pytest
 import streamlit
 from liveapp import streamlit_server
+from test_replicas import deployment
 
 import vae
 from routes import compress, files
 from routes.compress import Gzip, accepts_gzip
+from vae.checkpoints import read_manifest
 
 TEXT = b"export function f(x) { return x * 2; }\n" * 200  # 7.8 KB of code
 NOISE = os.urandom(20_000)  # what gzip cannot shrink
@@ -156,21 +158,39 @@ def test_the_browser_code_and_the_weights_leave_files_gzipped():
 
 
 STATIC = Path(streamlit.__file__).parent / "static"
+SCRIPT = max((STATIC / "static" / "js").glob("index.*.js"), key=lambda p: p.stat().st_size)  # Streamlit's page, 480 KB
+
+
+def fetch(url: str, encoding: str | None):
+    request = urllib.request.Request(url, headers={"Accept-Encoding": encoding} if encoding else {})
+    with urllib.request.urlopen(request, timeout=60) as answer:
+        return answer.headers, answer.read()
 
 
 @pytest.mark.slow
 def test_streamlits_own_files_leave_the_server_gzipped():
-    script = max((STATIC / "static" / "js").glob("index.*.js"), key=lambda p: p.stat().st_size)
-
-    def fetch(path, encoding):
-        request = urllib.request.Request(f"{url}{path}", headers={"Accept-Encoding": encoding} if encoding else {})
-        with urllib.request.urlopen(request, timeout=30) as answer:
-            return answer.headers, answer.read()
-
-    with streamlit_server() as url:
-        for path, disk in ((f"/static/js/{script.name}", script), ("/", STATIC / "index.html")):
-            headers, body = fetch(path, "gzip, deflate")
+    with streamlit_server() as base:
+        for path, disk in ((f"/static/js/{SCRIPT.name}", SCRIPT), ("/", STATIC / "index.html")):
+            headers, body = fetch(base + path, "gzip, deflate")
             assert headers["Content-Encoding"] == "gzip" and gzip.decompress(body) == disk.read_bytes()
             assert headers["Vary"] == "Accept-Encoding"
-            headers, body = fetch(path, None)
+            headers, body = fetch(base + path, None)
             assert headers["Content-Encoding"] is None and body == disk.read_bytes()
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_nginx_keeps_one_gzipped_copy_of_each_file_and_unzips_it_for_a_browser_without_gzip():
+    sha = next(e["sha256"] for e in read_manifest()["models"] if e["name"] == "mnist-vae-z8")
+    with deployment(1) as d:
+        for path in (f"/files/{sha[:32]}.decoder.f16.safetensors", files.code_url("live.css")):
+            headers, body = fetch(d.url + path, "gzip, deflate, br")
+            assert headers["Content-Encoding"] == "gzip" and headers["X-Cache"] == "MISS", path
+            plain = gzip.decompress(body)
+            headers, again = fetch(d.url + path, None)  # from the same copy: a HIT, unzipped by nginx
+            assert headers["Content-Encoding"] is None and headers["X-Cache"] == "HIT" and again == plain, path
+            headers, again = fetch(d.url + path, "gzip")
+            assert headers["Content-Encoding"] == "gzip" and headers["X-Cache"] == "HIT", path
+        assert plain == files.CODE["live.css"]
+        headers, body = fetch(f"{d.url}/static/js/{SCRIPT.name}", "gzip")  # Streamlit's own, gzipped by the app
+        assert headers["Content-Encoding"] == "gzip" and gzip.decompress(body) == SCRIPT.read_bytes()
