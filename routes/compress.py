@@ -1,13 +1,13 @@
-"""Files leave the server gzipped, each compressed once: Streamlit's own JS, CSS and fonts, the browser code
-and the models' weights.
+"""Files leave the server gzipped, each compressed once: Streamlit's own JS and CSS, the root document, the
+browser code and the models' weights.
 
-Streamlit 1.67 gzips its dynamic answers itself (SelectiveGZipMiddleware, level 5, anew on every request),
-but serves its static bundles (/static/..., 3.3 MB on a first visit, 1.2 MB gzipped) and the root document
-uncompressed, leaving compression to a proxy in front; the routes of routes/files.py pass none of its
-middleware. Gzip sits in front of both (app.py) and compresses any answer that is a file (it has an ETag)
-of a type worth compressing, once per path and ETag, keeping the result; a file gzip does not shrink by a
-twentieth is remembered as such and sent as it is. This module never imports streamlit.
-"""
+Streamlit 1.67 gzips its dynamic answers itself (SelectiveGZipMiddleware: Starlette's GZipMiddleware at
+level 5, anew on every request), but leaves its static bundles (/static/...: a first visit's 3.4 MB besides
+the weights) and the root document uncompressed on purpose, for a proxy in front to compress; and the
+routes of routes/files.py, in front of its middleware, pass none of it. Gzip sits in front of both (app.py)
+and compresses any answer that is a file (it has an ETag) of a type worth compressing, once per path and
+ETag, keeping the result; a file gzip does not shrink by a twentieth is remembered as such and sent as it
+is. This module never imports streamlit."""
 
 import asyncio
 import gzip
