@@ -2,8 +2,8 @@
 
 Streamlit runs this file as the page on every rerun (page.py). `streamlit run` first imports it to
 find the server it serves: Streamlit's own routes, and the files the page fetches over HTTP and
-caches, the browser's code and the models' weights among them (routes/files.py), and the class
-board's routes (routes/board/).
+caches, the browser's code and the models' weights among them (routes/files.py), every file gzipped
+once (routes/compress.py), and the class board's routes (routes/board/).
 """
 
 import streamlit as st
@@ -16,6 +16,7 @@ else:
     from starlette.middleware import Middleware
 
     from routes.board.api import Board
+    from routes.compress import Gzip
     from routes.files import Files
 
-    app = st.App(__file__, middleware=[Middleware(Files), Middleware(Board)])
+    app = st.App(__file__, middleware=[Middleware(Gzip), Middleware(Files), Middleware(Board)])  # the first outermost

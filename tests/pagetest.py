@@ -60,12 +60,13 @@ def fetched(url: str) -> bytes:
 
 
 def assert_is_half(data: bytes, model, half: str) -> None:
-    """data is a safetensors file of the model's decoder or encoder half, tensor for tensor (not byte for
-    byte: safetensors orders the metadata as it likes)."""
+    """data is a safetensors file of the model's decoder or encoder half in float16, tensor for tensor (not
+    byte for byte: safetensors orders the metadata as it likes), holding exactly the weights torch computes
+    with."""
     tensors = safetensors.torch.load(data)
     state = model.state_dict()
     assert set(tensors) == {k for k in state if k.startswith("decoder.") == (half == "decoder")}
-    assert all(torch.equal(t, state[k]) for k, t in tensors.items())
+    assert all(t.dtype == torch.float16 and torch.equal(t.float(), state[k]) for k, t in tensors.items())
 
 
 def floats(url: str) -> np.ndarray:

@@ -56,7 +56,7 @@ def test_every_pair_sends_the_browser_its_encoding_and_the_urls_of_its_files(lab
     for ref, name in ((data["ae"], ae_name), (data["vae"], vae_name)):  # each half: the decoder, the encoder
         model = vae.load_pretrained(name)
         for half in ("decoder", "encoder"):
-            assert ref[half] == f"/files/{model.source[1][:32]}.{half}.safetensors"  # the shipped file's sha256
+            assert ref[half] == f"/files/{model.source[1][:32]}.{half}.f16.safetensors"  # the shipped file's sha256
             assert_is_half(fetched(ref[half]), model, half)
     np.testing.assert_array_equal(floats(data["x"]), image.ravel())
     np.testing.assert_allclose(data["eps"], explore.eps_for(0, vm.card.latent_dim))

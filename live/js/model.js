@@ -6,7 +6,8 @@
 // ---- safetensors: an 8-byte little-endian header length, a JSON header, then raw LE data ----
 
 export function readSafetensors(bytes) {
-  // bytes: Uint8Array of a whole file -> { card, tensors: { name: { shape, data: Float32Array } } }
+  // bytes: Uint8Array of a whole file -> { card, tensors: { name: { shape, data: Float32Array } } }; the
+  // server sends F16 (routes/files.py: half the bytes), which a Float32Array holds exactly
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes.byteLength < 8) throw new Error(`too short to be a safetensors file (${bytes.byteLength} bytes)`);
   const headerLength = Number(view.getBigUint64(0, true));
