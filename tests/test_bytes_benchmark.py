@@ -10,7 +10,7 @@ from conftest import ROOT
 
 
 @pytest.mark.slow
-@pytest.mark.browser
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_the_bytes_benchmark_runs_and_writes_its_section(tmp_path):
     subprocess.run([sys.executable, "-m", "benchmarks.bytes", "--no-nginx", "--out", str(tmp_path)], cwd=ROOT,

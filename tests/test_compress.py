@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 import streamlit
+from deploying import deployment
 from liveapp import streamlit_server
-from test_replicas import deployment
 
 import vae
 from routes import compress, files
