@@ -2,9 +2,10 @@
 modules) that owns the mu and sigma sliders, the pictures and the readouts, and redraws them on every
 input event without asking the server.
 
-The server keeps the truth. The component commits the settled code once (on release, or after a
-pause in key presses) into st.session_state["mu_{d}"] / ["sigma_{d}"], and the fragment's rerun
-redraws the open panel and the link. Setting those keys (AppTest, a link) moves the sliders there.
+The server keeps the truth. The explorer commits the settled code once (on release, or after a pause
+in key presses: the values a person moved) into st.session_state["mu_{d}"] / ["sigma_{d}"], and the
+pad's drawing once per stroke (the input: session.chosen); the fragment's rerun redraws the open panel
+and the link. Setting those keys (AppTest, a link) moves the sliders there.
 
 The websocket carries state only: each mode's data below (a TypedDict here, a JSDoc @typedef of
 the same name and fields in its module). Code, weights, the input and test codes are files the
