@@ -2,8 +2,8 @@
 
 Streamlit runs this file as the page on every rerun (page.py). `streamlit run` first imports it to
 find the server it serves: Streamlit's own routes, and the files the page fetches over HTTP and
-caches, the browser's code and the models' weights among them (routes/files.py), and the class
-board's routes (routes/board/).
+caches, the browser's code and the models' weights among them (routes/files.py), every file gzipped
+once (routes/compress.py), and the class board's routes (routes/board/).
 """
 
 import streamlit as st
@@ -17,7 +17,9 @@ else:
 
     from routes.board.api import Board
     from routes.board.store import open_store
+    from routes.compress import Gzip
     from routes.files import Files
 
-    # the board's store is chosen here, as the server starts: a wrong VAE_BOARD stops it with its reason
-    app = st.App(__file__, middleware=[Middleware(Files), Middleware(Board, store=open_store())])
+    # the first outermost; the board's store is chosen here, as the server starts: a wrong VAE_BOARD stops it
+    # with its reason
+    app = st.App(__file__, middleware=[Middleware(Gzip), Middleware(Files), Middleware(Board, store=open_store())])

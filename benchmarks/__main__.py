@@ -75,6 +75,8 @@ TARGETS = {  # figure -> (target text, test on the measured value)
     "draw_sprites": ("pointer move → converted, encoded, decoded and drawn p95 ≤ 16.7 ms; 0 frames during a "
                      "stroke, 1 after", lambda m: m["move_to_drawn"]["p95"] <= 16.7 and m["frames_during"] == 0
                      and m["frames_after"] == 1),
+    "stroke_cpu_ratio": ("≤ 1.5 (the server's CPU per stroke on the pad, against per slider release)",
+                         lambda m: m["value"] <= 1.5),
     "training_ratio": ("≥ 0.95", lambda m: m["value"] >= 0.95),
     "rebuild_s": ("≤ 2700 (45 min)", lambda m: m["value"] <= 2700),
 }
@@ -201,11 +203,12 @@ def key_to_settled(page, n: int) -> list[float]:
     page.locator('input[type="range"][aria-label="mu_0"]').focus()
     times = []
     for i in range(n):
-        page.evaluate("() => { globalThis.__liveSettled.length = 0; window.__pressed = null; document.addEventListener("
-                      "'keydown', (e) => { window.__pressed = e.timeStamp; }, {capture: true, once: true}); }")
+        page.evaluate("() => { globalThis.__live.settled.length = 0; window.__pressed = null; "
+                      "document.addEventListener('keydown', (e) => { window.__pressed = e.timeStamp; }, "
+                      "{capture: true, once: true}); }")
         page.keyboard.press(("ArrowRight", "ArrowLeft")[i % 2])
-        page.wait_for_function("() => globalThis.__liveSettled.length > 0", polling="raf", timeout=15_000)
-        times.append(page.evaluate("globalThis.__liveSettled[0].at - window.__pressed"))
+        page.wait_for_function("() => globalThis.__live.settled.length > 0", polling="raf", timeout=15_000)
+        times.append(page.evaluate("globalThis.__live.settled[0].at - window.__pressed"))
         wait_until_idle(page)
     return times
 
@@ -214,7 +217,7 @@ def drag(page, moves: int) -> dict:
     """A mouse drag on mu_0 with the button held: the component's own per-event timings (input event
     to KL text and pictures redrawn; decode + draw alone) and the websocket frames sent meanwhile."""
     frames = page.evaluate("window.__framesSent")
-    page.evaluate("globalThis.__liveTimings.length = 0; globalThis.__samplesTimings.length = 0")
+    page.evaluate("globalThis.__live.timings.length = 0; globalThis.__live.samplesTimings.length = 0")
     box = page.locator('input[type="range"][aria-label="mu_0"]').bounding_box()
     x, y = box["x"] + 4, box["y"] + box["height"] / 2
     page.mouse.move(x, y)
@@ -222,8 +225,8 @@ def drag(page, moves: int) -> dict:
     for i in range(1, moves + 1):
         page.mouse.move(x + i * (box["width"] - 8) / moves, y)
     during = page.evaluate("window.__framesSent") - frames
-    timings = page.evaluate("globalThis.__liveTimings.slice()")
-    panel = page.evaluate("globalThis.__samplesTimings.slice()")  # the open stochastic panel's redraws
+    timings = page.evaluate("globalThis.__live.timings.slice()")
+    panel = page.evaluate("globalThis.__live.samplesTimings.slice()")  # the open stochastic panel's redraws
     page.mouse.up()
     page.wait_for_timeout(1000)
     wait_until_idle(page)
@@ -289,6 +292,7 @@ def browser_figures(n: int) -> dict:
                     drawn = "draw_mnist" if name == "mnist" else "draw_sprites"
                     out[drawn] = draw_figures(dragged, 2 if n <= 10 else 5)
                 context.close()
+            out["stroke_cpu_ratio"] = stroke_cpu(browser, url, 4 if n <= 10 else 20)
             key_presses(page, 3, KL_SHOWN, lambda: page.wait_for_timeout(300))  # warm-up
             out["key_to_kl_ms"] = milliseconds(key_presses(page, n, KL_SHOWN, lambda: page.wait_for_timeout(250)))
             timings.write_text("")
@@ -353,7 +357,7 @@ def draw_figures(page, strokes: int = 3, moves: int = 30) -> dict:
     decoded and drawn, and encode + decode alone; websocket frames sent during the strokes and after."""
     pad = page.get_by_test_id("draw-pad")
     pad.scroll_into_view_if_needed()
-    page.evaluate("globalThis.__drawTimings.length = 0")
+    page.evaluate("globalThis.__live.drawTimings.length = 0")
     box = pad.bounding_box()
     during, after = 0, 0
     for s in range(strokes):
@@ -368,10 +372,52 @@ def draw_figures(page, strokes: int = 3, moves: int = 30) -> dict:
         page.wait_for_timeout(800)
         wait_until_idle(page)
         after += page.evaluate("window.__framesSent") - frames
-    timings = page.evaluate("globalThis.__drawTimings.slice()")
+    timings = page.evaluate("globalThis.__live.drawTimings.slice()")
     return {"move_to_drawn": milliseconds([t["total"] for t in timings]),
             "encode_decode": milliseconds([t["encodeDecode"] for t in timings]),
             "frames_during": during, "frames_after": round((after - during) / strokes, 2), "moves": len(timings)}
+
+
+def stroke_cpu(browser, url, rounds: int) -> dict:
+    """The server's CPU (user + system) per stroke on the pad, against per slider release, on the default page
+    (the stochastic panel open): each stroke a new drawing, each release a new code, one after another."""
+    page = open_app(browser, url, 1280, 900)
+    pad = page.get_by_test_id("draw-pad")
+    pad.scroll_into_view_if_needed()
+
+    def stroke(i: int) -> None:
+        box, heard = pad.bounding_box(), page.evaluate("globalThis.__live.heard.length")
+        x, y = box["x"] + box["width"] * (0.3 + 0.4 * (i % 5) / 5), box["y"] + box["height"] * 0.2
+        page.mouse.move(x, y)
+        page.mouse.down()
+        for k in range(1, 11):
+            page.mouse.move(x + box["width"] * 0.05 * np.sin(k), y + box["height"] * 0.06 * k)
+        page.mouse.up()
+        page.wait_for_function(f"globalThis.__live.heard.length > {heard}", timeout=15_000)
+        wait_until_idle(page)
+
+    def release(i: int) -> None:
+        settled = page.evaluate("globalThis.__live.settled.length")
+        page.locator(f'input[type="range"][aria-label="sigma_{i % 8}"]').focus()
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function(f"globalThis.__live.settled.length > {settled}", timeout=15_000)
+        wait_until_idle(page)
+
+    def cpu_ms(act, i: int) -> float:
+        page.wait_for_timeout(300)  # the page's own requests after the last act have settled
+        before = cpu_seconds([url.pid])
+        act(i)
+        return (cpu_seconds([url.pid]) - before) * 1000
+
+    stroke(0), release(0)  # warm-up: the encoders fetched, the panel's caches filled
+    strokes, releases = [], []
+    for i in range(1, rounds + 1):
+        strokes.append(cpu_ms(stroke, i))
+        releases.append(cpu_ms(release, i))
+    page.context.close()
+    per_stroke, per_release = statistics.median(strokes), statistics.median(releases)
+    return {"value": round(per_stroke / per_release, 2), "stroke_ms": round(per_stroke, 1),
+            "release_ms": round(per_release, 1), "rounds": rounds}
 
 
 # MLP decoders (8x8 digits, and the default page's 28x28 MNIST) and the conv one, the stochastic panel open
@@ -421,7 +467,7 @@ async def memory_figures(url, interactions: int, timings: Path) -> dict:
 async def class_figures(url, sessions: int, seconds: float, think: float) -> dict:
     """sessions students moving mu_0 for seconds, each pausing think seconds (on average) between moves;
     every session checks that the page shows the KL of its own value."""
-    from test_many_users import expected_kl_text
+    from pagetest import expected_kl_text
 
     rng = np.random.default_rng(0)
     values = {s: [round(-3 + 0.05 * ((7 * s + k) % 120), 2) for k in range(6)] for s in range(sessions)}
@@ -615,6 +661,9 @@ def describe(name: str, m: dict) -> str:
     if name == "visit_cpu_ratio":
         return (f"{m['value']} ({m['ours_ms']} ms against {m['floor_ms']} ms of CPU per first visit, "
                 f"{m['visits']} visits)")
+    if name == "stroke_cpu_ratio":
+        return (f"{m['value']} ({m['stroke_ms']} ms of CPU per stroke against {m['release_ms']} ms per slider "
+                f"release, medians of {m['rounds']})")
     if name == "visit_storm":
         return f"p50 {m['p50']} ms, p95 {m['p95']} ms, {m['errors']} errors ({m['visits']} visits at once)"
     if name.startswith("draw_"):
@@ -626,6 +675,17 @@ def describe(name: str, m: dict) -> str:
     if name == "memory_mb":
         return f"{m['all_models_loaded']} MB with every model; +{m['growth']} MB over {m['interactions']} interactions"
     return f"{m['value']}" + (f" ({m['how']})" if "how" in m else "")
+
+
+def only_stroke_cpu(quick: bool) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p, streamlit_server() as url:
+        browser = launch_chromium(p)
+        figure = stroke_cpu(browser, url, 4 if quick else 20)
+        browser.close()
+    figure["measured"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    return figure
 
 
 def write_report(results: dict, out: Path, command: str) -> None:
@@ -642,10 +702,16 @@ def write_report(results: dict, out: Path, command: str) -> None:
     if floor:
         rows += ["", "Streamlit's floor (benchmarks/floor_app.py, one slider and one metric, as shipped): key → new "
                  f"KL, in the page: {describe('floor_ms', floor)}."]
-    history = Path(__file__).with_name("HISTORY.md")
-    if history.exists():
-        rows += ["", history.read_text().strip()]
+    for part in (out / "bytes.md", Path(__file__).with_name("HISTORY.md")):  # bytes.md: python -m benchmarks.bytes
+        if part.exists():
+            rows += ["", part.read_text().strip()]
     (out / "results.md").write_text("\n".join(rows) + "\n")
+
+
+def rewrite_report(out: Path) -> None:
+    """results.md again from results.json, as the command it names measured it: after bytes.md changed."""
+    command = (out / "results.md").read_text().split("Measured by `", 1)[1].split("`", 1)[0]
+    write_report(json.loads((out / "results.json").read_text()), out, command)
 
 
 def main(argv=None) -> int:
@@ -653,8 +719,16 @@ def main(argv=None) -> int:
     parser.add_argument("--quick", action="store_true", help="small budgets: a smoke test, not the figures")
     parser.add_argument("--out", default=str(Path(__file__).parent), help="where results.md/json go")
     parser.add_argument("--no-rebuild", action="store_true", help="leave out the rebuild (it takes ~26 minutes)")
+    parser.add_argument("--only", choices=["stroke_cpu_ratio"],
+                        help="measure this figure alone, into the results already written")
     args = parser.parse_args(argv)
     quick = args.quick
+    if args.only:
+        results = json.loads((Path(args.out) / "results.json").read_text())
+        results["figures"][args.only] = only_stroke_cpu(quick)
+        write_report(results, Path(args.out), results.get("command", "python -m benchmarks"))
+        print((Path(args.out) / "results.md").read_text())
+        return 0
     figures = {}
     figures["model_compute_ms"] = model_compute(20 if quick else 500)
     figures["training_ratio"] = training_ratio(epochs=1 if quick else 20, rounds=1 if quick else 3)
@@ -664,7 +738,7 @@ def main(argv=None) -> int:
     if not args.no_rebuild:
         figures["rebuild_s"] = rebuild_seconds(quick)
     command = "python -m benchmarks" + (" --quick" if quick else "") + (" --no-rebuild" if args.no_rebuild else "")
-    results = {"machine": machine(), "quick": quick, "figures": figures}
+    results = {"machine": machine(), "quick": quick, "figures": figures, "command": command}
     write_report(results, Path(args.out), command)
     print((Path(args.out) / "results.md").read_text())
     return 0

@@ -284,7 +284,7 @@ def flood(base: str, code: str, quick: bool) -> dict:
 
 
 def replicas_figures(quick: bool) -> dict:
-    from test_replicas import deployment
+    from deploying import deployment
 
     n, seconds = (12, 10) if quick else (60, 40)
     out = {}

@@ -21,8 +21,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 import numpy as np  # noqa: E402
 import websockets  # noqa: E402
-from test_many_users import expected_kl_text  # noqa: E402
-from test_replicas import StickySession, children_of, deployment  # noqa: E402
+from deploying import StickySession, children_of, deployment  # noqa: E402
+from pagetest import expected_kl_text  # noqa: E402
 
 from benchmarks.__main__ import class_figures, cpu_seconds, machine, percentiles, visit_storm  # noqa: E402
 
@@ -161,10 +161,11 @@ def browser_failover(d, pages: int, wait_s: float = 60) -> dict:
     from the kill until it shows its view again on the survivor, with no click (it reloads itself to its
     link), and whether that view is the one it had. The pages are watched together, each timed when it is
     first seen back (every ~50 ms); one not back within wait_s counts as an error."""
+    from deploying import served_by
     from liveapp import launch_chromium
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
-    from test_replicas import kl_total, open_visit, served_by
+    from test_replicas import kl_total, open_visit
 
     with sync_playwright() as p:
         browser = launch_chromium(p)

@@ -2,9 +2,10 @@
 modules) that owns the mu and sigma sliders, the pictures and the readouts, and redraws them on every
 input event without asking the server.
 
-The server keeps the truth. The component commits the settled code once (on release, or after a
-pause in key presses) into st.session_state["mu_{d}"] / ["sigma_{d}"], and the fragment's rerun
-redraws the open panel and the link. Setting those keys (AppTest, a link) moves the sliders there.
+The server keeps the truth. The explorer commits the settled code once (on release, or after a pause
+in key presses: the values a person moved) into st.session_state["mu_{d}"] / ["sigma_{d}"], and the
+pad's drawing once per stroke (the input: session.chosen); the fragment's rerun redraws the open panel
+and the link. Setting those keys (AppTest, a link) moves the sliders there.
 
 The websocket carries state only: each mode's data below (a TypedDict here, a JSDoc @typedef of
 the same name and fields in its module). Code, weights, the input and test codes are files the
@@ -20,13 +21,13 @@ from typing import Literal, TypedDict
 import numpy as np
 import streamlit as st
 
-from live import link
-from live.drawing import drawing_input  # also read as live.drawing_input by the page
+from live import drawing, link
 from page.models import active_units_of, split_codes, test_split
+from page.state import Drawing, session
 from page.view import Encoded, View
 from routes import files
 from vae import explore
-from vae.data import conversion
+from vae.data import drawing_pad
 
 MU_RANGE = (-4.0, 4.0)  # about 4 prior standard deviations either side
 SIGMA_RANGE = (0.01, 3.0)
@@ -168,6 +169,21 @@ class MapData(TypedDict):
     shape: list[int]
 
 
+class BoardData(TypedDict):
+    mode: Literal["board"]
+    server: str
+    pair: str  # the pair's slug, as a link names it: the room is made for it (POST /board/rooms)
+    ae: ModelRef  # the AE's decoder decodes a point of its map, and a drawing's code
+    vae: ModelRef
+    dims: list[int]  # the maps' two dimensions
+    label_names: list[str]  # what the judge's digits are called, by index
+    shape: list[int]  # (C, H, W)
+    room: str  # the room's code, from the link or this session; "" until the browser has made one
+    join: str  # the absolute join address of that room, for students' devices; "" without a room
+    join_note: str  # why students cannot reach join as it is, and what to do; or ""
+    qr: str  # the QR code of join, <svg> markup made on the server (segno); "" without a room
+
+
 # ---- the settled code: session state is the truth ------------------------------------------------
 
 
@@ -176,51 +192,47 @@ def slider_bounds(value: float, lo: float, hi: float) -> tuple[float, float]:
     return min(lo, float(value)), max(hi, float(value))
 
 
-def reset_code(mu0: np.ndarray, sigma0: np.ndarray) -> None:
-    for d, (m, s) in enumerate(zip(mu0, sigma0)):
-        st.session_state[f"mu_{d}"] = float(m)
-        st.session_state[f"sigma_{d}"] = float(s)
-
-
-def start_state(encoding_id: str, mu0: np.ndarray, sigma0: np.ndarray) -> None:
+def start_state(encoding_id: str) -> None:
     """On a new model or input, the code moves to what the encoder says about it."""
-    st.session_state.setdefault("seed", 0)
-    if st.session_state.get("encoded_for") != encoding_id:
-        reset_code(mu0, sigma0)
-        st.session_state.encoded_for = encoding_id
+    if session.encoded_for != encoding_id:
+        session.reset_code()
+        session.encoded_for = encoding_id
 
 
 def settled_code(mu0: np.ndarray, sigma0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The settled mu and sigma (the encoder's values until moved), clipped to the sliders' ranges."""
+    """The settled mu and sigma (the encoder's values until moved), clipped to the sliders' ranges; every
+    slider's key holds its value after this (mu_{d}, sigma_{d})."""
     mu, sigma = np.array(mu0, dtype=float), np.array(sigma0, dtype=float)
     for name, values, out, (lo, hi) in (("mu", mu0, mu, MU_RANGE), ("sigma", sigma0, sigma, SIGMA_RANGE)):
         for d in range(len(values)):
             key = f"{name}_{d}"
-            st.session_state[key] = out[d] = float(np.clip(st.session_state.get(key, values[d]),
-                                                           *slider_bounds(values[d], lo, hi)))
+            out[d] = float(np.clip(session.code_value(key, values[d]), *slider_bounds(values[d], lo, hi)))
+            session.set_code_value(key, out[d])
     return mu, sigma
 
 
 def make_view(enc: Encoded, mu: np.ndarray, sigma: np.ndarray) -> View:
-    seed = st.session_state.seed
+    seed = session.seed
     eps = explore.eps_for(seed, len(mu))
     encoded = {f.name: getattr(enc, f.name) for f in fields(Encoded)}
     return View(**encoded, mu=mu, sigma=sigma, seed=seed, eps=eps, z=explore.z_from(mu, sigma, eps))
 
 
 def _on_code(key: str) -> None:
-    """The browser's settled code, committed once per move. Anything not a finite number is ignored;
-    settled_code clips the rest to the sliders' ranges."""
-    code = st.session_state[key]["code"] or {}
-    mu, sigma = code.get("mu"), code.get("sigma")
-    if not (isinstance(mu, list) and isinstance(sigma, list)):
+    """The browser's settled code, committed once per move: the values a person moved, by dimension
+    ({"mu": {"3": 0.5}, "sigma": {}}); every other slider goes back to the encoder's output. Anything not
+    a finite number is ignored; settled_code clips the rest to the sliders' ranges."""
+    code = session.sent(key)["code"] or {}
+    moved = {name: code.get(name) for name in ("mu", "sigma")}
+    if not all(isinstance(values, dict) for values in moved.values()):
         return
-    for name, values in (("mu", mu), ("sigma", sigma)):
-        for d, v in enumerate(values):
-            if isinstance(v, (int, float)) and math.isfinite(v) and f"{name}_{d}" in st.session_state:
-                st.session_state[f"{name}_{d}"] = float(v)
+    session.reset_code()
+    for name, values in moved.items():
+        for d, v in values.items():  # settled_code reads the model's dimensions only
+            if str(d).isdigit() and int(d) < 1000 and isinstance(v, (int, float)) and math.isfinite(v):
+                session.set_code_value(f"{name}_{int(d)}", v)
     if isinstance(code.get("seq"), int):
-        st.session_state.code_seq = code["seq"]
+        session.code_seq = code["seq"]
 
 
 def next_seed(seed: int) -> int:
@@ -229,32 +241,44 @@ def next_seed(seed: int) -> int:
 
 
 def _on_resample(key: str) -> None:
-    seed = st.session_state[key]["resample"]
+    seed = session.sent(key)["resample"]
     if isinstance(seed, int) and 0 <= seed < link.SEEDS:
-        st.session_state.seed = seed
+        session.seed = seed
 
 
-def _callbacks(key: str) -> dict:
-    return {f"on_{event}_change": functools.partial(handler, key)
-            for event, handler in (("code", _on_code), ("resample", _on_resample))}
+def _on_drawing(key: str, card) -> None:
+    """A stroke ended on the pad, and the explorer drew the drawing already: it is the input now. The text
+    is as a link holds it, "" when the pad was emptied (the input goes back to the test image, as a class
+    expects of Clear drawing); pad: the pad's count of its drawings."""
+    sent = session.sent(key)["drawing"] or {}
+    text, pad = sent.get("text"), sent.get("pad")
+    if isinstance(text, str) and isinstance(pad, int) and (text == "" or drawing.pixels(text, card) is not None):
+        session.drawing_seq = pad
+        if text:
+            session.choose(Drawing(text))
+        elif isinstance(session.chosen, Drawing):
+            session.choose(None)
+    if isinstance(sent.get("seq"), int):
+        session.code_seq = sent["seq"]
 
 
 # ---- what goes to the browser --------------------------------------------------------------------
 
 
-def live_ui(view: View, pictures=PICTURES, sliders: bool = True, readouts: bool = True, fold: bool = False,
-            large: bool = False, key: str = "live") -> None:
+def live_ui(view: View, link_note: str = "", pictures=PICTURES, sliders: bool = True, readouts: bool = True,
+            fold: bool = False, large: bool = False, key: str = "live") -> None:
     """Mounts the core: the chosen pictures, a row of controls per dimension (collapsed ones folded
-    away with fold) and the readouts."""
+    away with fold) and the readouts. It commits the settled code, the eps seed, and the pad's drawing
+    when a stroke ends; link_note: what a link cannot carry of this view."""
     ae, vm = view.ae, view.vm
     data: ExplorerData = {
         "mode": "explorer", "server": files.SERVER_ID,
         "ae": {**files.model_urls(ae), "name": ae.card.name},
         "vae": {**files.model_urls(vm), "name": vm.card.name, "beta": vm.card.beta},
         "x": files.publish_floats(view.x), "shape": list(vm.card.image_shape), "caption": view.caption,
-        "encoding": st.session_state.get("encoded_for", ""),
+        "encoding": session.encoded_for,
         "ae_z": _list(view.ae_z), "mu0": _list(view.mu0), "sigma0": _list(view.sigma0),
-        "mu": _list(view.mu), "sigma": _list(view.sigma), "seq": st.session_state.get("code_seq", 0),
+        "mu": _list(view.mu), "sigma": _list(view.sigma), "seq": session.code_seq,
         "seed": view.seed, "eps": _list(view.eps), "eps_next": _list(explore.eps_for(next_seed(view.seed), view.dim)),
         "seeds": link.SEEDS,
         "ranges": {"mu": [list(slider_bounds(m, *MU_RANGE)) for m in view.mu0],
@@ -263,19 +287,11 @@ def live_ui(view: View, pictures=PICTURES, sliders: bool = True, readouts: bool 
         "collapsed": [not a for a in active_units_of(vm).tolist()],
         "average_kl": vm.card.metrics.get("kl_per_dim_nats", [0.0] * view.dim),
         "parts": {"pictures": list(pictures), "sliders": sliders, "readouts": readouts, "fold": fold, "large": large},
-        "drawing_seq": st.session_state.get("drawing_seq", 0), "link_note": link_note(view),
+        "drawing_seq": session.drawing_seq, "link_note": link_note,
     }
-    _mount(key, data)
-
-
-def link_note(view: View) -> str:
-    """What a link to this view cannot carry, and what it opens instead; "" when it carries the whole view."""
-    if view.vm.card.name.startswith("yours-"):
-        return "a pair trained in your session cannot travel in a link: it opens the app's default pair"
-    if view.input_id.startswith("upload:"):
-        return (f"an uploaded image cannot travel in a link: it opens test image #{st.session_state.get('index', 0)}"
-                ", at its encoder's output")
-    return ""
+    callbacks = {"code": _on_code, "resample": _on_resample,
+                 "drawing": functools.partial(_on_drawing, card=vm.card)}
+    _mount(key, data, **{f"on_{event}_change": functools.partial(handler, key) for event, handler in callbacks.items()})
 
 
 def samples_ui(view: View, k: int, caption: str, shown: int, cols: int = 8, tile: int = 56, ae_row: bool = True,
@@ -287,7 +303,7 @@ def samples_ui(view: View, k: int, caption: str, shown: int, cols: int = 8, tile
         "mode": "samples", "server": files.SERVER_ID,
         "ae": {**files.model_urls(view.ae), "name": view.ae.card.name} if ae_row else None,
         "vae": {**files.model_urls(view.vm), "name": view.vm.card.name},
-        "encoding": st.session_state.get("encoded_for", ""),
+        "encoding": session.encoded_for,
         "ae_z": _list(view.ae_z), "mu": _list(view.mu), "sigma": _list(view.sigma),
         "eps_draws": files.publish_floats(view.sample_eps(k)), "k": k, "shown": min(shown, k), "cols": cols,
         "tile": tile, "stats": ae_row, "caption": caption, "large": large, "shape": list(view.vm.card.image_shape),
@@ -303,7 +319,7 @@ def map_ui(view: View, dims: tuple[int, int], key: str = "map") -> None:
         "mode": "map", "server": files.SERVER_ID,
         "ae": {**files.model_urls(ae), "name": ae.card.name, "codes": _codes_url(ae, dims)},
         "vae": {**files.model_urls(vm), "name": vm.card.name, "codes": _codes_url(vm, dims)},
-        "encoding": st.session_state.get("encoded_for", ""), "dims": list(dims),
+        "encoding": session.encoded_for, "dims": list(dims),
         "ae_z": _list(view.ae_z), "mu": _list(view.mu), "sigma": _list(view.sigma),
         "label_names": list(test_split(vm.card).label_names), "shape": list(vm.card.image_shape),
     }
@@ -324,38 +340,46 @@ def gallery_ui(data, chosen: int, on_pick, key: str = "gallery_live") -> None:
     }
 
     def picked() -> None:
-        index = st.session_state[key]["pick"]
+        index = session.sent(key)["pick"]
         if isinstance(index, int) and 0 <= index < len(shown):
             on_pick(index)
 
     _mount(key, gallery, on_pick_change=picked)
 
 
-PAD_PX = 112  # the pad's own pixels: 4 per MNIST pixel, and a conversion within a millisecond
-# The pen's width on the pad, so that a drawing fitted to the dataset's frame has its strokes: MNIST's are
-# 2-3 px of 28 (a digit ~80 px tall on the pad, scaled to 20); the 8x8 digits' and the sprites' are broad.
-BRUSH_PX = {"mnist": 9, "idx": 9, "digits": 16, "sprites": 22}
-
-
-def draw_ui(card, on_drawing, key: str = "draw") -> None:
+def draw_ui(card, key: str = "draw") -> None:
     """The drawing pad for the dataset of card: the explorer encodes its drawing as it is drawn, and
-    on_drawing(text, seq) hears it when a stroke ends (text: the drawn input as a link holds it; "" when
-    the pad was emptied)."""
+    commits it when a stroke ends."""
     _, h, w = card.image_shape
-    drawn = st.session_state.get("drawing") if st.session_state.get("source") == "drawing" else None
+    chosen = session.chosen
     pad: DrawData = {
         "mode": "draw", "server": files.SERVER_ID, "shape": list(card.image_shape),
-        "conversion": conversion(card.dataset, (h, w)), "pad": PAD_PX, "brush": BRUSH_PX.get(card.dataset, 9),
-        "drawing": drawn, "seq": st.session_state.get("drawing_seq", 0),
+        **drawing_pad(card.dataset, (h, w)), "drawing": chosen.text if isinstance(chosen, Drawing) else None,
+        "seq": session.drawing_seq,
+    }
+    _mount(key, pad)
+
+
+def board_ui(ae, vm, pair: str, dims: tuple[int, int], room: str, join: str, join_note: str, qr: str,
+             on_room, key: str = "board") -> None:
+    """The class board's teacher side, for the pair's AE ae and VAE vm: the room for the pair (the browser
+    makes it, and keeps its key), its join address and QR code, and both maps with the class's drawings, live
+    from the room's events. on_room(code) hears the room the browser made or found."""
+    data: BoardData = {
+        "mode": "board", "server": files.SERVER_ID, "pair": pair,
+        "ae": {**files.model_urls(ae), "name": ae.card.name},
+        "vae": {**files.model_urls(vm), "name": vm.card.name},
+        "dims": list(dims), "label_names": list(test_split(vm.card).label_names),
+        "shape": list(vm.card.image_shape),
+        "room": room, "join": join, "join_note": join_note, "qr": qr,
     }
 
-    def drew() -> None:
-        sent = st.session_state[key]["drawing"] or {}
-        text, seq = sent.get("text"), sent.get("seq")
-        if isinstance(text, str) and isinstance(seq, int) and (text == "" or drawing_input(text, card) is not None):
-            on_drawing(text, seq)
+    def made() -> None:
+        code = (session.sent(key)["room"] or {}).get("code")
+        if isinstance(code, str):
+            on_room(code)
 
-    _mount(key, pad, on_drawing_change=drew)
+    _mount(key, data, on_room_change=made)
 
 
 def anchor_ui(scroll: bool, key: str = "anchor") -> None:
@@ -368,7 +392,7 @@ def anchor_ui(scroll: bool, key: str = "anchor") -> None:
 def _mount(key: str, data: dict, **callbacks) -> None:
     """The component with its state; the loader imports the code (a cached file) from data["code"]."""
     # two keys: Streamlit looks for a dataframe in every top-level value of data, ~0.1 ms each
-    COMPONENT(key=key, data={"code": files.code_url(), "live": data}, **(callbacks or _callbacks(key)))
+    COMPONENT(key=key, data={"code": files.code_url(), "live": data}, **callbacks)
 
 
 def _codes_url(model, dims: tuple[int, int]) -> str:

@@ -1,6 +1,6 @@
 """A drawn input's link form (the `draw=` text): base64url, 4 bits a pixel (k / 15), two pixels a byte, the
 first in the high bits, as live/js/convert.js writes it. Read here, with no streamlit, so that the page
-(live/component.py) and the class board's server (routes/board/) read one format with one function."""
+(live/component.py, live/link.py) and the class board's server (routes/board/) read one format with one function."""
 
 import base64
 import binascii
@@ -8,9 +8,11 @@ import re
 
 import numpy as np
 
+MAX_LENGTH = 1024  # 523 characters for MNIST, 683 for a sprite
 
-def drawing_input(text: str, card) -> np.ndarray | None:
-    """A drawn input from its link form, (C, H, W) float32 of k / 15; None if the text is not one for card's
+
+def pixels(text: str, card) -> np.ndarray | None:
+    """The drawn input (C, H, W) float32 of k / 15 from its link form; None if the text is not one for card's
     image size."""
     c, h, w = card.image_shape
     if not isinstance(text, str) or len(text) > 2 * h * w or not re.fullmatch(r"[A-Za-z0-9_-]*", text):

@@ -12,11 +12,13 @@ input).
 import math
 import re
 
+from live import drawing
+from page.state import Drawing, Input, Upload
 from page.text import signed
 
 MAX_VALUE_LENGTH = 64
-MAX_DRAWING_LENGTH = 1024  # a drawn input, 4 bits a pixel: 523 characters for MNIST, 683 for a sprite
-CHOICE_KEYS = ("pair", "vae", "index", "seed", "panel", "presenter", "step", "draw")
+CHOICE_KEYS = ("pair", "vae", "index", "seed", "panel", "presenter", "step", "draw", "board")
+ROOM_CODE = re.compile(r"[A-HJ-NP-Z2-9]{6}")  # a class board's room: 6 of A-Z and 2-9, without I and O
 CODE_KEY = re.compile(r"^(mu|sigma)_(\d{1,3})$")
 SEEDS = 2**53  # eps seeds: whole numbers a browser counts exactly, so Resample eps can count on from any
 TRACKER_KEY = re.compile(r"^(utm_\w+|fbclid|gclid|msclkid|mc_eid)$")  # added by the sites a link passes through
@@ -34,7 +36,7 @@ def read_choices(params: dict, pairs: dict, variants_of, test_size_of, panels, s
         bad.append(f"unknown {', '.join(shown(k) for k in sorted(unknown)[:5])} (not a setting of this page)")
     values = {k: str(params[k]) for k in CHOICE_KEYS if k in params}
     for key, value in list(values.items()):
-        if len(value) > (MAX_DRAWING_LENGTH if key == "draw" else MAX_VALUE_LENGTH):
+        if len(value) > (drawing.MAX_LENGTH if key == "draw" else MAX_VALUE_LENGTH):
             bad.append(f"{key} (too long)")
             del values[key]
     label = pairs.get(values.get("pair", ""))
@@ -64,9 +66,14 @@ def read_choices(params: dict, pairs: dict, variants_of, test_size_of, panels, s
             bad.append(f"panel {shown(values['panel'])} (no such panel)")
     if "draw" in values:
         if label is not None and is_drawing(label, values["draw"]):
-            good |= {"drawing": values["draw"], "source": "drawing"}
+            good["draw"] = values["draw"]
         else:
             bad.append("draw (not a drawing for this pair)")
+    if "board" in values:
+        if ROOM_CODE.fullmatch(values["board"].upper()):
+            good["board_room"] = values["board"].upper()
+        else:
+            bad.append(f"board {shown(values['board'])} (not a room code: 6 of A–Z and 2–9, without I and O)")
     if "presenter" in values:
         if values["presenter"] in ("0", "1"):
             good["presenter"] = values["presenter"] == "1"
@@ -111,11 +118,26 @@ def as_float(value: str) -> float | None:
     return x if math.isfinite(x) else None
 
 
-def canonical(choices: dict, mu, sigma, mu0, sigma0) -> dict[str, str]:
-    """The query string for a view: the choices, and each slider that differs from the encoder's."""
+def write(choices: dict, shown: Input, mu, sigma, mu0, sigma0) -> dict[str, str]:
+    """The query string for a view of the input shown: the choices, the drawing if that is the input, and
+    each slider that differs from the encoder's output. An upload cannot travel: the link opens the test
+    image at its own encoding (note says so)."""
     out = {k: str(int(v) if isinstance(v, bool) else v) for k, v in choices.items() if v is not None}
+    if isinstance(shown, Drawing):
+        out["draw"] = shown.text
+    if isinstance(shown, Upload):
+        return out
     for name, values, start in (("mu", mu, mu0), ("sigma", sigma, sigma0)):
         for d, (v, v0) in enumerate(zip(values, start)):
-            if abs(float(v) - float(v0)) > 1e-9:
+            if abs(float(v) - float(v0)) > 1e-9:  # as explorer.js's link part: moved by a person
                 out[f"{name}_{d}"] = repr(float(v))  # the shortest text that reads back exactly
     return out
+
+
+def note(shown: Input, trained: bool, index: int) -> str:
+    """What a link to this view cannot carry, and what it opens instead; "" when it carries the whole view."""
+    if trained:
+        return "a pair trained in your session cannot travel in a link: it opens the app's default pair"
+    if isinstance(shown, Upload):
+        return f"an uploaded image cannot travel in a link: it opens test image #{index}, at its encoder's output"
+    return ""

@@ -15,12 +15,14 @@ import torch
 
 import vae
 from live import component as live
-from live import link
-from page.inputs import gallery_ui, input_ui
+from live import drawing, link
+from page.inputs import current_input, gallery_ui, input_ui
 from page.models import encoding, load_model, model_problem, shipped_cards, test_split, vaes_like, your_models
 from page.presenter import STEPS, choose_pair, nav_ui, presenter_ui
+from page.state import Drawing, session
 from page.text import plain
 from page.view import Encoded, View
+from panels.board import board_ui
 from panels.conversion import conversion_ui
 from panels.formula import formula_ui
 from panels.interpolation import interpolation_ui
@@ -45,6 +47,7 @@ PANELS = {  # title -> panel; only the chosen one is drawn on a rerun
     "Why log sigma": log_sigma_ui,
     "AE → VAE conversion": conversion_ui,
     "Train your own": training_ui,
+    "Class board": lambda view: board_ui(view, pair_slug(view.ae.card)),  # a room for the pair as a link names it
 }
 SIDEBAR_PX = 264  # narrower than Streamlit's 300: on a 1024-px projector the four pictures still get 160 px each
 # The explorer's page: little padding, so the pictures, the KL and the first sliders make the first
@@ -118,7 +121,7 @@ def pair_slug(card) -> str:
 def read_link_choices() -> list[str]:
     """On a session's first run, the link's choices become the widgets' starting values.
     Returns notices for whatever in it could not be used."""
-    if "link_read" in st.session_state:
+    if session.link_read:
         return []
     pairs = model_pairs()
     good, bad = link.read_choices(
@@ -127,51 +130,56 @@ def read_link_choices() -> list[str]:
         variants_of=lambda label: [c.name for c in vaes_like(pairs[label])],
         test_size_of=lambda label: len(test_split(pairs[label])),
         panels=list(PANELS), steps=len(STEPS),
-        is_drawing=lambda label, text: live.drawing_input(text, pairs[label]) is not None,
+        is_drawing=lambda label, text: drawing.pixels(text, pairs[label]) is not None,
     )
-    st.session_state.update(good)
+    for key, value in good.items():
+        if key == "draw":
+            session.chosen = Drawing(value)
+        else:
+            setattr(session, key, value)
     # only a link that names a panel other than the first opens scrolled to it (older links name every panel)
     first = next(iter(PANELS))
-    st.session_state.scroll_to_panel = good.get("panel", first) != first and not good.get("presenter")
-    st.session_state.link_read = "choices"
+    session.scroll_to_panel = good.get("panel", first) != first and not good.get("presenter")
+    session.link_read = "choices"
     return bad
 
 
 def read_link_code(mu0: np.ndarray, sigma0: np.ndarray) -> list[str]:
     """Once the encoder has spoken, the link's mu_d and sigma_d replace its values."""
-    if st.session_state.get("link_read") != "choices":
+    if session.link_read != "choices":
         return []
-    st.session_state.link_read = "done"
+    session.link_read = "done"
     bounds = {}
     for d in range(len(mu0)):
         bounds[f"mu_{d}"] = live.slider_bounds(mu0[d], *live.MU_RANGE)
         bounds[f"sigma_{d}"] = live.slider_bounds(sigma0[d], *live.SIGMA_RANGE)
     good, bad = link.read_code(st.query_params.to_dict(), bounds)
-    st.session_state.update(good)
+    for key, value in good.items():
+        session.set_code_value(key, value)
     return bad
 
 
 def write_link(view: View) -> None:
-    """Puts the view into the page's URL (what it cannot carry, live.link_note says)."""
-    if view.vm.card.name.startswith("yours-"):
+    """Puts the view into the page's URL (what it cannot carry, link.note says)."""
+    if is_trained(view.vm):
         st.query_params.clear()
         return
     choices = {"pair": pair_slug(view.ae.card), "vae": view.vm.card.name, "seed": view.seed}
-    if st.session_state.get("presenter"):
-        choices |= {"presenter": True, "step": st.session_state.get("step", 1)}
-    else:
-        if st.session_state.get("panel") != next(iter(PANELS)):  # a link names a panel other than the first
-            choices["panel"] = st.session_state.get("panel")
-    choices["index"] = st.session_state.get("index", 0)
-    if view.input_id.startswith("drawing:"):  # the input the page shows, not what the sidebar last chose
-        choices["draw"] = view.input_id.removeprefix("drawing:")
-    if view.input_id.startswith("upload:"):  # the link opens the test image, at its own encoding
-        params = link.canonical(choices, view.mu0, view.sigma0, view.mu0, view.sigma0)
-    else:
-        params = link.canonical(choices, view.mu, view.sigma, view.mu0, view.sigma0)
+    if session.presenter:
+        choices |= {"presenter": True, "step": session.step}
+    elif session.panel != next(iter(PANELS)):  # a link names a panel other than the first
+        choices["panel"] = session.panel
+        if session.panel == "Class board" and session.board_room:
+            choices["board"] = session.board_room  # whoever opens the link sees the same room
+    choices["index"] = session.index
     # sent on every run, even when st.query_params already holds it: a commit sent while an earlier
     # rerun was on its way carries the older URL, so the server's copy can differ from the browser's
-    st.query_params.from_dict(params)
+    st.query_params.from_dict(link.write(choices, view.input, view.mu, view.sigma, view.mu0, view.sigma0))
+
+
+def is_trained(model) -> bool:
+    """Whether model was trained in this session (Train your own): no link can carry it."""
+    return session.trained is not None and model in session.trained.values()
 
 
 def pair_ui():
@@ -184,16 +192,17 @@ def pair_ui():
                            icon=":material/folder_off:")
     problem = functools.cache(model_problem)  # once per model and run: the selectors ask for each option
     problems = {label: problem(card.name) or problem(twin_vae(card)) for label, card in pairs.items()}
-    trained = st.session_state.get("trained")
+    trained = session.trained
     labels = list(pairs) + ([trained_label(trained)] if trained else [])
     if not labels:
         st.error("No AE and beta-1 VAE of the same size are shipped: rebuild them with `python -m vae rebuild`.",
                  icon=":material/error:")
         st.stop()
-    if st.session_state.pop("show_trained", False):
-        st.session_state.pair = labels[-1]
-    if st.session_state.get("pair") not in labels:
-        st.session_state.pair = next((label for label in labels if not problems.get(label)), labels[0])
+    if session.show_trained:
+        session.show_trained = False
+        session.pair = labels[-1]
+    if session.pair not in labels:
+        session.pair = next((label for label in labels if not problems.get(label)), labels[0])
     label = st.sidebar.selectbox("Model pair", labels, key="pair",
                                  format_func=lambda label: label + (" (unavailable)" if problems.get(label) else ""),
                                  help="An AE and a VAE with the same trunk, decoder, data, seed and training budget.")
@@ -202,8 +211,8 @@ def pair_ui():
         return trained["ae"], trained["vae"]
     ae_card = pairs[label]
     variants = {c.name: c for c in vaes_like(ae_card)}
-    if st.session_state.get("vae") not in variants:
-        st.session_state.vae = next(iter(variants))
+    if session.vae not in variants:
+        session.vae = next(iter(variants))
     vae_name = st.sidebar.selectbox(
         "VAE", list(variants), key="vae",
         format_func=lambda n: variant_label(variants[n]) + (" (unavailable)" if problem(n) else ""),
@@ -218,22 +227,45 @@ def pair_ui():
         st.stop()
 
 
-# ---- the explorer: everything a slider move changes reruns here, and only here -----------------------
+# ---- the explorer: everything a slider move or a stroke on the pad changes reruns here, and only here ------
+
+
+def encoded_input(ae, vm) -> Encoded:
+    """The input the session shows and what both encoders make of it (kept per model and input). A new
+    model or input moves the sliders to the encoder's output."""
+    chosen, x, caption, _ = current_input(vm.card)
+    session.input_caption = caption
+    mu0, sigma0 = encoding(vm, x, chosen.name)
+    live.start_state(f"{vm.card.name}/{chosen.name}")
+    return Encoded(x, caption, chosen, ae, vm, encoding(ae, x, chosen.name)[0], mu0, sigma0)
+
+
+def notice_ui(notices: list[str], enc: Encoded) -> None:
+    notices = notices + read_link_code(enc.mu0, enc.sigma0)
+    if notices:
+        st.warning("Parts of this link could not be used: " + "; ".join(notices) + ". The page shows its own "
+                   "choices in their place.", icon=":material/link_off:")
 
 
 @st.fragment
 @timed
-def explorer(enc: Encoded) -> None:
-    # the sliders, pictures and readouts live in the browser (live/component.py); a commit reruns this
+def explorer(ae, vm, notices: list[str]) -> None:
+    # the sliders, pictures, readouts and the pad's drawing live in the browser (live/component.py); a commit
+    # of the code or of a drawing reruns this
+    enc = encoded_input(ae, vm)
+    notice_ui(notices, enc)
     view = live.make_view(enc, *live.settled_code(enc.mu0, enc.sigma0))
-    live.live_ui(view)
-    st.session_state.setdefault("panel", next(iter(PANELS)))  # before the link, so the first run's link has it
+    note = link.note(view.input, trained=is_trained(vm), index=session.index)
+    live.live_ui(view, link_note=note)
+    if session.panel is None:  # before the link, so the first run's link has it
+        session.panel = next(iter(PANELS))
     write_link(view)
     st.caption("Sliders start at the encoder's output; Reset goes back there. The pictures and the KL follow "
                "every move, and so do the K decodings (Deterministic vs stochastic) where they redraw within a "
                "frame; other panels follow when you let go. Copy link gives this whole view"
-               + (f" ({note})." if (note := live.link_note(view)) else "."))
-    live.anchor_ui(scroll=st.session_state.pop("scroll_to_panel", False))  # a link that names its panel opens there
+               + (f" ({note})." if note else "."))
+    live.anchor_ui(scroll=session.scroll_to_panel)  # a link that names its panel opens there
+    session.scroll_to_panel = False
     name = st.segmented_control("Panel", list(PANELS), key="panel", required=True, label_visibility="collapsed")
     try:  # only the chosen panel is drawn, so a commit pays for one panel, not eleven
         PANELS[name](view)
@@ -267,33 +299,24 @@ def main() -> None:
     except vae.CheckpointError as e:  # the manifest itself is missing or damaged
         st.error(f"The shipped models cannot be listed: {e}", icon=":material/error:")
         st.stop()
-    if st.session_state.get("presenter"):
+    if session.presenter:
         nav_ui()
     else:
         header_ui()
     st.sidebar.toggle("Presenter mode", key="presenter",
                       help="For a projector: the lesson as five steps, one screen each, in large type. "
                            "→ or PageDown: next step; ← or PageUp: back. 'Leave' returns here.")
-    x, caption, input_id = input_ui(vm.card)
-    st.session_state.input_caption = caption
-    mu0, sigma0 = encoding(vm, x, input_id)
-    live.start_state(f"{vm.card.name}/{input_id}", mu0, sigma0)
-    notices += read_link_code(mu0, sigma0)
-    if notices:
-        st.warning("Parts of this link could not be used: " + "; ".join(notices) + ". The page shows its own "
-                   "choices in their place.",
-                   icon=":material/link_off:")
-    enc = Encoded(x, caption, input_id, ae, vm, encoding(ae, x, input_id)[0], mu0, sigma0)
-    if st.session_state.get("presenter"):
-        presenter(enc)
+    input_ui(vm.card)
+    if session.presenter:
+        presenter(ae, vm, notices)
     else:
         gallery_ui(vm.card)
-        explorer(enc)
+        explorer(ae, vm, notices)
 
 
 @st.fragment
 @timed
-def presenter(enc: Encoded) -> None:
-    if st.session_state.get("source") == "drawing" and enc.input_id != f"drawing:{st.session_state.drawing}":
-        st.rerun()  # the encoding step's pad, inside this fragment, drew a new input: the whole page reads it
+def presenter(ae, vm, notices: list[str]) -> None:
+    enc = encoded_input(ae, vm)
+    notice_ui(notices, enc)
     write_link(presenter_ui(enc))

@@ -109,10 +109,10 @@ def model_problem(name: str) -> str | None:
 _LOADED: set = set()  # (name, folder) of the models that have loaded in this process
 
 
-def encoding(model, x: np.ndarray, input_id: str) -> tuple[np.ndarray, np.ndarray | None]:
+def encoding(model, x: np.ndarray, input_name: str) -> tuple[np.ndarray, np.ndarray | None]:
     """explore.encode(model, x), kept for the last inputs per model: a class opening the page asks for
-    test #0's encoding a hundred times. input_id names x ("mnist:0", "drawing:<its link form>")."""
-    key = (id(model), model.card.name, input_id)
+    test #0's encoding a hundred times. input_name names x ("test:0", "drawing:<its link form>": Input.name)."""
+    key = (id(model), model.card.name, input_name)
     with _ENCODINGS_LOCK:  # sessions run their scripts in threads of their own
         kept = _ENCODINGS.get(key)
         if kept is not None:

@@ -13,10 +13,10 @@ import numpy as np
 import streamlit as st
 
 from live import component as live
-from page.inputs import take_drawing
+from page.state import session
 from page.text import plain, signed
 from page.view import Encoded, View
-from panels.prior import prior_ui
+from panels.prior import collapsed, prior_ui
 from vae import explore, plots
 
 BIG_PX = 320
@@ -63,7 +63,7 @@ def step_heads(view: View) -> None:
                 "Draw a digit: the encoder reads it as you draw.")
     pad, explorer = st.columns([1, 3])
     with pad:
-        live.draw_ui(view.vm.card, on_drawing=take_drawing, key="draw_step")
+        live.draw_ui(view.vm.card, key="draw_step")
     with explorer:
         live.live_ui(view, pictures=("input", "vae_mu"), readouts=False, fold=True, large=True, key="live_step")
 
@@ -88,8 +88,10 @@ def step_kl(view: View) -> None:
 
 def step_prior(view: View) -> None:
     pair = f"{view.vm.card.dataset}, D={view.dim}"
-    kept = st.session_state.get("pair_kept")
-    st.markdown(f"This step uses **{pair}**, where the difference the KL term makes to sampling shows."
+    kept = session.pair_kept
+    shows = (f", but its VAE, {view.vm.card.name}, has collapsed in every dimension: its samples are one picture"
+             if collapsed(view.vm) else ", where the difference the KL term makes to sampling shows")
+    st.markdown(f"This step uses **{pair}**{shows}."
                 + (f" Your **{plain(kept[0])}** returns on the other steps." if kept and kept[0] else ""))
     with st.container(key="presenter_prior"):
         prior_ui(view, large=True)
@@ -107,38 +109,38 @@ STEP_LATENT_DIM = {"What the prior buys": 8}  # at D=2 the AE's prior samples lo
 
 
 def current_step() -> int:
-    return int(np.clip(st.session_state.get("step", 1), 1, len(STEPS)))
+    return int(np.clip(session.step, 1, len(STEPS)))
 
 
 def go_to(step: int) -> None:
-    st.session_state.step = int(np.clip(step, 1, len(STEPS)))
+    session.step = int(np.clip(step, 1, len(STEPS)))
 
 
 def _on_key() -> None:
-    move = st.session_state.presenter_keys["step"]
+    move = session.sent("presenter_keys")["step"]
     if move in (-1, 1):
         go_to(current_step() + move)
 
 
 def leave() -> None:
-    st.session_state.presenter = False
+    session.presenter = False
 
 
 def choose_pair(pairs: dict[str, int]) -> None:
     """Before the sidebar is drawn: on a step in STEP_LATENT_DIM, switches to the first pair of that
     latent size (pairs: label -> D, in the sidebar's order) unless the chosen pair has it already, and
     keeps the pair and VAE it replaced; anywhere else, gives them back."""
-    step = list(STEPS)[current_step() - 1] if st.session_state.get("presenter") else None
+    step = list(STEPS)[current_step() - 1] if session.presenter else None
     dim = STEP_LATENT_DIM.get(step)
     wanted = next((label for label, d in pairs.items() if d == dim), None)
-    kept = st.session_state.get("pair_kept")
-    if wanted and pairs.get(st.session_state.get("pair")) != dim:
+    kept = session.pair_kept
+    if wanted and pairs.get(session.pair) != dim:
         if kept is None:
-            st.session_state.pair_kept = (st.session_state.get("pair"), st.session_state.get("vae"))
-        st.session_state.pair = wanted
+            session.pair_kept = (session.pair, session.vae)
+        session.pair = wanted
     elif not wanted and kept is not None:
-        del st.session_state.pair_kept
-        st.session_state.pair, st.session_state.vae = kept
+        session.pair_kept = None
+        session.pair, session.vae = kept
 
 
 def nav_ui() -> None:

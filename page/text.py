@@ -1,5 +1,6 @@
 """Text as the page writes it: true minus signs, numbers a class reads, Markdown that stays text."""
 
+import math
 import re
 
 import numpy as np
@@ -35,6 +36,30 @@ def number(v: float, digits: int = 4) -> str:
                                       fractional=False, trim="-")
     whole, _, fraction = text.lstrip("-").partition(".")
     return ("−" if v < 0 else "") + f"{int(whole):,}" + (f".{fraction}" if fraction else "")
+
+
+def _hundredths(v: float) -> int:
+    return math.floor(v * 100 + 0.5)  # v ≥ 0, half-way up, as live/js/model.js rounds
+
+
+def _places(n: int) -> str:
+    return f"{n // 100}.{n % 100:02d}"
+
+
+def two_places(v: float) -> str:
+    """v ≥ 0 to two places, half-way up, as live/js/model.js writes it (format rounds half-way to even,
+    toFixed up: 0.125 would be 0.12 here and 0.13 there)."""
+    return _places(_hundredths(v)) if math.isfinite(v) else "not finite"
+
+
+def loss_vae_line(reconstruction: float, beta: float, kl: float) -> str:
+    """"69.37 + 4 × 8.33 = 102.69 nats": L_VAE = reconstruction + beta × KL as the sum of its rounded terms, in
+    integer hundredths, so that the line adds up as read; live/js/model.js's lossVaeLine writes the same line
+    for the same numbers. 1e-9 absorbs beta's binary error (0.3 × 5 is 1.4999999999999998)."""
+    terms = f"{two_places(reconstruction)} + {'' if beta == 1 else f'{beta:g} × '}{two_places(kl)}"
+    if not math.isfinite(reconstruction + kl):
+        return f"{terms} = not finite"
+    return f"{terms} = {_places(_hundredths(reconstruction) + math.floor(beta * _hundredths(kl) + 0.5 + 1e-9))} nats"
 
 
 def _rows(columns: dict[str, list], decimals: int) -> list[list[str]]:

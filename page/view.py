@@ -5,6 +5,7 @@ from functools import cached_property
 
 import numpy as np
 
+from page.state import Input
 from vae import explore
 
 
@@ -14,7 +15,7 @@ class Encoded:
 
     x: np.ndarray  # (C, H, W) in [0, 1]
     caption: str
-    input_id: str  # "mnist:3", "upload:<sha>", "drawing:<its link form>"
+    input: Input  # a test image, an upload or a drawing (page/state.py)
     ae: object
     vm: object
     ae_z: np.ndarray  # (D,) the AE's z = f(y)
@@ -50,11 +51,6 @@ class View(Encoded):
     def reconstruction_vae(self) -> float:
         """The VAE's BCE on this input decoding the current z, summed over pixels, nats."""
         return explore.reconstruction_nats(self.vm, self.x, self.z)
-
-    @property
-    def loss_vae(self) -> float:
-        """L_VAE = L_AE + beta * KL for this input, nats (beta as the VAE was trained)."""
-        return self.reconstruction_vae + self.vm.card.beta * float(self.kl.sum())
 
     def sample_eps(self, k: int) -> np.ndarray:
         """k draws of eps, (k, D), fixed per seed: z_k = mu + sigma * eps_k around the current mu and sigma."""

@@ -6,7 +6,7 @@ import html
 import numpy as np
 import streamlit as st
 
-from page.text import signed
+from page.text import loss_vae_line, signed, two_places
 from page.view import View
 from vae import plots
 
@@ -34,8 +34,8 @@ def formula_ui(view: View) -> None:
         + term("sigma<sub>d</sub>²", sums["sigma²"], "Σ_d sigma_d²") + " − "
         + term("2 log sigma<sub>d</sub>", -sums["−2 log sigma"], "Σ_d 2 log sigma_d") + " − "
         + term("1", view.dim, f"Σ_d 1 = D = {view.dim}") + " )<br>"
-        + f"= {rec:.2f} + {times}½ ({sums['mu²']:.2f} + {sums['sigma²']:.2f} − ({signed(-sums['−2 log sigma'], '.2f')})"
-        + f" − {view.dim}) = {rec:.2f} + {times}{kl:.2f} = <b>{view.loss_vae:.2f} nats</b>"
+        + f"= {two_places(rec)} + {times}½ ({sums['mu²']:.2f} + {sums['sigma²']:.2f} − "
+        + f"({signed(-sums['−2 log sigma'], '.2f')}) − {view.dim}) = <b>{loss_vae_line(rec, beta, kl)}</b>"
         + "<br><small>L<sub>AE</sub>(x, x̂) is the AE's loss taken on the VAE's x̂, decoded from this z (the "
         + "AE's own reconstruction of x is another number). Hover a term for its value. Nats, this input, KL "
         + f"summed over the {view.dim} dimensions.</small></div>"

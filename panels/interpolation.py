@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from page.models import test_split
-from page.state import keep, kept
+from page.state import session
 from page.text import plain
 from page.view import View
 from vae import explore, plots
@@ -15,11 +15,11 @@ END_PX = 112  # the two ends, beside the rows
 def interpolation_ui(view: View) -> None:
     data = test_split(view.vm.card)
     c1, c2 = st.columns(2)
-    start = int(st.session_state.get("index", 0))  # the sidebar's test image, which the input is unless uploaded
-    default = kept("interp_to", default_target(data.labels, start))
-    other = keep("interp_to", c1.number_input("…to test image #", 0, len(data) - 1, min(default, len(data) - 1),
+    start = session.index  # the sidebar's test image, which the input is unless uploaded
+    default = session.kept("interp_to", default_target(data.labels, start))
+    other = session.keep("interp_to", c1.number_input("…to test image #", 0, len(data) - 1, min(default, len(data) - 1),
                                               key="interp_to"))
-    steps = keep("interp_steps", c2.slider("Steps", 3, 15, kept("interp_steps", 9), key="interp_steps"))
+    steps = session.keep("interp_steps", c2.slider("Steps", 3, 15, session.kept("interp_steps", 9), key="interp_steps"))
     x1 = data.images[other].numpy()
     target = f"test #{other} ({data.label_names[data.labels[other]]})"
     st.caption(f"From the current input, {plain(view.caption)}, to {target}: each row starts at the one and ends at "

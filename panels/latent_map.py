@@ -7,7 +7,7 @@ import numpy as np
 import streamlit as st
 
 from live import component as live
-from page.state import keep, kept
+from page.state import session
 from page.view import View
 
 
@@ -17,7 +17,7 @@ def latent_map_ui(view: View) -> None:
         busiest = np.argsort(view.vm.card.metrics.get("kl_per_dim_nats", range(view.dim)))[::-1][:2]
         c1, c2, _ = st.columns([1, 1, 3])
         dims = tuple(
-            keep(key, col.selectbox(label, range(view.dim), min(kept(key, int(default)), view.dim - 1),
+            session.keep(key, col.selectbox(label, range(view.dim), min(session.kept(key, int(default)), view.dim - 1),
                                     format_func=lambda d: f"z{d}", key=key))
             for col, label, key, default in ((c1, "x axis", "map_x", busiest[0]), (c2, "y axis", "map_y", busiest[1])))
         if dims[0] == dims[1]:

@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from page.models import split_codes, test_split
-from page.state import keep, kept
+from page.state import session
 from page.view import View
 from vae import explore, plots
 
@@ -16,10 +16,10 @@ def manifold_ui(view: View) -> None:
         st.info("The decoded plane needs a 2-D latent space: choose a pair with D=2 in the sidebar.")
         return
     data = test_split(view.vm.card)
-    dots = keep("manifold_dots", st.checkbox("Show the test codes as dots", kept("manifold_dots", False),
-                                             key="manifold_dots",
-                                             help="Each test image's code, coloured by its label. The dots are "
-                                                  "drawn over the tiles and hide them, so they start off."))
+    shown = session.kept("manifold_dots", False)
+    dots = session.keep("manifold_dots", st.checkbox("Show the test codes as dots", shown, key="manifold_dots",
+                                                     help="Each test image's code, coloured by its label. The dots "
+                                                          "are drawn over the tiles and hide them, so they start off."))
     st.caption(f"Each tile decodes one point of a {GRID}×{GRID} grid. "
                + ("The dots are the test split's codes, drawn over the tiles. " if dots else
                   "The test split's codes are not drawn, so that every tile shows: tick the box to see them. ")

@@ -4,6 +4,8 @@ how many of those decodings read as digits, and as all ten of them."""
 import streamlit as st
 
 import vae
+from page.models import active_units_of
+from page.state import session
 from page.view import View
 from vae import explore, plots
 from vae.checkpoints import pretrained_dir
@@ -19,12 +21,12 @@ DEFINITION = ("The share of samples a digit classifier reads with probability �
 
 
 def new_batch() -> None:
-    st.session_state.prior_seed = st.session_state.get("prior_seed", 0) + 1
+    session.prior_seed += 1
 
 
 def prior_ui(view: View, large: bool = False) -> None:
     """large: the presenter's step, the grids wider beside their figures."""
-    seed = st.session_state.get("prior_seed", 0)
+    seed = session.prior_seed
     with st.container(horizontal=True, vertical_alignment="center"):
         st.button("New batch", key="prior_new", on_click=new_batch, icon=":material/casino:")
         st.caption(f"{BATCH} draws of z ~ N(0, I), seed {seed}; the same draws go to both decoders.")
@@ -49,31 +51,52 @@ def prior_ui(view: View, large: bool = False) -> None:
                 figures.caption(f"This batch of {BATCH}: {r['confident_share']:.0%} read confidently, "
                                 f"{r['digits_covered']} of 10 digits among them, label entropy "
                                 f"{r['label_entropy']:.2f}.")
+    gone = collapsed(view.vm)
     if judged:
-        verdict_ui(view)
-    elif problem:
+        verdict_ui(view, gone)
+        return
+    if problem:
         st.info(f"The digit judge cannot be loaded ({problem}), so the samples are not scored.",
                 icon=":material/info:")
     else:
         judged_ones = " and ".join(JUDGED_DATASETS)
         st.caption(f"The samples are not scored: a digit judge (vae/judge.py) reads only {judged_ones}, and these "
                    f"are {dataset} images. Compare the two grids by eye.")
+    if gone:
+        st.warning(collapsed_text(view.vm.card), icon=":material/info:")
 
 
-def verdict_ui(view: View) -> None:
+def collapsed(vm) -> bool:
+    """No active unit: every dimension collapsed, so the decoder ignores z."""
+    return not active_units_of(vm).any()
+
+
+def collapsed_text(card) -> str:
+    kl = card.metrics.get("kl_nats")
+    measured = "no active unit" + (f", average KL {kl:.4f} nats" if kl is not None else "")
+    return (f"**{card.name} has collapsed in every dimension ({measured}): its decoder ignores z, so its samples "
+            "are one picture.**")
+
+
+def verdict_ui(view: View, gone: bool) -> None:
     kind, text = verdict(judged_figures(view.ae), judged_figures(view.vm), real_figures(view.vm.card.dataset),
-                         view.vm.card.latent_dim)
+                         view.vm.card.latent_dim, collapsed_text(view.vm.card) if gone else None)
     {"success": st.success, "warning": st.warning, "info": st.info}[kind](
         text, icon=":material/check_circle:" if kind == "success" else ":material/info:")
 
 
-def verdict(ae: dict, vm: dict, real: dict, latent_dim: int) -> tuple[str, str]:
+def verdict(ae: dict, vm: dict, real: dict, latent_dim: int, collapse: str | None = None) -> tuple[str, str]:
     """The comparison over many draws, said as it is: ("success", …) where the figures bear the
-    lesson's claim out, ("warning" | "info", …) saying plainly where they do not."""
+    lesson's claim out, ("warning" | "info", …) saying plainly where they do not. collapse: what to say
+    first when every dimension of the VAE collapsed (collapsed_text), which is then what the samples show."""
     a, v = ae["recognisable_and_varied"], vm["recognisable_and_varied"]
     figures = (f"Over {PRIOR_DRAWS:,} draws (seed 0): VAE {v:.2f} ({vm['confident_share']:.1%} confident, "
                f"{vm['digits_covered']} digits), AE {a:.2f} ({ae['confident_share']:.1%} confident, "
                f"{ae['digits_covered']} digits); real test digits {real['recognisable_and_varied']:.2f}.")
+    if collapse:
+        return "warning", (f"{collapse} {figures} Its mu barely moves with the input (variance over the test "
+                           "split under 0.01 in every dimension), so z carries nothing of x, and no draw of z changes "
+                           f"the picture: the latent size, D={latent_dim}, is not what these samples show.")
     if v >= a + CLEAR_LEAD:
         why = ("The AE was never asked to put its codes where N(0, I) draws them, so its decoder meets codes it has "
                "never seen; the KL term is what pulls the VAE's codes there.")

@@ -4,7 +4,7 @@
 import streamlit as st
 
 from live import component as live
-from page.state import keep, kept
+from page.state import session
 from page.view import View
 
 K_DEFAULT = 16
@@ -13,11 +13,11 @@ SHOWN = 24  # decodings drawn in the grid; the mean and std use all K
 
 def samples_count() -> int:
     """K: the slider's value when it has just moved, else the one kept while the panel was closed."""
-    return int(st.session_state.get("k_samples", kept("k_samples", K_DEFAULT)))
+    return int(session.sent("k_samples") or session.kept("k_samples", K_DEFAULT))
 
 
 def stochastic_ui(view: View) -> None:
-    k = keep("k_samples", st.slider("K (encodings)", 2, 64, samples_count(), key="k_samples"))
+    k = session.keep("k_samples", st.slider("K (encodings)", 2, 64, samples_count(), key="k_samples"))
     live.samples_ui(view, k, caption(k), SHOWN)
 
 

@@ -6,6 +6,7 @@ session that trained them (no other session sees them) and nothing is written to
 
 import streamlit as st
 
+from page.state import session
 from vae import plots
 
 
@@ -43,9 +44,9 @@ def training_ui(view) -> None:
     with running:
         if submitted:
             run_training(dataset, latent_dim, beta, epochs)
-        elif "trained" in st.session_state:  # what it did, where it was watched
-            st.success(f"Your pair is in the sidebar: Model pair → '{trained_label(st.session_state.trained)}'.")
-            done = st.session_state.training_done
+        elif session.trained:  # what it did, where it was watched
+            st.success(f"Your pair is in the sidebar: Model pair → '{trained_label(session.trained)}'.")
+            done = session.training_done
             st.markdown(budget.summary(done["report"]))
             st.plotly_chart(plots.training_figure(done["history"]), key="train_chart_done",
                             config={"displayModeBar": False})
@@ -53,6 +54,7 @@ def training_ui(view) -> None:
 
 def run_training(dataset: str, latent_dim: int, beta: float, epochs: int) -> None:
     from vae import budget
+
     status = st.empty()
     progress = st.progress(0.0)
     chart = st.empty()
@@ -79,7 +81,7 @@ def run_training(dataset: str, latent_dim: int, beta: float, epochs: int) -> Non
     with training_queue().turn(on_wait):
         status.info("Training…", icon=":material/model_training:")
         pair, report = budget.train_pair(dataset, latent_dim, beta, epochs, budget.BUDGET_SECONDS, on_epoch)
-    st.session_state.trained = pair
-    st.session_state.training_done = {"report": report, "history": history}  # said and drawn on every later run
-    st.session_state.show_trained = True  # the sidebar switches to it on the rerun below
+    session.trained = pair
+    session.training_done = {"report": report, "history": history}  # said and drawn on every later run
+    session.show_trained = True  # the sidebar switches to it on the rerun below
     st.rerun()  # the whole page now explores the new pair

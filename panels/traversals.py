@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from page.models import active_units_of, split_codes, test_split
-from page.state import keep, kept
+from page.state import session
 from page.text import signed
 from page.view import View
 from vae import explore, plots
@@ -16,8 +16,8 @@ CURRENT = "the AE's z for this input; the VAE's mu as the sliders have it"
 
 
 def traversals_ui(view: View) -> None:
-    start = HOLDS.index(kept("traverse_hold", HOLDS[0]))
-    hold = keep("traverse_hold", st.radio("Hold the other dimensions at", HOLDS, start, horizontal=True,
+    start = HOLDS.index(session.kept("traverse_hold", HOLDS[0]))
+    hold = session.keep("traverse_hold", st.radio("Hold the other dimensions at", HOLDS, start, horizontal=True,
                                           key="traverse_hold"))
     st.caption("Each row sets one dimension to 9 values, from the 1st to the 99th percentile of that dimension's "
                f"codes over the test split (the AE's z, the VAE's mu), and holds the others at {hold}"

@@ -89,24 +89,27 @@ def publish_floats(array) -> str:
 
 _MODELS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> the names of its halves
 HALVES = ("decoder", "encoder")
+FLOATS = ("f16", "f32")  # what a half's file holds, in its name: float16 (half the bytes) or float32 values
 
 
 def model_urls(model) -> dict[str, str]:
     """{"decoder": URL, "encoder": URL}: the model's two halves as safetensors files (each with the card),
     so that a page draws once it has the decoders, and fetches an encoder only to encode a drawing. A
     model loaded from a file is named by that file's sha256, so that every server names it alike; a model
-    trained in a session, by its bytes. The names are forgotten with the model."""
+    trained in a session, by its bytes. The halves hold float16 values when every weight of the model is
+    one (a loaded model's are: vae.checkpoints.round_to_float16), half the bytes of float32 and exactly
+    the weights torch computes with; else float32. The names are forgotten with the model."""
     names = _MODELS.get(model)
     if names is None:
         from vae.checkpoints import checkpoint_bytes
 
         source = getattr(model, "source", None)  # (path, sha256), set by vae.load_checkpoint
         digest = source[1] if source else hashlib.sha256(checkpoint_bytes(model)).hexdigest()
-        ref = weakref.ref(model)
-        names = {half: f"{digest[:32]}.{half}.safetensors" for half in HALVES}
+        ref, floats = weakref.ref(model), _floats_of(model)
+        names = {half: f"{digest[:32]}.{half}.{floats}.safetensors" for half in HALVES}
         with _lock:
             for half, name in names.items():
-                _MAKERS[name] = maker = functools.partial(_half_of, ref, half)
+                _MAKERS[name] = maker = functools.partial(_half_of, ref, half, floats)
                 weakref.finalize(model, _forget, name, maker)
         _MODELS[model] = names
     return {half: f"/files/{name}" for half, name in names.items()}
@@ -120,11 +123,23 @@ def _forget(name: str, maker) -> None:
             del _MAKERS[name]
 
 
-def _half_of(ref, half: str) -> bytes | None:
+def _floats_of(model) -> str:
+    from vae.checkpoints import holds_float16
+
+    return "f16" if holds_float16(model) else "f32"
+
+
+def _half_bytes(model, half: str, floats: str) -> bytes:
+    import torch
+
     from vae.checkpoints import checkpoint_bytes
 
+    return checkpoint_bytes(model, half, torch.float16 if floats == "f16" else torch.float32)
+
+
+def _half_of(ref, half: str, floats: str) -> bytes | None:
     model = ref()
-    return None if model is None else checkpoint_bytes(model, half)
+    return None if model is None else _half_bytes(model, half, floats)
 
 
 def file_bytes(name: str) -> bytes | None:
@@ -152,22 +167,25 @@ def _shipped_files() -> dict[str, Callable[[], bytes | None]]:
         if _shipped.get("stamp") != (directory, stamp):
             entries = read_manifest(directory)["models"]
             _shipped.update(stamp=(directory, stamp), files={
-                f"{e['sha256'][:32]}.{half}.safetensors": functools.partial(_shipped_half, e["name"], half)
-                for e in entries if isinstance(e, dict) and "sha256" in e and "name" in e for half in HALVES})
+                f"{e['sha256'][:32]}.{half}.{f}.safetensors": functools.partial(_shipped_half, e["name"], half, f)
+                for e in entries if isinstance(e, dict) and "sha256" in e and "name" in e
+                for half in HALVES for f in FLOATS})
     except (OSError, CheckpointError):
         return {}
     return _shipped["files"]
 
 
-def _shipped_half(name: str, half: str) -> bytes | None:
-    """A shipped model's half, its file checked against the manifest as it is loaded."""
-    from vae.checkpoints import checkpoint_bytes, load_pretrained
+def _shipped_half(name: str, half: str, floats: str) -> bytes | None:
+    """A shipped model's half, its file checked against the manifest as it is loaded; None if the model
+    holds other floats than these (the name another server would never have given it)."""
+    from vae.checkpoints import load_pretrained
     from vae.errors import CheckpointError
 
     try:
-        return checkpoint_bytes(load_pretrained(name), half)
+        model = load_pretrained(name)
     except CheckpointError:
         return None
+    return _half_bytes(model, half, floats) if _floats_of(model) == floats else None
 
 
 _shipped: dict = {}
@@ -183,9 +201,9 @@ class Files:
     - /files/<name>: a published file (404 for one this server never published);
     - /live-server: which process answers (never cached).
     Answered here, a file costs the server no more than its bytes: Streamlit's own stack (its session and
-    path middleware, and a gzip that compresses every answer anew, 0.2 s of CPU for a model's weights,
-    which float numbers shrink by 7%) is for the page, not for immutable files. The code is 70 KB; nginx
-    may compress it once, for its cache."""
+    path middleware, and a gzip that compresses every answer anew, 0.2 s of CPU for a model's weights) is
+    for the page, not for immutable files. Each answer carries an ETag that names it for good, so that
+    routes.compress.Gzip, in front (app.py), gzips each file once."""
 
     def __init__(self, app):
         self.app = app
@@ -201,7 +219,7 @@ class Files:
             version, _, name = path.removeprefix("/live/").partition("/")
             body = CODE.get(name) if version == CODE_VERSION else None
             media = mimetypes.guess_type(name)[0] or "application/octet-stream"
-            return await answer(body, media, f"code {path}")
+            return await answer(body, media, f"code {path}", etag=f"{version}/{name}")
         if path.startswith("/files/"):
             name = path.removeprefix("/files/")
             kind = name.rsplit(".", 1)[-1]
@@ -209,18 +227,22 @@ class Files:
                 body = _CACHE.get(name)
             if body is None and kind in KINDS and "/" not in name:  # made again, or read from disk: off the loop
                 body = await asyncio.to_thread(file_bytes, name)
-            return await answer(body, KINDS.get(kind, ""), f"file {name}")
+            return await answer(body, KINDS.get(kind, ""), f"file {name}", etag=name)
         if path == "/live-server":
             body = json.dumps({"server": SERVER_ID, "code": CODE_VERSION, "pid": os.getpid()}).encode()
             return await answer(body, "application/json", "", cache="no-store")
         await self.app(scope, receive, send)
 
 
-async def _answer(send, body: bytes | None, media: str, what: str, cache: str = IMMUTABLE, head=False) -> None:
+async def _answer(send, body: bytes | None, media: str, what: str, cache: str = IMMUTABLE, head=False,
+                  etag: str = "") -> None:
+    """etag: what names these bytes for good (their path's version or content hash), so that routes.compress.Gzip
+    keeps their gzip once."""
     status = 200 if body is not None else 404
     if body is None:
-        body, media, cache = f"{what} is not on this server".encode(), "text/plain; charset=utf-8", "no-store"
+        body, media, cache, etag = f"{what} is not on this server".encode(), "text/plain; charset=utf-8", "no-store", ""
+    headers = [(b"content-type", media.encode()), (b"content-length", str(len(body)).encode()),
+               (b"cache-control", cache.encode())]
     await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", media.encode()), (b"content-length", str(len(body)).encode()),
-                            (b"cache-control", cache.encode())]})
+                "headers": headers + ([(b"etag", f'"{etag}"'.encode())] if etag else [])})
     await send({"type": "http.response.body", "body": b"" if head else body})

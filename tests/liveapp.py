@@ -4,6 +4,8 @@ Used by the browser tests and by anything else (benchmarks, screenshots) that ne
 person sees it. Processes started here are stopped here, by pid.
 """
 
+import base64
+import io
 import os
 import shutil
 import signal
@@ -15,7 +17,11 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
+from PIL import Image
+
 ROOT = Path(__file__).resolve().parent.parent
+SHOTS = ROOT / "artifacts"  # screenshots the browser tests take, to look at
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-dev-shm-usage",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -123,23 +129,23 @@ def canvas_pixels(page, test_id: str) -> str:
 
 def answers(page) -> int:
     """How many of its commits the explorer has heard answered (live/explorer.js keeps the list)."""
-    return page.evaluate("(globalThis.__liveSettled ?? []).length")
+    return page.evaluate("(globalThis.__live?.settled ?? []).length")
 
 
 def wait_for_answer(page, before: int, timeout: float = 15_000) -> None:
     """Until the server has answered a commit made after answers() was before, and its rerun is over."""
-    page.wait_for_function(f"(globalThis.__liveSettled ?? []).length > {before}", timeout=timeout)
+    page.wait_for_function(f"(globalThis.__live?.settled ?? []).length > {before}", timeout=timeout)
     wait_until_idle(page)
 
 
 def drawings_heard(page) -> int:
-    """How many of the drawing pad's commits the server has answered (live/draw.js keeps the list)."""
-    return page.evaluate("(globalThis.__drawingsHeard ?? []).length")
+    """How many of the drawing pad's commits the server has answered (live/js/hooks.js keeps the list)."""
+    return page.evaluate("(globalThis.__live?.heard ?? []).length")
 
 
 def wait_for_drawing(page, before: int, timeout: float = 15_000) -> None:
     """Until the server has answered a drawing committed after drawings_heard() was before."""
-    page.wait_for_function(f"(globalThis.__drawingsHeard ?? []).length > {before}", timeout=timeout)
+    page.wait_for_function(f"(globalThis.__live?.heard ?? []).length > {before}", timeout=timeout)
     wait_until_idle(page)
 
 
@@ -148,3 +154,10 @@ def wait_until_idle(page, timeout: float = 30_000) -> None:
     page.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout
     )
+
+
+def canvas_png(page, test_id: str) -> tuple[np.ndarray, bytes]:
+    """A canvas's pixels as the browser reads them (R / 255), and as the PNG it makes of them."""
+    png = base64.b64decode(canvas_pixels(page, test_id).split(",", 1)[1])
+    rgba = np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"), dtype=np.float64)
+    return rgba[..., 0] / 255, png

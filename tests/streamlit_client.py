@@ -85,10 +85,12 @@ class Session:
         """Commits a settled code as the browser's component does once a move ends (e.g. mu_0=1.5);
         returns the seconds until the page settled."""
         data, widget_id, fragment = self.live()
-        code = {name: list(data[name]) for name in ("mu", "sigma")}
+        # what a person moved, by dimension: the values already moved, and these
+        code = {name: {str(d): v for d, (v, v0) in enumerate(zip(data[name], data[f"{name}0"])) if v != v0}
+                for name in ("mu", "sigma")}
         for key, value in values.items():
             name, d = key.split("_")
-            code[name][int(d)] = value
+            code[name][d] = value
         self.seq += 1
         self.widgets[widget_id] = WidgetState(id=widget_id, json_value=json.dumps({"code": {**code, "seq": self.seq}}))
         return await self.rerun(fragment)

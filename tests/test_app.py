@@ -1,92 +1,32 @@
 """The page's logic with streamlit.testing.v1.AppTest, on the shipped models."""
 
-import io
 import json
 
 import numpy as np
 import pytest
-import safetensors.torch
-import torch
-from conftest import ROOT
-from PIL import Image
+from pagetest import (
+    APP,
+    assert_is_half,
+    code,
+    fetched,
+    floats,
+    kl_value,
+    live_data,
+    mounted,
+    one_on_paper,
+    pairs,
+    png_bytes,
+    set_code,
+    start,
+    upload,
+    uploader,
+)
 from streamlit.testing.v1 import AppTest
 
 import vae
 from page.text import plain
 from routes import files
 from vae import explore
-
-APP = str(ROOT / "app.py")
-
-
-def pairs():
-    names = {c.name for c in vae.list_pretrained()}
-    return [(f"{c.dataset}, D={c.latent_dim}", c.name, f"{c.dataset}-vae-z{c.latent_dim}")
-            for c in vae.list_pretrained() if c.kind == "ae" and f"{c.dataset}-vae-z{c.latent_dim}" in names]
-
-
-def start(pair_label=None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120).run()
-    if pair_label:
-        at.selectbox(key="pair").set_value(pair_label).run()
-    assert not at.exception, at.exception
-    return at
-
-
-def mounted(at, mode: str = "explorer") -> dict:
-    """What the page sends the browser's core (live/component.py) on this run: {"code": its URL, "live": ...}."""
-    sent = [json.loads(e.proto.json) for e in at.get("bidi_component")]
-    (data,) = [d for d in sent if d.get("live", {}).get("mode") == mode]  # not presenter.js's key listener
-    return data
-
-
-def live_data(at, mode: str = "explorer") -> dict:
-    return mounted(at, mode)["live"]
-
-
-def code(at) -> tuple[np.ndarray, np.ndarray]:
-    """The settled mu and sigma the page holds and sends the browser."""
-    data = live_data(at)
-    return np.array(data["mu"]), np.array(data["sigma"])
-
-
-def fetched(url: str) -> bytes:
-    """What the browser gets for a file's URL (routes/files.py serves these bytes)."""
-    assert url.startswith("/files/"), url
-    data = files.file_bytes(url.removeprefix("/files/"))
-    assert data is not None, f"{url} is not published"
-    return data
-
-
-def assert_is_half(data: bytes, model, half: str) -> None:
-    """data is a safetensors file of the model's decoder or encoder half, tensor for tensor (not byte for
-    byte: safetensors orders the metadata as it likes)."""
-    tensors = safetensors.torch.load(data)
-    state = model.state_dict()
-    assert set(tensors) == {k for k in state if k.startswith("decoder.") == (half == "decoder")}
-    assert all(torch.equal(t, state[k]) for k, t in tensors.items())
-
-
-def floats(url: str) -> np.ndarray:
-    return np.frombuffer(fetched(url), dtype="<f4")
-
-
-def kl_value(at) -> float:
-    """The seed's formula, ½ Σ (mu² + sigma² − 2 log sigma − 1), on the settled code."""
-    mu, sigma = code(at)
-    return float(0.5 * np.sum(mu**2 + sigma**2 - 2 * np.log(sigma) - 1))
-
-
-def set_code(at, **values) -> AppTest:
-    """Sets mu_d / sigma_d in session state, as the contract allows, and reruns."""
-    for key, value in values.items():
-        at.session_state[key] = value
-    return at.run()
-
-
-def read_table(markdown: str) -> dict[str, list[str]]:
-    header, _, *rows = [[c.strip() for c in line.strip("|").split("|")] for line in markdown.splitlines()]
-    return {name: [row[i] for row in rows] for i, name in enumerate(header)}
 
 
 def test_mnist_at_d8_is_the_default_pair_and_mnist_comes_first():
@@ -116,7 +56,7 @@ def test_every_pair_sends_the_browser_its_encoding_and_the_urls_of_its_files(lab
     for ref, name in ((data["ae"], ae_name), (data["vae"], vae_name)):  # each half: the decoder, the encoder
         model = vae.load_pretrained(name)
         for half in ("decoder", "encoder"):
-            assert ref[half] == f"/files/{model.source[1][:32]}.{half}.safetensors"  # the shipped file's sha256
+            assert ref[half] == f"/files/{model.source[1][:32]}.{half}.f16.safetensors"  # the shipped file's sha256
             assert_is_half(fetched(ref[half]), model, half)
     np.testing.assert_array_equal(floats(data["x"]), image.ravel())
     np.testing.assert_allclose(data["eps"], explore.eps_for(0, vm.card.latent_dim))
@@ -162,28 +102,6 @@ def test_a_new_input_moves_the_code_to_its_encoding():
     mu0, _ = explore.encode(vm, vae.load_dataset("digits", "test").images[7].numpy())
     assert code(at)[0][0] == pytest.approx(mu0[0], abs=1e-6)
     assert live_data(at)["caption"] == "test #7 (7)" or live_data(at)["caption"].startswith("test #7")
-
-
-def png_bytes(array) -> bytes:
-    buf = io.BytesIO()
-    Image.fromarray(array).save(buf, format="PNG")
-    return buf.getvalue()
-
-
-def uploader(at):
-    """The sidebar's file uploader (its key changes when it is emptied: upload_0, upload_1, ...)."""
-    (widget,) = [u for u in at.get("file_uploader") if u.key.startswith("upload_")]
-    return widget
-
-
-def upload(at, name: str, data: bytes) -> AppTest:
-    return uploader(at).set_value((name, data, "image/png")).run()
-
-
-def one_on_paper() -> bytes:
-    digit = np.full((40, 40), 255, dtype=np.uint8)
-    digit[8:32, 18:23] = 0
-    return png_bytes(digit)
 
 
 def test_a_good_upload_becomes_the_input():

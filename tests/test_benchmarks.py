@@ -8,6 +8,8 @@ import sys
 import pytest
 from conftest import ROOT
 
+pytestmark = pytest.mark.slow  # Chromium, servers and training, on a small budget
+
 
 @pytest.mark.timeout(900)
 def test_quick_benchmarks_run_and_write_every_figure(tmp_path):

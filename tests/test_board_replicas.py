@@ -5,7 +5,7 @@ Last-Event-ID and replays from Redis; every accepted drawing reaches it once."""
 import functools
 
 import pytest
-from test_replicas import deployment, running
+from deploying import deployment, running
 
 from benchmarks.board import figures, kill_board_replica, room, run_class
 

@@ -5,46 +5,22 @@ import re
 
 import numpy as np
 import pytest
-from conftest import IN_CI, ROOT
 from liveapp import (
+    SHOTS,
     answers,
     canvas_pixels,
-    chromium_path,
     kl_nats,
     kl_text,
-    launch_chromium,
     open_app,
-    streamlit_server,
     wait_for_answer,
     wait_until_idle,
 )
+from pagetest import PANELS
 
 import vae
 from vae import explore
 
-pytestmark = pytest.mark.browser
-SHOTS = ROOT / "artifacts"
-
-
-@pytest.fixture(scope="module")
-def server():
-    with streamlit_server() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if chromium_path() is None:
-        message = "Chromium is missing: apt-get install -y chromium"
-        if IN_CI:
-            pytest.fail(message)  # CI installs it; a missing browser there is a broken setup, not a skip
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = launch_chromium(p)
-        yield b
-        b.close()
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
@@ -316,8 +292,6 @@ def test_upload_through_the_file_input(page, tmp_path):
 
 def test_every_panel_draws_in_the_browser(browser, server):
     """Each view, opened as a person would, on the 8-dimensional digits pair; a screenshot of each."""
-    from test_views import PANELS
-
     page = open_app(browser, server + "/?pair=digits-z8", height=2400)
     SHOTS.mkdir(exist_ok=True)
     for i, name in enumerate(PANELS):

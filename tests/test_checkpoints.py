@@ -22,8 +22,8 @@ def test_round_trip(saved):
     model, path = saved
     loaded = load_checkpoint(path)
     assert loaded.card == model.card and not loaded.training
-    for k, v in model.state_dict().items():
-        torch.testing.assert_close(loaded.state_dict()[k], v)
+    for k, v in model.state_dict().items():  # each weight the nearest float16 value (round_to_float16)
+        torch.testing.assert_close(loaded.state_dict()[k], v.half().float(), rtol=0, atol=0)
 
 
 def refused(path, *words):

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 from conftest import tiny_card
+from ownmodels import idx_bytes
 from PIL import Image, ImageDraw
 
 from vae import InputError, ModelCard, image_from_bytes, load_dataset
@@ -50,11 +51,6 @@ def test_sprites_factors_and_determinism():
     cols = np.arange(32)
     left, right = render_sprites(base - [[0, 0, 0, 0.4, 0]]), render_sprites(base + [[0, 0, 0, 0.4, 0]])
     assert (left[0].sum(0) @ cols) / left.sum() + 10 < (right[0].sum(0) @ cols) / right.sum()
-
-
-def idx_bytes(array: np.ndarray) -> bytes:
-    magic = 2051 if array.ndim == 3 else 2049
-    return struct.pack(">I", magic) + struct.pack(f">{array.ndim}I", *array.shape) + array.astype(np.uint8).tobytes()
 
 
 def write_idx_folder(folder, n=12, gz=False):

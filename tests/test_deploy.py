@@ -4,8 +4,7 @@ import re
 import shutil
 import subprocess
 
-from conftest import ROOT
-from test_readme import readme_commands
+from conftest import ROOT, readme_commands
 
 
 def test_dockerfile_passes_hadolint():

@@ -2,33 +2,22 @@
 encodes it in the browser as it is drawn, the server hears it once per stroke, the link carries it, and
 the drawn digits are read as what was drawn. Drawn with the mouse (and a finger) in Chromium."""
 
-import base64
-import io
 from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
 import pytest
-from liveapp import canvas_pixels, drawings_heard, kl_text, open_app, wait_for_drawing, wait_until_idle
-from PIL import Image
+from barepage import Site, mount
+from liveapp import canvas_pixels, canvas_png, drawings_heard, kl_text, open_app, wait_for_drawing, wait_until_idle
+from pagetest import APP, link_form, live_data, mounted, start
 from streamlit.testing.v1 import AppTest
-from test_app import APP, live_data, mounted, start
-from test_browser import browser, server  # noqa: F401  (the module's Chromium and server)
-from test_live_js import Site, mount
 
 import vae
-from live import component as live
+from live import drawing
+from page.state import Drawing
 from vae.data import conversion, convert
 from vae.judge import probabilities
 
 # ---- the link form of a drawn input ---------------------------------------------------------------------
-
-
-def link_form(x: np.ndarray) -> str:
-    """(H, W) of k / 15 -> base64url, two pixels a byte, the first in the high bits (as convert.js writes it)."""
-    levels = np.round(x.ravel() * 15).astype(np.uint8)
-    if len(levels) % 2:
-        levels = np.append(levels, 0)
-    return base64.urlsafe_b64encode(((levels[0::2] << 4) | levels[1::2]).tobytes()).decode().rstrip("=")
 
 
 def test_a_drawn_input_reads_back_from_its_link_form_and_nothing_else_does():
@@ -36,17 +25,18 @@ def test_a_drawn_input_reads_back_from_its_link_form_and_nothing_else_does():
     x = np.round(np.random.default_rng(0).uniform(size=(28, 28)) * 15) / 15
     text = link_form(x)
     assert len(text) == 523  # 392 bytes: well under 1 KB
-    np.testing.assert_array_equal(live.drawing_input(text, card)[0], x.astype(np.float32))
+    np.testing.assert_array_equal(drawing.pixels(text, card)[0], x.astype(np.float32))
     for bad in ("", text[:-4], text + "AAAA", text.replace("A", "*", 1), "x" * 5000, None):
-        assert live.drawing_input(bad, card) is None, bad
+        assert drawing.pixels(bad, card) is None, bad
     digits = vae.load_pretrained("digits-vae-z8").card
-    assert live.drawing_input(text, digits) is None  # a 28x28 drawing is no 8x8 input
+    assert drawing.pixels(text, digits) is None  # a 28x28 drawing is no 8x8 input
 
 
 def drawn(at, text: str, seq: int) -> AppTest:
-    """What the pad's commit does when a stroke ends (page/inputs.take_drawing), and the rerun it causes."""
-    for key, value in {"source": "drawing", "drawing": text, "drawing_seq": seq}.items():
-        at.session_state[key] = value
+    """What the explorer's commit of a drawing does when a stroke ends (live/component.py _on_drawing), and
+    the rerun it causes."""
+    at.session_state["chosen"] = Drawing(text)
+    at.session_state["drawing_seq"] = seq
     return at.run()
 
 
@@ -113,21 +103,14 @@ def draw(page, strokes, pad="draw-pad", steps=6, touch=False):
         page.mouse.up()
 
 
-def canvas_png(page, test_id: str) -> tuple[np.ndarray, bytes]:
-    """A canvas's pixels as the browser reads them (R / 255), and as the PNG it makes of them."""
-    png = base64.b64decode(canvas_pixels(page, test_id).split(",", 1)[1])
-    rgba = np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"), dtype=np.float64)
-    return rgba[..., 0] / 255, png
-
-
 def pad_gray(page) -> tuple[np.ndarray, bytes]:
     """The pad's pixels, as the browser converts them, and as a PNG the server would be uploaded."""
     return canvas_png(page, "draw-pad")
 
 
-@pytest.mark.browser
+@pytest.mark.slow
 @pytest.mark.parametrize("pair", ["mnist-vae-z8", "digits-vae-z8", "sprites-vae-z6"])
-def test_the_browser_converts_a_drawing_as_python_converts_an_upload(browser, pair):  # noqa: F811
+def test_the_browser_converts_a_drawing_as_python_converts_an_upload(browser, pair):
     card = vae.load_pretrained(pair).card
     _, h, w = card.image_shape
     context = browser.new_context(viewport={"width": 600, "height": 600})
@@ -168,8 +151,8 @@ def pictures(page, test_id: str) -> np.ndarray:
     return canvas_png(page, test_id)[0].astype(np.float32)
 
 
-@pytest.mark.browser
-def test_drawn_digits_are_read_as_drawn_with_nothing_sent_during_a_stroke(browser, server):  # noqa: F811
+@pytest.mark.slow
+def test_drawn_digits_are_read_as_drawn_with_nothing_sent_during_a_stroke(browser, server):
     page = open_app(browser, server, 1280, 900)
     frames = sent_frames(page)
     page.reload()
@@ -201,8 +184,8 @@ def test_drawn_digits_are_read_as_drawn_with_nothing_sent_during_a_stroke(browse
     page.context.close()
 
 
-@pytest.mark.browser
-def test_undo_clear_and_the_link_round_trip(browser, server):  # noqa: F811
+@pytest.mark.slow
+def test_undo_clear_and_the_link_round_trip(browser, server):
     page = open_app(browser, server, 1280, 900)
     page.get_by_test_id("draw-pad").scroll_into_view_if_needed()
     draw(page, STROKES["1"])
@@ -245,8 +228,42 @@ def test_undo_clear_and_the_link_round_trip(browser, server):  # noqa: F811
     page.context.close()
 
 
-@pytest.mark.browser
-def test_the_latent_map_follows_a_drawing(browser, server):  # noqa: F811
+@pytest.mark.slow
+def test_a_drawing_has_one_encoding_and_its_link_carries_no_slider_nobody_moved(browser, server):
+    page = open_app(browser, server, 1280, 900)
+    page.get_by_test_id("draw-pad").scroll_into_view_if_needed()
+    heard = drawings_heard(page)
+    draw(page, STROKES["7"])
+    wait_for_drawing(page, heard)
+    page.wait_for_function("() => location.search.includes('draw=')", timeout=15_000)
+    shown = page.evaluate("globalThis.__live.code")  # what the browser encoded and showed, after the server's answer
+    text = parse_qs(urlsplit(page.url).query)["draw"][0]
+    assert shown["encoding"] == f"mnist-vae-z8/drawing:{text}"
+    x = drawing.pixels(text, vae.load_pretrained("mnist-vae-z8").card)
+    mu0, sigma0 = vae.explore.encode(vae.load_pretrained("mnist-vae-z8"), x)  # the server's encoding, in torch
+    np.testing.assert_allclose(shown["mu"], mu0, atol=1e-4)
+    np.testing.assert_allclose(shown["sigma"], sigma0, atol=1e-4)
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.get_by_test_id("copy-link").click()
+    page.get_by_text("Copied").wait_for()
+    for url in (page.url, page.evaluate("navigator.clipboard.readText()")):
+        keys = parse_qs(urlsplit(url).query)
+        assert "draw" in keys and not any(k.startswith(("mu_", "sigma_")) for k in keys), url
+    slider = page.locator('input[type="range"][aria-label="sigma_2"]')
+    slider.focus()
+    page.keyboard.press("ArrowRight")  # one slider moved: the link carries it, and it alone
+    page.wait_for_function("() => location.search.includes('sigma_2=')", timeout=15_000)
+    wait_until_idle(page)
+    page.get_by_test_id("copy-link").click()
+    page.get_by_text("Copied").wait_for()
+    for url in (page.url, page.evaluate("navigator.clipboard.readText()")):
+        keys = [k for k in parse_qs(urlsplit(url).query) if k.startswith(("mu_", "sigma_"))]
+        assert keys == ["sigma_2"], url
+    page.context.close()
+
+
+@pytest.mark.slow
+def test_the_latent_map_follows_a_drawing(browser, server):
     page = open_app(browser, server + "/?pair=mnist-z2&panel=Latent+map", 1280, 1000)
     page.get_by_test_id("map-vae").wait_for(timeout=30_000)
     before = [page.get_by_test_id(f"map-{w}-text").inner_text() for w in ("ae", "vae")]
@@ -264,8 +281,8 @@ def test_the_latent_map_follows_a_drawing(browser, server):  # noqa: F811
     page.context.close()
 
 
-@pytest.mark.browser
-def test_a_finger_draws_and_the_page_does_not_scroll(browser, server):  # noqa: F811
+@pytest.mark.slow
+def test_a_finger_draws_and_the_page_does_not_scroll(browser, server):
     context = browser.new_context(viewport={"width": 1024, "height": 768}, has_touch=True, is_mobile=False)
     page = context.new_page()
     page.goto(server)
@@ -300,8 +317,8 @@ def test_the_pads_and_the_uploaders_help_say_how_this_dataset_places_a_drawing()
         assert says in at.sidebar.get("file_uploader")[0].proto.help, pair
 
 
-@pytest.mark.browser
-def test_the_pad_and_its_buttons_fit_a_projectors_sidebar(browser, server):  # noqa: F811
+@pytest.mark.slow
+def test_the_pad_and_its_buttons_fit_a_projectors_sidebar(browser, server):
     for width, height in ((1280, 720), (1024, 768)):
         page = open_app(browser, server, width, height)
         boxes = [page.get_by_test_id("draw-pad").bounding_box(),

@@ -8,7 +8,7 @@ import os
 import shutil
 from collections import OrderedDict
 
-from test_app import assert_is_half
+from pagetest import assert_is_half
 
 import vae
 from routes import files
@@ -80,7 +80,7 @@ def test_a_published_file_is_named_by_its_content_and_served_as_published():
 
 def test_a_shipped_model_is_served_by_its_sha256_by_any_server(monkeypatch):
     model = vae.load_pretrained("mnist-vae-z8")
-    name = f"/files/{model.source[1][:32]}.decoder.safetensors"
+    name = f"/files/{model.source[1][:32]}.decoder.f16.safetensors"
     assert files.model_urls(model)["decoder"] == name
     monkeypatch.setattr(files, "_CACHE", OrderedDict())  # a replica that never published it: the manifest's file
     monkeypatch.setattr(files, "_MAKERS", {})

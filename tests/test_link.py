@@ -6,11 +6,12 @@ import re
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pagetest import APP, code, kl_value, mounted, set_code, start
 from streamlit.testing.v1 import AppTest
-from test_app import APP, code, kl_value, mounted, set_code, start
 
 from live import link
 from page import PANELS
+from page.state import Drawing, TestImage, Upload
 
 PAIRS = {"digits-z8": "digits, D=8", "digits-z2": "digits, D=2"}
 
@@ -86,12 +87,16 @@ def test_any_query_string_reads_without_error_and_only_valid_values_pass(params)
     assert all(0.01 <= v <= 3 for k, v in code.items() if k == "sigma_1")
 
 
-def test_canonical_writes_only_what_differs_and_reads_back_exactly():
+def test_the_link_writes_only_what_differs_and_reads_back_exactly():
     mu0, sigma0 = np.array([0.1, 0.2]), np.array([0.5, 0.6])
-    params = link.canonical({"pair": "digits-z2", "seed": 4, "presenter": False}, np.array([0.1, 0.2 + 1 / 3]),
-                            sigma0, mu0, sigma0)
+    choices = {"pair": "digits-z2", "seed": 4, "presenter": False}
+    params = link.write(choices, TestImage(0), np.array([0.1, 0.2 + 1 / 3]), sigma0, mu0, sigma0)
     assert params == {"pair": "digits-z2", "seed": "4", "presenter": "0", "mu_1": repr(0.2 + 1 / 3)}
     assert link.read_code(params, {"mu_1": (-4, 4)})[0] == {"mu_1": 0.2 + 1 / 3}
+    drawn = link.write(choices, Drawing("AB"), np.array([0.1, 0.2]), sigma0, mu0, sigma0)
+    assert drawn == {"pair": "digits-z2", "seed": "4", "presenter": "0", "draw": "AB"}  # no slider moved
+    uploaded = link.write(choices, Upload("a.png", b"x"), np.array([0.3, 0.2]), sigma0, mu0, sigma0)
+    assert uploaded == {"pair": "digits-z2", "seed": "4", "presenter": "0"}  # the upload's code is not the link's
 
 
 def test_url_round_trip_reproduces_the_view():

@@ -9,30 +9,14 @@ import copy
 
 import pytest
 import torch
+from barepage import ORIGIN, Site, mount
+from pagetest import APP, mounted
 from streamlit.testing.v1 import AppTest
-from test_app import APP, mounted
-from test_browser import browser  # noqa: F401  (the module's Chromium)
 
 import vae
-from routes import files
 from vae.checkpoints import checkpoint_bytes
 
-pytestmark = pytest.mark.browser
-ORIGIN = "http://localhost:9"  # a secure context (the clipboard needs one), never reached: Playwright answers
-SERVER = "the-server"
-# the component API, as Streamlit hands it to the loader; window.calls records what the page sends
-MOUNT = """async ([data, key]) => {
-    window.calls ??= [];
-    window.cleanups ??= {};
-    const code = await import(data.code);
-    const host = document.getElementById(key) ?? document.body.appendChild(Object.assign(
-        document.createElement("div"), {id: key}));
-    const root = host.shadowRoot ?? host.attachShadow({mode: "open"});
-    window.cleanups[key] = code.default({data, parentElement: root,
-        setStateValue: (name, value) => window.calls.push(["state", name, value]),
-        setTriggerValue: (name, value) => window.calls.push(["trigger", name, value])});
-    await code.updated();
-}"""
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
@@ -44,47 +28,12 @@ def first_visit():
     return {"explorer": mounted(at), "samples": mounted(at, "samples")}
 
 
-class Site:
-    """The stand-in origin: the code from live/js/, published files, and /live-server."""
-
-    def __init__(self, page):
-        self.page, self.files, self.server, self.asked = page, {}, SERVER, []
-        page.route(f"{ORIGIN}/**", self.answer)
-        page.goto(f"{ORIGIN}/?pair=digits-z2")
-
-    def answer(self, route):
-        path = route.request.url.removeprefix(ORIGIN).split("?")[0]
-        self.asked.append(path)
-        if path == "/":
-            return route.fulfill(body="<!doctype html><html><body></body></html>", content_type="text/html")
-        if path == "/live-server":
-            if self.server is None:
-                return route.abort("connectionrefused")
-            return route.fulfill(json={"server": self.server})
-        if path.startswith("/live/"):
-            version, name = path.removeprefix("/live/").split("/", 1)
-            assert version == files.CODE_VERSION
-            return route.fulfill(body=(files.CODE_DIR / name).read_bytes(),
-                                 content_type="text/css" if name.endswith(".css") else "text/javascript")
-        name = path.removeprefix("/files/")
-        data = self.files.get(name, files.file_bytes(name))
-        if data is None:
-            return route.fulfill(status=404, body="not on this server")
-        return route.fulfill(body=data, content_type="application/octet-stream")
-
-
 @pytest.fixture
-def site(browser):  # noqa: F811
+def site(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     yield Site(page)
     context.close()
-
-
-def mount(site, data, key="live"):
-    """Mounts data as live/component.py's _mount sends it ({"code": URL, "live": ...})."""
-    sent = {**data, "code": ORIGIN + data["code"], "live": {**data["live"], "server": SERVER}}
-    site.page.evaluate(MOUNT, [sent, key])
 
 
 def shown(page, test_id="kl-total"):
@@ -177,7 +126,8 @@ def test_a_late_reply_never_moves_a_slider_being_moved(site, first_visit):
     assert slider.evaluate("s => s.valueAsNumber") == 2.5 and shown(site.page) == moved
     site.page.wait_for_function("() => window.calls.length > 0")  # after the key pause: one commit
     (call,) = site.page.evaluate("window.calls")
-    assert call[:2] == ["state", "code"] and call[2]["mu"][0] == 2.5 and call[2]["seq"] == 1
+    assert call[:2] == ["state", "code"] and call[2]["seq"] == 1
+    assert call[2]["mu"] == {"0": 2.5} and call[2]["sigma"] == {}  # what the person moved, and nothing else
     mount(site, explorer(first_visit, mu=[2.5, *rest], seq=1))  # the server's answer to that commit
     assert slider.evaluate("s => s.valueAsNumber") == 2.5 and shown(site.page) == moved
 

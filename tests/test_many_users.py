@@ -9,26 +9,15 @@ import statistics
 import time
 import urllib.request
 
-import numpy as np
 import pytest
 from liveapp import rss_mb, streamlit_server
+from pagetest import APP, expected_kl_text
 from streamlit_client import Session
 
 import vae
-from vae import explore
 
 SESSIONS = 30
 SECONDS = 8
-
-
-DEFAULT_VAE = "mnist-vae-z8"  # the default page's VAE (app.DEFAULT_PAIR)
-
-
-def expected_kl_text(values) -> dict[float, str]:
-    """What the KL must read on the default page (mnist, D=8, test #0) for each mu_0."""
-    vm = vae.load_pretrained(DEFAULT_VAE)
-    mu0, sigma0 = explore.encode(vm, vae.load_dataset(vm.card.dataset, "test").images[0].numpy())
-    return {v: f"{explore.kl_nats(np.concatenate([[v], mu0[1:]]), sigma0).sum():.3f}" for v in values}
 
 
 async def one_student(url, own_values, expected, deadline, latencies, problems):
@@ -61,6 +50,7 @@ async def class_at_once(url, sessions, seconds):
     return latencies, problems
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_thirty_sessions_each_see_only_their_own_state():
     with streamlit_server() as url:
@@ -78,6 +68,7 @@ def test_thirty_sessions_each_see_only_their_own_state():
     assert after - before < 150  # thirty sessions' state, not a leak; the benchmark measures growth
 
 
+@pytest.mark.slow
 def test_a_client_that_vanishes_mid_interaction_harms_no_one():
     async def scenario(url):
         quitter = Session(url)
@@ -98,7 +89,6 @@ def test_a_client_that_vanishes_mid_interaction_harms_no_one():
 
 def test_models_are_shared_read_only():
     from streamlit.testing.v1 import AppTest
-    from test_app import APP
 
     from page.models import load_model
 

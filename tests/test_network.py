@@ -6,6 +6,7 @@ import ctypes
 import os
 import socket
 
+import pytest
 from liveapp import streamlit_server
 from streamlit_client import Session
 
@@ -56,6 +57,7 @@ def server_sockets(pid: int) -> list[socket.socket]:
     return found
 
 
+@pytest.mark.slow
 def test_the_running_app_sends_without_delay():
     async def visit(url):
         first, second = Session(url), Session(url)

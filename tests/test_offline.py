@@ -20,11 +20,10 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, readme_commands
 from liveapp import chromium_path, free_port, launch_chromium, wait_for_health, wait_until_idle
-from test_readme import readme_commands
 
-pytestmark = pytest.mark.browser
+pytestmark = pytest.mark.slow
 
 HEALTH_TIMEOUT = 90  # seconds: torch's import under strace on 2 shared cores
 SETTLE = 5  # seconds after the page has drawn, for the script run's tail and any deferred work

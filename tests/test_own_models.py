@@ -5,39 +5,13 @@ import json
 import pickle
 import shutil
 
-import numpy as np
 import pytest
-from test_data import idx_bytes
+from ownmodels import train_cli, write_idx
 
 from vae import find_pairs, load_checkpoint
 from vae.__main__ import main
 
-
-def write_idx(folder, n=64, side=28, seed=0):
-    folder.mkdir(parents=True)
-    rng = np.random.default_rng(seed)
-    for split, count in (("train", n), ("t10k", n // 4)):
-        (folder / f"{split}-images-idx3-ubyte").write_bytes(idx_bytes(rng.integers(0, 256, (count, side, side))))
-        (folder / f"{split}-labels-idx1-ubyte").write_bytes(idx_bytes(rng.integers(0, 10, count)))
-    return folder
-
-
-def train_cli(out, *args):
-    assert main(["train", "--dataset", "idx", "--latent-dim", "2", "--epochs", "1", "--batch-size", "16",
-                 "--quiet", "-o", str(out), *args]) == 0
-
-
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory):
-    """DATA (64 random 28x28 images) and MODELS/{ae, vae, vae-b4}.safetensors trained on it, one epoch each."""
-    root = tmp_path_factory.mktemp("own")
-    write_idx(root / "DATA")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.chdir(root)  # a relative --data-root, recorded as an absolute path
-        train_cli("MODELS/ae.safetensors", "--kind", "ae", "--data-root", "DATA")
-        train_cli("MODELS/vae.safetensors", "--kind", "vae", "--data-root", "DATA")
-        train_cli("MODELS/vae-b4.safetensors", "--kind", "vae", "--beta", "4", "--data-root", "DATA")
-    return root
+pytestmark = pytest.mark.slow  # every test trains, or reads the models `trained` trains
 
 
 def copy_of(trained, tmp_path, *names):

@@ -8,10 +8,9 @@ import sys
 
 import pytest
 from liveapp import launch_chromium, open_app, streamlit_server
+from ownmodels import train_cli, write_idx
+from pagetest import APP, PANELS, live_data
 from streamlit.testing.v1 import AppTest
-from test_app import APP, live_data
-from test_own_models import train_cli, trained, write_idx  # noqa: F401  (trained: DATA and MODELS, one epoch)
-from test_views import PANELS
 
 YOURS = "yours: idx, D=2 (idx-ae-z2)"
 
@@ -28,7 +27,8 @@ def warnings(at) -> str:
     return re.sub(r"\\(.)", r"\1", " ".join(w.value for w in at.sidebar.warning))
 
 
-def test_your_pair_is_offered_beside_the_shipped_ones_and_explored_like_them(monkeypatch, trained):  # noqa: F811
+@pytest.mark.slow
+def test_your_pair_is_offered_beside_the_shipped_ones_and_explored_like_them(monkeypatch, trained):
     at = app_with(monkeypatch, "--models", trained / "MODELS")
     options = at.selectbox(key="pair").options
     assert options[0] == "mnist, D=8" and YOURS in options and not warnings(at)
@@ -56,7 +56,8 @@ def test_a_folder_that_does_not_exist_is_named_and_the_shipped_pairs_work(monkey
     assert at.selectbox(key="pair").value == "mnist, D=8" and len(live_data(at)["mu0"]) == 8
 
 
-def test_a_broken_file_is_named_and_the_good_pair_still_works(monkeypatch, trained, tmp_path):  # noqa: F811
+@pytest.mark.slow
+def test_a_broken_file_is_named_and_the_good_pair_still_works(monkeypatch, trained, tmp_path):
     models = tmp_path / "MODELS"
     shutil.copytree(trained / "MODELS", models)
     (models / "notes.safetensors").write_bytes(b"\x80\x04 not weights")
@@ -66,6 +67,7 @@ def test_a_broken_file_is_named_and_the_good_pair_still_works(monkeypatch, train
     assert not at.exception and len(live_data(at)["mu0"]) == 2
 
 
+@pytest.mark.slow
 def test_moved_data_is_named_without_data_root_and_found_with_it(monkeypatch, tmp_path):
     write_idx(tmp_path / "DATA")
     monkeypatch.chdir(tmp_path)
@@ -79,8 +81,8 @@ def test_moved_data_is_named_without_data_root_and_found_with_it(monkeypatch, tm
     assert YOURS in at.selectbox(key="pair").options and not warnings(at)
 
 
-@pytest.mark.browser
-def test_your_pair_in_the_browser(trained):  # noqa: F811
+@pytest.mark.slow
+def test_your_pair_in_the_browser(trained):
     from playwright.sync_api import sync_playwright
 
     with streamlit_server(args=["--models", str(trained / "MODELS")]) as url, sync_playwright() as p:

@@ -7,11 +7,10 @@ from urllib.parse import quote
 
 import pytest
 from liveapp import wait_until_idle
-from test_browser import browser, server  # noqa: F401  (fixtures: one server for this module)
 
 from page.presenter import LIVE_STEPS, STEPS
 
-pytestmark = pytest.mark.browser
+pytestmark = pytest.mark.slow
 SHOTS = Path("/tmp/panels-shots")
 PROJECTORS = [(1024, 768), (1280, 720)]
 PAGES = {  # name -> the link that opens it
@@ -69,7 +68,7 @@ PROBLEMS = """() => {
 }"""
 
 
-def open_page(browser, url: str, width: int, height: int):  # noqa: F811
+def open_page(browser, url: str, width: int, height: int):
     page = browser.new_context(viewport={"width": width, "height": height}).new_page()
     page.goto(url)
     page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=120_000)
@@ -81,7 +80,7 @@ def open_page(browser, url: str, width: int, height: int):  # noqa: F811
 
 @pytest.mark.parametrize("width,height", PROJECTORS, ids=[f"{w}x{h}" for w, h in PROJECTORS])
 @pytest.mark.parametrize("name", list(PAGES))
-def test_nothing_in_a_panel_overflows_or_is_cut_on_a_projector(browser, server, name, width, height):  # noqa: F811
+def test_nothing_in_a_panel_overflows_or_is_cut_on_a_projector(browser, server, name, width, height):
     page = open_page(browser, server + quote(PAGES[name], safe="/?=&"), width, height)
     if "presenter" not in name:
         page.locator('[data-testid="stButtonGroup"]').first.wait_for()

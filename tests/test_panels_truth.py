@@ -6,8 +6,7 @@ import re
 
 import numpy as np
 import pytest
-from test_app import start
-from test_views import open_panel
+from pagetest import open_panel, start
 
 import vae
 from panels.log_sigma import LARGE, SMALL
@@ -231,6 +230,7 @@ def test_the_summary_says_how_many_epochs_each_model_ran_and_why():
     assert "the VAE only 12, stopped by the budget" in said and "not trained alike" in said
 
 
+@pytest.mark.slow
 def test_a_pair_trains_alike_on_a_sample_within_its_budget():
     import time
 
@@ -250,6 +250,7 @@ def test_a_pair_trains_alike_on_a_sample_within_its_budget():
     assert (vm["train_examples"], vm["train_split_examples"]) == (10_000, 60_000)
 
 
+@pytest.mark.slow
 def test_the_page_says_what_the_training_did_and_keeps_its_curves(monkeypatch):
     import vae.budget
 
@@ -276,6 +277,7 @@ def test_the_page_says_what_the_training_did_and_keeps_its_curves(monkeypatch):
         at.run()
 
 
+@pytest.mark.slow
 def test_a_training_keeps_no_copy_of_the_training_split(monkeypatch):
     """Only the sample outlives loading: each model's 60,000 MNIST training images are let go (whatever
     vae.data itself caches)."""

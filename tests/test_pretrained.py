@@ -32,8 +32,11 @@ def test_shipped_model_loads_and_measures_as_its_manifest_says(entry):
     assert not model.training and json.loads(json.dumps(model.card.to_dict())) == entry["card"]
     measured, shipped = evaluate(model), entry["card"]["metrics"]
     assert measured.keys() == shipped.keys()
+    # the manifest measured the file's float32 weights; the model computes with them rounded to float16
+    # (vae.checkpoints.round_to_float16, what the browser is sent), which moves the figures by at most
+    # 0.0033 nats (mnist-vae-z8-b4's reconstruction) and 0.12% (one KL dimension of digits-vae-z8-from-ae)
     for key, value in shipped.items():
-        expected = value if isinstance(value, str) else pytest.approx(value, rel=1e-4, abs=1e-4)
+        expected = value if isinstance(value, str) else pytest.approx(value, rel=2e-3, abs=5e-3)
         assert measured[key] == expected, key
 
 

@@ -2,9 +2,8 @@
 screen each, a clicker's keys, and the prior step's own pair. Screenshots go to artifacts/."""
 
 import pytest
-from liveapp import open_app, wait_until_idle
-from test_app import start
-from test_browser import SHOTS, browser, server  # noqa: F401  (fixtures: one server for this module)
+from liveapp import SHOTS, open_app, wait_until_idle
+from pagetest import start
 
 from page.presenter import STEPS
 
@@ -61,9 +60,9 @@ def box(page, test_id: str) -> dict:
     return page.get_by_test_id(test_id).bounding_box()
 
 
-@pytest.mark.browser
+@pytest.mark.slow
 @pytest.mark.parametrize("width,height", PROJECTORS, ids=[f"{w}x{h}" for w, h in PROJECTORS])
-def test_the_four_pictures_stand_in_one_row_on_a_projector(browser, server, width, height):  # noqa: F811
+def test_the_four_pictures_stand_in_one_row_on_a_projector(browser, server, width, height):
     page = open_app(browser, server, width, height)
     boxes = {test_id: box(page, test_id) for test_id in PICTURES}
     tops = [b["y"] for b in boxes.values()]
@@ -83,8 +82,8 @@ def test_the_four_pictures_stand_in_one_row_on_a_projector(browser, server, widt
     page.context.close()
 
 
-@pytest.mark.browser
-def test_a_wide_screen_uses_its_width(browser, server):  # noqa: F811
+@pytest.mark.slow
+def test_a_wide_screen_uses_its_width(browser, server):
     page = open_app(browser, server, 1920, 1080)
     widths = [box(page, test_id)["width"] for test_id in PICTURES]
     assert min(widths) >= 260  # larger than on a projector (233 px at 1280), up to their cap
@@ -130,8 +129,8 @@ def assert_fits(page, what: str) -> dict:
     return sizes
 
 
-@pytest.mark.browser
-def test_every_presenter_step_fits_a_projector_and_the_clicker_moves_it(browser, server):  # noqa: F811
+@pytest.mark.slow
+def test_every_presenter_step_fits_a_projector_and_the_clicker_moves_it(browser, server):
     """At 1280×720 and 1024×768 on the default pair: each step without scrolling, no sidebar, no page title,
     type of 20 px or more; PageDown/ArrowRight forward, PageUp/ArrowLeft back, a slider's arrows its own
     (a clicker's PageUp/PageDown step even from a focused slider)."""
@@ -189,9 +188,9 @@ def test_every_presenter_step_fits_a_projector_and_the_clicker_moves_it(browser,
     context.close()
 
 
-@pytest.mark.browser
+@pytest.mark.slow
 @pytest.mark.parametrize("step", [2, 3, 4])
-def test_the_tallest_steps_fit_on_the_8_dimensional_pair(browser, server, step):  # noqa: F811
+def test_the_tallest_steps_fit_on_the_8_dimensional_pair(browser, server, step):
     context = browser.new_context(viewport={"width": 1280, "height": 720})
     page = context.new_page()
     page.goto(server + f"/?presenter=1&step={step}&pair=digits-z8")
@@ -201,8 +200,8 @@ def test_the_tallest_steps_fit_on_the_8_dimensional_pair(browser, server, step):
     context.close()
 
 
-@pytest.mark.browser
-def test_presenter_pictures_are_large_and_nothing_frames_or_covers_them(browser, server):  # noqa: F811
+@pytest.mark.slow
+def test_presenter_pictures_are_large_and_nothing_frames_or_covers_them(browser, server):
     """On every step at 1280×720: each picture at least 240 px wide; after a click and a clicker's key no
     focus frame round the step; hovering a picture shows no buttons over the words beside it."""
     context = browser.new_context(viewport={"width": 1280, "height": 720})

@@ -2,11 +2,7 @@
 
 import re
 
-from conftest import ROOT
-
-
-def readme_commands() -> list[str]:
-    return re.findall(r"```sh\n(.+?)\n```", (ROOT / "README.md").read_text())[:2]
+from conftest import ROOT, readme_commands
 
 
 def test_readme_opens_with_run_and_test_commands():

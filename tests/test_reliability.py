@@ -8,9 +8,9 @@ import zlib
 import numpy as np
 import pytest
 from conftest import tiny_card
+from pagetest import APP, code, kl_value, live_data
 from PIL import Image
 from streamlit.testing.v1 import AppTest
-from test_app import APP, code, kl_value, live_data
 
 import vae
 from vae.checkpoints import PRETRAINED_DIR

@@ -13,7 +13,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -23,110 +22,12 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import websockets
 from conftest import ROOT
+from deploying import StickySession, children_of, deployment, running, served_by, started_pids
 from liveapp import free_port, launch_chromium
-from streamlit_client import Session
-from test_many_users import expected_kl_text
+from pagetest import expected_kl_text
 
-from deploy.local import APP_FLAGS, render, wait_or_kill
-
-# ---- a deployment, and knowing which replica answered ------------------------------------------------
-
-
-@dataclass
-class Deployment:
-    url: str  # nginx, http://127.0.0.1:P
-    proc: subprocess.Popen  # python -m deploy.local
-    replicas: dict  # "127.0.0.1:PORT" -> pid
-    nginx: int  # nginx's master pid
-    log: Path
-
-    def pids(self) -> list[int]:
-        return [*self.replicas.values(), self.nginx]
-
-
-def launch(*args: str, env: dict | None = None) -> tuple[subprocess.Popen, Path]:
-    log = Path(tempfile.mkstemp(prefix="deploy-local-", suffix=".log")[1])
-    with open(log, "w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "deploy.local", *args], cwd=ROOT, stdout=out,
-                                stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
-    return proc, log
-
-
-def started_pids(log_text: str) -> list[int]:
-    """Every pid the launcher's log says it started."""
-    return [int(pid) for pid in re.findall(r"(?:starting on|nginx on) \S+ \(pid (\d+)\)", log_text)]
-
-
-@contextmanager
-def deployment(replicas: int, *args: str, timeout: float = 240):
-    port = free_port()
-    proc, log = launch("--replicas", str(replicas), "--port", str(port), *args)
-    try:
-        deadline = time.monotonic() + timeout
-        while "nginx on" not in log.read_text():
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"deploy.local did not come up:\n{log.read_text()}")
-            time.sleep(0.2)
-        text = log.read_text()
-        yield Deployment(
-            url=f"http://127.0.0.1:{port}", proc=proc, log=log,
-            replicas={addr: int(pid) for addr, pid in re.findall(r"starting on http://(\S+) \(pid (\d+)\)", text)},
-            nginx=int(re.search(r"nginx on \S+ \(pid (\d+)\)", text)[1]),
-        )
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            wait_or_kill(proc, 60)
-        log.unlink(missing_ok=True)
-
-
-def running(pid: int) -> bool:
-    """Whether pid is a live process (a zombie is not: it has stopped, only unreaped)."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except (FileNotFoundError, ProcessLookupError):
-        return False
-
-
-def children_of(pid: int) -> list[int]:
-    """nginx's workers, say: every process whose parent is pid."""
-    out = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                out.append(int(stat.parent.name))
-        except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
-            pass
-    return out
-
-
-def served_by(headers) -> str:
-    """The replica that answered: X-Replica's last address (earlier ones refused, nginx tried on).
-    headers: any mapping; Playwright's has lower-case names."""
-    return (headers.get("X-Replica") or headers["x-replica"]).split(",")[-1].strip()
-
-
-@dataclass
-class StickySession(Session):
-    """A Session through nginx that keeps its replica cookie, as a browser does, and knows which
-    replica each of its connections reached."""
-
-    cookie: str = ""
-    replica: str = ""
-
-    async def connect(self) -> float:
-        host = self.url.split("://", 1)[1]
-        self.ws = await websockets.connect(
-            f"ws://{host}/_stcore/stream", subprotocols=["streamlit"], max_size=2**26, open_timeout=30,
-            additional_headers={"Cookie": f"replica={self.cookie}"} if self.cookie else {})
-        self.cookie = self.cookie or re.search(r"replica=([^;]+)", self.ws.response.headers["Set-Cookie"])[1]
-        self.replica = served_by(self.ws.response.headers)
-        return await self.rerun()
-
-
-# ---- the files -------------------------------------------------------------------------------------
+from deploy.local import APP_FLAGS, render
 
 
 def test_compose_runs_the_dockerfile_as_it_is_behind_the_nginx_config():
@@ -145,6 +46,7 @@ def test_compose_runs_the_dockerfile_as_it_is_behind_the_nginx_config():
         assert flag in docker, flag
 
 
+@pytest.mark.slow
 def test_the_config_renders_for_loopback_replicas_and_nginx_accepts_it(tmp_path):
     conf = render((ROOT / "deploy" / "nginx.conf").read_text(), [41001, 41002, 41003], "127.0.0.1:41000",
                   str(tmp_path / "cache"))
@@ -161,6 +63,7 @@ def test_the_config_renders_for_loopback_replicas_and_nginx_accepts_it(tmp_path)
 # ---- the launcher ------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_launcher_comes_up_healthy_and_leaves_nothing_running_after_sigterm(tmp_path):
     with deployment(2, "--", "--models", str(tmp_path)) as d:
@@ -194,6 +97,7 @@ def bad_start(*args: str, env: dict | None = None) -> tuple[str, str]:
     return lines[0], result.stdout
 
 
+@pytest.mark.slow
 def test_without_nginx_it_says_so_and_starts_nothing():
     line, text = bad_start("--port", str(free_port()), env={"PATH": "/usr/bin:/bin", "NGINX": ""})
     assert "nginx not found on PATH" in line and started_pids(text) == []
@@ -201,6 +105,7 @@ def test_without_nginx_it_says_so_and_starts_nothing():
     assert "nginx not found: /nonexistent/nginx" in line and started_pids(text) == []
 
 
+@pytest.mark.slow
 def test_a_port_in_use_is_refused_before_anything_starts():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -210,12 +115,14 @@ def test_a_port_in_use_is_refused_before_anything_starts():
     assert f"port {port} on 127.0.0.1 is in use" in line and started_pids(text) == []
 
 
+@pytest.mark.slow
 def test_a_replica_that_fails_to_start_stops_the_others():
     line, text = bad_start("--port", str(free_port()), "--app", "/nonexistent/app.py")
     assert re.search(r"replica \d exited with code \d+ before it was healthy: .*does not exist", line), line
     assert len(started_pids(text)) == 2  # both were started, both are gone (bad_start checks)
 
 
+@pytest.mark.slow
 def test_a_replica_that_is_not_healthy_in_time_is_stopped():
     # no time at all: a replica can answer its health check 0.4 s after it starts (seen here), so
     # any real timeout races it; the first check comes before the new Python has even imported
@@ -258,6 +165,7 @@ async def sticky_sessions(url: str, replicas: set[str], each: int = 2) -> list[s
     return problems
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_websocket_sessions_spread_over_replicas_and_stay_on_theirs():
     with deployment(2) as d:
@@ -313,7 +221,7 @@ def settle(visit: Visit, wanted: dict) -> None:
     visit.link, visit.kl = query(visit.page), kl.inner_text()
 
 
-@pytest.mark.browser
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_a_killed_replica_leaves_the_others_untouched_and_its_pages_reload_themselves_onto_a_survivor():
     from playwright.sync_api import expect, sync_playwright
@@ -395,6 +303,7 @@ def get(url: str, cookie: str = "") -> tuple[int, object, bytes]:
         return e.code, e.headers, e.read()
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_nginx_serves_code_and_weights_from_its_cache_reaching_a_replica_once_per_file():
     from concurrent.futures import ThreadPoolExecutor
@@ -415,7 +324,7 @@ def test_nginx_serves_code_and_weights_from_its_cache_reaching_a_replica_once_pe
         assert get(f"{d.url}/files/{'0' * 32}.safetensors")[1]["X-Cache"] == "MISS"  # a 404 is not kept
 
 
-@pytest.mark.browser
+@pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_a_phone_photo_uploads_through_nginx(tmp_path):
     """nginx's default body limit is 1 MB: a photo of a few MB came back 413 before the limit was set."""
@@ -452,6 +361,7 @@ def sync_playwright_browser():
 # ---- the benchmark runs ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_quick_replica_benchmark_runs_and_writes_its_figures(tmp_path):
     subprocess.run([sys.executable, "-m", "benchmarks.replicas", "--quick", "--out", str(tmp_path)], cwd=ROOT,

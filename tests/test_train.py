@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 import torch
 
 from vae import TrainConfig, load_checkpoint
@@ -10,6 +11,7 @@ from vae.evaluate import evaluate
 from vae.train import train
 
 
+@pytest.mark.slow
 def test_short_training_lowers_the_loss_for_both_kinds():
     for kind in ("ae", "vae"):
         history = []
@@ -19,6 +21,7 @@ def test_short_training_lowers_the_loss_for_both_kinds():
         assert (history[-1]["kl"] == 0) == (kind == "ae")
 
 
+@pytest.mark.slow
 def test_training_is_reproducible_under_a_seed():
     cfg = TrainConfig(kind="vae", latent_dim=2, epochs=2, batch_size=256, seed=5)
     a, b = train(cfg, progress=False), train(cfg, progress=False)
@@ -26,6 +29,7 @@ def test_training_is_reproducible_under_a_seed():
         torch.testing.assert_close(b.state_dict()[k], v)
 
 
+@pytest.mark.slow
 def test_cli_train_evaluate_and_convert(tmp_path, capsys):
     ae_path, vae_path = tmp_path / "ae.safetensors", tmp_path / "from-ae.safetensors"
     assert main(["train", "--kind", "ae", "--latent-dim", "3", "--epochs", "2", "--quiet", "-o", str(ae_path)]) == 0
@@ -49,11 +53,13 @@ def test_cli_reports_errors_without_a_traceback(tmp_path, capsys):
     assert "bad.safetensors" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_a_time_budget_stops_training_early_and_says_so():
     model = train(TrainConfig(kind="vae", latent_dim=2, epochs=10_000, batch_size=512), progress=False, max_seconds=0.5)
     assert 1 <= model.card.training["epochs_run"] < 10_000
 
 
+@pytest.mark.slow
 def test_init_from_refuses_an_ae_that_does_not_fit(tmp_path, capsys):
     ae_path = tmp_path / "ae.safetensors"
     assert main(["train", "--kind", "ae", "--latent-dim", "2", "--epochs", "1", "--quiet", "-o", str(ae_path)]) == 0

@@ -4,23 +4,12 @@ import re
 
 import numpy as np
 import pytest
-from test_app import live_data, pairs, read_table, start
+from pagetest import PANELS, live_data, open_panel, pairs, read_table, start
 
 import vae
 from panels.prior import verdict
 from vae import explore
 from vae.judge import judge_model, recognisable
-
-PANELS = ["Deterministic vs stochastic", "Latent map", "Prior samples", "Interpolation", "Traversals",
-          "Beta ladder", "Decode anywhere", "The formula", "Why log sigma", "AE → VAE conversion", "Train your own"]
-
-
-def open_panel(at, panel):
-    at.session_state["panel"] = panel
-    at.run()
-    assert not at.exception, (panel, at.exception)
-    assert not at.error, (panel, [e.value for e in at.error])
-    return at
 
 
 @pytest.mark.parametrize("label", [p[0] for p in pairs()])

@@ -89,7 +89,7 @@ def train_pair(dataset: str, latent_dim: int, beta: float, epochs: int, budget: 
 
     def config(kind: str, count: int) -> TrainConfig:
         return TrainConfig(dataset=dataset, kind=kind, latent_dim=latent_dim, beta=beta, epochs=count,
-                               train_size=train_size, name=f"yours-{tag}-{dataset}-{kind}-z{latent_dim}")
+                               train_size=train_size, name=f"session-{tag}-{dataset}-{kind}-z{latent_dim}")
 
     def ae_epoch(epoch: int, stats: dict) -> bool:
         nonlocal planned

@@ -33,16 +33,36 @@ def sha256_of(path: str | Path) -> str:
     return h.hexdigest()
 
 
-def checkpoint_bytes(model: LatentModel, part: str | None = None) -> bytes:
+def checkpoint_bytes(model: LatentModel, part: str | None = None, dtype: torch.dtype = torch.float32) -> bytes:
     """The model as a safetensors file, as save_checkpoint writes it; with part "decoder" or "encoder", only
-    that half's tensors (and the card): what the browser decodes with, or encodes a drawing with. The
-    bytes may differ from call to call in the order of the metadata (safetensors keeps it in a hash map);
-    the tensors and the card never do."""
+    that half's tensors (and the card): what the browser decodes with, or encodes a drawing with; with
+    dtype torch.float16, half the bytes (exact for a model whose weights are float16 values, see
+    holds_float16). The bytes may differ from call to call in the order of the metadata (safetensors keeps
+    it in a hash map); the tensors and the card never do."""
     if part not in (None, "decoder", "encoder"):
         raise ValueError(f"part must be None, 'decoder' or 'encoder', not {part!r}")
-    tensors = {k: v.detach().contiguous() for k, v in model.state_dict().items()
+    tensors = {k: v.detach().to(dtype).contiguous() for k, v in model.state_dict().items()
                if part is None or k.startswith("decoder.") == (part == "decoder")}
     return save(tensors, metadata={"format": FORMAT, "card": json.dumps(model.card.to_dict())})
+
+
+def round_to_float16(model: LatentModel) -> LatentModel:
+    """The model's weights rounded to the nearest float16 values (kept as float32), in place, so that the
+    float16 halves the browser is sent (routes/files.py) hold exactly the weights torch computes with: half
+    the bytes on the wire, and the browser and the server still agree. Rounding moves a weight by at most
+    2^-11 of itself (below 2^-14, by at most 2^-25). A model with a weight beyond float16's range (65504)
+    is left as it is, and sent in float32."""
+    state = model.state_dict()
+    if all(v.abs().max() <= torch.finfo(torch.float16).max for v in state.values() if v.numel()):
+        with torch.no_grad():
+            for v in state.values():
+                v.copy_(v.to(torch.float16))
+    return model
+
+
+def holds_float16(model: LatentModel) -> bool:
+    """Whether every weight of the model is a float16 value, so that float16 files of it lose nothing."""
+    return all(torch.equal(v, v.to(torch.float16).to(v.dtype)) for v in model.state_dict().values())
 
 
 def save_checkpoint(model: LatentModel, path: str | Path) -> Path:
@@ -69,7 +89,8 @@ def _refuse_non_safetensors(path: Path) -> None:
 
 
 def load_checkpoint(path: str | Path) -> LatentModel:
-    """A model in eval mode, its weights checked against its card. Any problem: CheckpointError."""
+    """A model in eval mode, its weights checked against its card, then rounded to float16 values (the
+    values the browser computes with: round_to_float16). Any problem: CheckpointError."""
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(path, "no such file")
@@ -92,7 +113,7 @@ def load_checkpoint(path: str | Path) -> LatentModel:
     _check_tensors(path, model, tensors)
     model.load_state_dict(tensors)
     model.source = (path.resolve(), sha256_of(path))  # the file it came from: what a browser is served
-    return model.eval().requires_grad_(False)
+    return round_to_float16(model).eval().requires_grad_(False)
 
 
 def _check_tensors(path: Path, model: LatentModel, tensors: dict) -> None:

@@ -360,6 +360,19 @@ def conversion(dataset: str, shape: tuple[int, int]) -> dict:
     return {"place": "crop", "margin": CONTENT_MARGIN.get(dataset, 0.0), "level": CROP_LEVEL}
 
 
+PAD_PX = 112  # a drawing pad's own pixels: 4 per MNIST pixel, and a conversion within a millisecond
+# The pen's width on the pad, so that a drawing fitted to the dataset's frame has its strokes: MNIST's are
+# 2-3 px of 28 (a digit ~80 px tall on the pad, scaled to 20); the 8x8 digits' and the sprites' are broad.
+BRUSH_PX = {"mnist": 9, "idx": 9, "digits": 16, "sprites": 22}
+
+
+def drawing_pad(dataset: str, shape: tuple[int, int]) -> dict:
+    """What a drawing pad for dataset's images of shape (H, W) needs (live/js/pad.js): {"conversion": how its
+    drawing becomes an input, "pad": its side in its own pixels, "brush": the pen's width in them}. The
+    explorer's pad and the class board's student page are sent the same."""
+    return {"conversion": conversion(dataset, shape), "pad": PAD_PX, "brush": BRUSH_PX.get(dataset, 9)}
+
+
 def convert(gray: np.ndarray, how: dict, shape: tuple[int, int]) -> np.ndarray:
     """gray (H, W) in [0, 1] -> (h, w) float64 in [0, 1], light ink on dark, the brightest stroke at 1."""
     border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])

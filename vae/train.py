@@ -61,7 +61,9 @@ def train(cfg: TrainConfig, progress: bool = True, on_epoch=None, max_seconds: f
     """Adam on batch means of reconstruction + beta * KL. on_epoch(epoch, stats) after each epoch, with
     stats the epoch's means (loss, reconstruction, kl: nats per example) and its wall time (seconds);
     training stops there if it returns True. With max_seconds, training stops after the epoch that
-    passes it. card.training says how many epochs ran, and on how many of the split's images."""
+    passes it. card.training says how many epochs ran, and on how many of the split's images. The weights
+    end rounded to float16 values, as loading rounds them (checkpoints.round_to_float16): the figures a card
+    records are those of the model as it is served."""
     if cfg.data_root:  # the card records where the data is, so evaluate finds it from any folder
         cfg = replace(cfg, data_root=str(Path(cfg.data_root).resolve()))
     x_all, split_size = training_images(cfg)
@@ -89,7 +91,7 @@ def train(cfg: TrainConfig, progress: bool = True, on_epoch=None, max_seconds: f
             break
         if max_seconds is not None and time.perf_counter() - start > max_seconds:
             break
-    return model.eval()
+    return checkpoints.round_to_float16(model).eval()
 
 
 def versions() -> dict:

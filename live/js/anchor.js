@@ -10,31 +10,24 @@
  * @property {boolean} scroll  scroll the page to here now (a link's first run)
  */
 
+import { Mode } from "./mode.js";
+
 const SETTLE_MS = 3000;
 const HANDS = ["wheel", "touchmove", "keydown", "pointerdown"];  // a person scrolling or acting: leave the page be
 
-export class Anchor {
-  constructor(root) {
-    this.root = root;
-    this.stop = () => {
-      this.observer?.disconnect();
-      clearTimeout(this.timer);
+export class Anchor extends Mode {
+  show(data) {
+    if (!data.scroll || this.stop) return;
+    const point = this.root.host ?? this.root;  // a shadow root's host
+    const observer = new ResizeObserver(() => point.scrollIntoView({ block: "start" }));
+    observer.observe(document.querySelector('[data-testid="stMainBlockContainer"]') ?? document.body);
+    this.stop = () => {  // settled, or a person took over: the page stays where it is
+      observer.disconnect();
+      clearTimeout(timer);
       for (const event of HANDS) window.removeEventListener(event, this.stop, true);
     };
-  }
-
-  destroy() {
-    this.stop();
-  }
-
-  /** @param {AnchorData} data */
-  update(data) {
-    if (!data.scroll || this.observer) return;
-    const point = this.root.host ?? this.root;  // a shadow root's host
-    const scroll = () => point.scrollIntoView({ block: "start" });
-    this.observer = new ResizeObserver(scroll);
-    this.observer.observe(document.querySelector('[data-testid="stMainBlockContainer"]') ?? document.body);
+    const timer = setTimeout(this.stop, SETTLE_MS);
     for (const event of HANDS) window.addEventListener(event, this.stop, true);
-    this.timer = setTimeout(this.stop, SETTLE_MS);
+    this.own(this.stop);
   }
 }

@@ -1,13 +1,11 @@
 // The page's side of its conversation with the server.
 // - Commits: a component sends settled state (setStateValue) numbered by seq; the rerun it causes echoes
 //   the seq in the component's data. One the server has not answered within UNANSWERED_MS says so.
-// - The link: the URL holds the whole view, and Streamlit writes it after each rerun. A copied link, and the
-//   URL a page reloads to, add each component's part as it is now (the explorer's code and eps seed), so
-//   that neither lags a move the server has not answered yet. (The page never writes the URL itself while
-//   Streamlit runs it: Streamlit's own URL updates then take the focus from a slider.)
 // - The server: each mount names the process that drew it, and the page asks /live-server which process
 //   answers now. When that changes (a replica died and nginx sent the page to a survivor, or the server
 //   restarted), the page reloads itself to its link: the same view, on a live server.
+
+import { link } from "./link.js";
 
 export const UNANSWERED_MS = 5000;
 const WATCH_MS = 2000;
@@ -42,28 +40,6 @@ export class Commits {
     clearTimeout(this.timer);
   }
 }
-
-// ---- the link ---------------------------------------------------------------------------------------
-
-const linkParts = new Set();  // () -> {param: value or null (remove)}: each component's part of the link
-
-export function addToLink(part) {
-  linkParts.add(part);
-  return () => linkParts.delete(part);
-}
-
-export function link() {
-  // the page's URL with every component's part as it is now
-  const url = new URL(location.href);
-  for (const part of linkParts) {
-    for (const [name, value] of Object.entries(part())) {
-      if (value === null) url.searchParams.delete(name);
-      else url.searchParams.set(name, value);
-    }
-  }
-  return url.href;
-}
-
 
 // ---- the server ------------------------------------------------------------------------------------
 

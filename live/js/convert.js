@@ -43,6 +43,13 @@ export function fromLink(text, count) {
   return x;
 }
 
+export function fromPixelsText(text) {
+  // a picture the board's server sends (routes/board/models.py pixels_text): base64url of one byte a pixel,
+  // round(255 x), in (C, H, W) order -> (C*H*W,) in [0, 1]
+  const raw = atob(text.replaceAll("-", "+").replaceAll("_", "/"));
+  return Float64Array.from(raw, (c) => c.charCodeAt(0) / 255);
+}
+
 // ---- the steps, as vae/data.py names them --------------------------------------------------------------
 
 export function areaResize({ data, height, width }, h, w) {

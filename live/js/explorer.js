@@ -1,11 +1,16 @@
 // The explorer: the pictures, one row of controls per latent dimension, and the readouts. Every input
 // event recomputes z, the KL and the decodings here, in the same frame; the server hears the settled
-// code once, on release or after a pause in key presses.
+// code once, on release or after a pause in key presses: the values a person moved. A drawing on the pad is
+// encoded here as it is drawn, and the server hears it once, when the stroke ends: it encodes it too (torch),
+// for the panels, and its code agrees with this one (within 1e-4) rather than replacing it.
 
-import { follow, publish } from "./bus.js";
-import { addToLink, Commits, link, UNANSWERED_MS, watchServer } from "./commit.js";
-import { klPerDim, reconstructionNats, reparameterize } from "./model.js";
+import { publish } from "./bus.js";
+import { Commits, UNANSWERED_MS, watchServer } from "./commit.js";
+import { addToLink, link, moved } from "./link.js";
+import { klPerDim, lossVaeLine, reconstructionNats, reparameterize } from "./model.js";
 import { decoded, element, figure, finite, notFinite, paint, signed } from "./paint.js";
+import { hooks, record } from "./hooks.js";
+import { Mode } from "./mode.js";
 import { loadAll, loaded } from "./store.js";
 
 /**
@@ -66,9 +71,6 @@ import { loadAll, loaded } from "./store.js";
 
 const KEY_PAUSE_MS = 40;  // a run of key presses (a held key repeats every ~33 ms) commits once, after it
 export const KL_BAR_NATS = 5;  // a full bar: fixed, so that a bar changes only when its own KL does
-const timings = (globalThis.__liveTimings ??= []);  // per input event, ms: {wait, work, total}, for benchmarks
-const settled = (globalThis.__liveSettled ??= []);  // per commit the server has answered: {seq, at}, for benchmarks
-const drawTimings = (globalThis.__drawTimings ??= []);  // per move on the pad, ms: {total, encodeDecode}, for benchmarks
 
 function show(el, text) {  // a text that did not change is not set again: every set costs the page a relayout
   if (el.textContent !== text) el.textContent = text;
@@ -95,48 +97,41 @@ const COLUMNS = [
   ["kl", "KL (nats)", "KL_d = ½ (mu_d² + sigma_d² − 2 log sigma_d − 1), nats"],
 ];
 
-export class Explorer {
+export class Explorer extends Mode {
   constructor(root) {
-    this.root = root;
+    super(root);
     this.dirty = false;  // moved here and not yet committed
     this.held = false;  // a pointer is down on a slider
     this.seed = -1;
     this.layout = null;
     this.commits = new Commits(() => this.api, (late) => { if (this.unanswered) this.unanswered.hidden = !late; });
-    this.onRelease = () => this.release();
-    window.addEventListener("pointerup", this.onRelease);
-    window.addEventListener("pointercancel", this.onRelease);
-    this.unlink = addToLink(() => this.linkPart());
+    this.own(() => { clearTimeout(this.keyTimer); this.commits.stop(); });
+    this.own(() => { this.data = this.waiting = null; });  // gone: encoders that arrive later draw nothing
+    for (const end of ["pointerup", "pointercancel"]) this.listen(window, end, () => this.release());
+    this.own(addToLink(() => this.linkPart()));
     this.drawingSeq = 0;  // the newest drawing the pad has handed over
-    this.unfollow = follow("drawing", (drawing) => this.drawn(drawing));
-    this.unfollowSoon = follow("drawing-soon", () => this.encoders());
-  }
-
-  destroy() {
-    this.unfollow();
-    this.unfollowSoon();
-    window.removeEventListener("pointerup", this.onRelease);
-    window.removeEventListener("pointercancel", this.onRelease);
-    clearTimeout(this.keyTimer);
-    this.commits.stop();
-    this.unlink();
-    this.unwatch?.();
-    this.data = this.pending = this.waiting = null;  // gone: files or encoders that arrive later draw nothing
+    this.follow("drawing", (drawing) => this.drawn(drawing));
+    this.follow("drawing-soon", () => this.encoders());
   }
 
   /** @param {ExplorerData} data */
-  async update(data) {
-    this.pending = data;
-    this.unwatch ??= watchServer(data.server, (reachable) => this.reachable(reachable));
+  needs(data) {
+    return [[data.ae.decoder, "decoder", `the decoder of ${data.ae.name}`],
+      [data.vae.decoder, "decoder", `the decoder of ${data.vae.name}`], [data.x, "f32", "the input image"]];
+  }
+
+  receive(data) {
+    if (!this.watching) this.own(watchServer(data.server, (reachable) => this.reachable(reachable)));
+    this.watching = true;
     const layout = JSON.stringify([data.mu0.length, data.parts, data.collapsed, data.ranges]);
     if (layout !== this.layout) this.build(data);
     this.layout = layout;
-    const problem = await loadAll([[data.ae.decoder, "decoder", `the decoder of ${data.ae.name}`],
-      [data.vae.decoder, "decoder", `the decoder of ${data.vae.name}`], [data.x, "f32", "the input image"]]);
-    if (this.pending !== data) return;  // a newer rerun arrived while the files were on their way
+  }
+
+  show(data, problem) {
     if (data.drawing_seq < this.drawingSeq) return;  // from before the drawing on the pad now: its answer follows
-    if (this.commits.answered(data.seq) && data.seq > 0) settled.push({ seq: data.seq, at: performance.now() });
-    if (settled.length > 2000) settled.splice(0, 1000);
+    if (data.drawing_seq > (hooks.heard.at(-1) ?? 0)) record(hooks.heard, data.drawing_seq);
+    if (this.commits.answered(data.seq) && data.seq > 0) record(hooks.settled, { seq: data.seq, at: performance.now() });
     this.message(problem ? problem.message : "");
     if (problem) return;
     this.data = data;
@@ -148,8 +143,10 @@ export class Explorer {
         encoding: data.encoding };
     }
     if (fresh || (!this.dirty && !this.held && data.seq >= this.commits.seq)) {
-      this.mu = [...data.mu];
-      this.sigma = [...data.sigma];
+      // the server's settled code: its values a person moved, and this input's own code elsewhere (for a
+      // drawing encoded here, this page's encoding: the server's agrees with it, it does not replace it)
+      this.mu = data.mu.map((v, d) => (v === data.mu0[d] ? this.input.mu0[d] : v));
+      this.sigma = data.sigma.map((v, d) => (v === data.sigma0[d] ? this.input.sigma0[d] : v));
     }
     if (fresh || data.seed >= this.seed) [this.seed, this.eps, this.epsNext] = [data.seed, data.eps, data.eps_next];
     this.drawInput();
@@ -163,6 +160,7 @@ export class Explorer {
     const { x, text, seq, moving, eventTime } = drawing;
     if (!this.data) return;
     this.drawingSeq = Math.max(this.drawingSeq, seq);
+    if (!x) return this.commitDrawing(drawing);  // the pad was emptied: the server gives the test image back
     const [aeEncode, vaeEncode] = [loaded(this.data.ae.encoder), loaded(this.data.vae.encoder)];
     if (![aeEncode, vaeEncode].every((encode) => encode && !(encode instanceof Error))) {
       this.waiting = drawing;
@@ -190,9 +188,14 @@ export class Explorer {
     this.drawInput();
     this.draw(eventTime);
     if (eventTime !== undefined) {
-      drawTimings.push({ total: performance.now() - eventTime, encodeDecode: encoded + this.aeDecodeMs + this.decodeMs });
-      if (drawTimings.length > 2000) drawTimings.splice(0, 1000);
+      record(hooks.drawTimings, { total: performance.now() - eventTime, encodeDecode: encoded + this.aeDecodeMs + this.decodeMs });
     }
+    if (!moving) this.commitDrawing(drawing);
+  }
+
+  commitDrawing({ text, seq }) {
+    // a settled drawing (a stroke ended, Undo, Clear): the server hears it, and reruns what a release reruns
+    this.commits.send("drawing", { text, pad: seq });
   }
 
   build(data) {
@@ -221,8 +224,7 @@ export class Explorer {
     if (parts.sliders) body.append(this.buildSliders(data));
     if (parts.readouts) body.append(this.buildReadouts());
     root.append(body);
-    this.root.querySelector(".live")?.remove();
-    this.root.append(root);
+    this.place(root);
   }
 
   buildSliders(data) {
@@ -314,9 +316,10 @@ export class Explorer {
   }
 
   commit() {
+    // the values a person moved, by dimension: every other slider is the encoder's output, on both sides
     clearTimeout(this.keyTimer);
     this.dirty = false;
-    this.commits.send("code", { mu: this.mu, sigma: this.sigma });
+    this.commits.send("code", { mu: moved(this.mu, this.input.mu0), sigma: moved(this.sigma, this.input.sigma0) });
     this.announce();
   }
 
@@ -326,15 +329,11 @@ export class Explorer {
   }
 
   linkPart() {
-    // the link's mu_d and sigma_d where they differ from the encoder's output, and the eps seed (as
-    // live/link.py writes them: the shortest text that reads back exactly); no mu_d or sigma_d where the
-    // link opens another input (link_note), as they are this input's code
+    // this view's part of the link (link.js writes it): no mu_d or sigma_d where the link opens another input
+    // (link_note), as they are this input's code
     if (!this.data) return {};
-    const part = { seed: String(this.seed) }, carried = !this.data.link_note;
-    for (const [name, values, start] of [["mu", this.mu, this.input.mu0], ["sigma", this.sigma, this.input.sigma0]]) {
-      values.forEach((v, d) => { part[`${name}_${d}`] = carried && Math.abs(v - start[d]) > 1e-9 ? String(v) : null; });
-    }
-    return part;
+    const { mu0, sigma0 } = this.input;
+    return { seed: this.seed, mu: this.mu, sigma: this.sigma, mu0, sigma0, carried: !this.data.link_note };
   }
 
   async copyLink() {
@@ -364,6 +363,7 @@ export class Explorer {
   announce() {
     // the code as it is now, for the panels that follow it; "moving" while a hand is on a slider
     const { aeZ, encoding, drawn } = this.input;
+    hooks.code = { mu: this.mu, sigma: this.sigma, encoding };
     publish("code", { mu: this.mu, sigma: this.sigma, aeZ, encoding, drawn, moving: this.dirty || this.held || this.drawingMoves });
   }
 
@@ -435,8 +435,7 @@ export class Explorer {
     if (this.klTotal) this.drawReadouts(logitsZ, total, mu.length);
     if (eventTime !== undefined) {
       const end = performance.now();
-      timings.push({ wait: start - eventTime, work: end - start, total: end - eventTime });
-      if (timings.length > 2000) timings.splice(0, 1000);
+      record(hooks.timings, { wait: start - eventTime, work: end - start, total: end - eventTime });
     }
     this.announce();
   }
@@ -450,9 +449,7 @@ export class Explorer {
     show(this.aeLoss, `${this.aeNats.toFixed(2)} nats`);
     show(this.vaeLoss, `${vaeNats.toFixed(2)} nats`);
     show(this.pixelsCaption, `cross-entropy summed over the ${pixels} pixels`);
-    // the sum of the rounded terms, so that the line adds up as read; L_AE's term is the VAE's reconstruction
-    const [nats, kl] = [vaeNats.toFixed(2), total.toFixed(2)], times = beta === 1 ? "" : `${beta} × `;
-    show(this.loss, `L_VAE = VAE reconstruction + ${beta === 1 ? "" : "beta·"}KL = ${nats} + ${times}${kl} = ` +
-      `${(Number(nats) + beta * Number(kl)).toFixed(2)} nats`);
+    // L_AE's term is the VAE's reconstruction; the line as The formula panel writes it
+    show(this.loss, `L_VAE = VAE reconstruction + ${beta === 1 ? "" : "beta·"}KL = ${lossVaeLine(vaeNats, beta, total)}`);
   }
 }

@@ -1,7 +1,8 @@
 // The gallery: the first test images as thumbnails, a click on one makes it the input (trigger "pick").
 
 import { element, paint } from "./paint.js";
-import { loadAll, loaded } from "./store.js";
+import { Mode } from "./mode.js";
+import { loaded } from "./store.js";
 
 /**
  * What live/component.py's gallery_ui sends (GalleryData there, field by field).
@@ -14,23 +15,14 @@ import { loadAll, loaded } from "./store.js";
  * @property {number} chosen  the test image that is the input now, if among them
  */
 
-export class Gallery {
-  constructor(root) {
-    this.root = root;
+export class Gallery extends Mode {
+  /** @param {GalleryData} data */
+  needs(data) {
+    return [[data.images, "u8", "the gallery's images"]];
   }
 
-  destroy() {}
-
-  /** @param {GalleryData} data */
-  async update(data) {
-    this.pending = data;
-    const problem = await loadAll([[data.images, "u8", "the gallery's images"]]);
-    if (this.pending !== data) return;
-    this.root.querySelector(".live")?.remove();
-    if (problem) {
-      this.root.append(element("div", { class: "live gallery" }, element("div", { class: "message", role: "alert" }, problem.message)));
-      return;
-    }
+  show(data, problem) {
+    if (problem) return this.problem("gallery", problem.message);
     const pixels = loaded(data.images), size = data.shape.reduce((a, b) => a * b, 1);
     const grid = element("div", { class: "live gallery", "data-testid": "gallery" });
     data.captions.forEach((caption, i) => {
@@ -42,6 +34,6 @@ export class Gallery {
       button.addEventListener("click", () => this.api.setTriggerValue("pick", i));
       grid.append(button);
     });
-    this.root.append(grid);
+    this.place(grid);
   }
 }

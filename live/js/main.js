@@ -6,6 +6,7 @@
 // instance carries on with the newer data. So the cleanup acts only once the point has left the page.
 
 import { Anchor } from "./anchor.js";
+import { Board } from "./board.js";
 import { DrawPad } from "./draw.js";
 import { Explorer } from "./explorer.js";
 import { Gallery } from "./gallery.js";
@@ -13,7 +14,8 @@ import { LatentMap } from "./map.js";
 import { element } from "./paint.js";
 import { Samples } from "./samples.js";
 
-const MODES = { explorer: Explorer, samples: Samples, map: LatentMap, gallery: Gallery, anchor: Anchor, draw: DrawPad };
+const MODES = { explorer: Explorer, samples: Samples, map: LatentMap, gallery: Gallery, anchor: Anchor, draw: DrawPad,
+  board: Board };
 const STYLE = await fetch(new URL("./live.css", import.meta.url)).then((r) => (r.ok ? r.text() : ""));
 const mounted = new Map();  // parentElement -> { mode, instance, cleanup }
 
@@ -28,7 +30,6 @@ export default function mount(component) {
       if (parentElement.isConnected || mounted.get(parentElement)?.instance !== instance) return;
       instance.destroy();
       mounted.delete(parentElement);
-      parentElement.querySelector(".live")?.remove();
     });
     entry = { mode: data.mode, instance, cleanup };
     mounted.set(parentElement, entry);

@@ -4,10 +4,11 @@
 // dimension moves it along that axis) and is decoded live by that model. A drawing on the pad moves
 // both points as it is drawn (bus.js), so a drawn 4 lands among the test 4s, or does not.
 
-import { follow } from "./bus.js";
+import { hooks, record } from "./hooks.js";
+import { Mode } from "./mode.js";
 import { klPerDim } from "./model.js";
 import { decoded, element, figure, paint, signed } from "./paint.js";
-import { loadAll, loaded } from "./store.js";
+import { loaded } from "./store.js";
 
 /**
  * What live/component.py's map_ui sends (MapData there, field by field).
@@ -34,30 +35,25 @@ import { loadAll, loaded } from "./store.js";
 export const LABEL_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
   "#bcbd22", "#17becf"];
 const PLANE_PX = 260;
-const timings = (globalThis.__liveTimings ??= []);
 
-export class LatentMap {
+export class LatentMap extends Mode {
   constructor(root) {
-    this.root = root;
+    super(root);
     this.layout = null;
-    this.unfollow = follow("code", (code) => this.follow(code));
-  }
-
-  destroy() {
-    this.unfollow();
-    cancelAnimationFrame(this.frame);
+    this.follow("code", (code) => this.onCode(code));
+    this.own(() => cancelAnimationFrame(this.frame));
   }
 
   /** @param {MapData} data */
-  async update(data) {
-    this.pending = data;
-    const problem = await loadAll(["ae", "vae"].flatMap((which) => [
+  needs(data) {
+    return ["ae", "vae"].flatMap((which) => [
       [data[which].decoder, "decoder", `the decoder of ${data[which].name}`],
-      [data[which].codes, "json", `the test codes of ${data[which].name}`]]));
-    if (this.pending !== data) return;
+      [data[which].codes, "json", `the test codes of ${data[which].name}`]]);
+  }
+
+  show(data, problem) {
     if (problem) {
-      this.root.querySelector(".live")?.remove();
-      this.root.append(element("div", { class: "live map" }, element("div", { class: "message", role: "alert" }, problem.message)));
+      this.problem("map", problem.message);
       this.layout = null;
       return;
     }
@@ -80,7 +76,7 @@ export class LatentMap {
     this.draw();
   }
 
-  follow({ drawn, aeZ, mu }) {
+  onCode({ drawn, aeZ, mu }) {
     // a drawing, as it is drawn: each plane's point goes to its model's code for it
     if (!drawn || !this.planes) return;
     const [a, b] = this.data.dims;
@@ -120,8 +116,7 @@ export class LatentMap {
       return p;
     });
     root.append(legend, planes);
-    this.root.querySelector(".live")?.remove();
-    this.root.append(root);
+    this.place(root);
   }
 
   move(p, event) {
@@ -138,7 +133,7 @@ export class LatentMap {
     for (const p of only ? [only] : this.planes) {
       const z = [...this.codes[p.which]];  // the other dimensions: this input's code
       [z[a], z[b]] = p.point;
-      paint(p.canvas, decoded(loaded(data[p.which].decoder).decodeLogits(z)), data.shape);
+      paint(p.canvas, decodeAt(loaded(data[p.which].decoder), z), data.shape);
       this.drawPlane(p);
       const where = `z${a} = ${signed(p.point[0])}, z${b} = ${signed(p.point[1])}`;
       if (p.which === "ae") {
@@ -150,7 +145,7 @@ export class LatentMap {
     }
     if (eventTime !== undefined) {
       const end = performance.now();
-      timings.push({ wait: start - eventTime, work: end - start, total: end - eventTime, map: true });
+      record(hooks.timings, { wait: start - eventTime, work: end - start, total: end - eventTime, map: true });
     }
   }
 
@@ -184,6 +179,10 @@ export class LatentMap {
     context.fill();
     context.stroke();
   }
+}
+
+export function decodeAt(decoder, z) {  // (C*H*W,) in [0, 1]: what the decoder makes of the code z (D,)
+  return decoded(decoder.decodeLogits(z));
 }
 
 function background(p) {

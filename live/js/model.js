@@ -6,7 +6,8 @@
 // ---- safetensors: an 8-byte little-endian header length, a JSON header, then raw LE data ----
 
 export function readSafetensors(bytes) {
-  // bytes: Uint8Array of a whole file -> { card, tensors: { name: { shape, data: Float32Array } } }
+  // bytes: Uint8Array of a whole file -> { card, tensors: { name: { shape, data: Float32Array } } }; the
+  // server sends F16 (routes/files.py: half the bytes), which a Float32Array holds exactly
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes.byteLength < 8) throw new Error(`too short to be a safetensors file (${bytes.byteLength} bytes)`);
   const headerLength = Number(view.getBigUint64(0, true));
@@ -231,4 +232,17 @@ export function reconstructionNats(logits, x) {
     total += Math.max(l, 0) + Math.log1p(Math.exp(-Math.abs(l))) - x[i] * l;
   }
   return total;
+}
+
+// L_VAE's line in hundredths, integers, as page/text.py's loss_vae_line writes it: terms ≥ 0, half-way up
+const hundredths = (v) => Math.floor(v * 100 + 0.5);
+const places = (n) => `${Math.floor(n / 100)}.${String(n % 100).padStart(2, "0")}`;
+const twoPlaces = (v) => (Number.isFinite(v) ? places(hundredths(v)) : "not finite");
+
+export function lossVaeLine(reconstruction, beta, kl) {
+  // "69.37 + 4 × 8.33 = 102.69 nats": L_VAE = reconstruction + beta × KL as the sum of its rounded terms,
+  // so that the line adds up as read; 1e-9 absorbs beta's binary error (0.3 × 5 is 1.4999999999999998)
+  const sum = `${twoPlaces(reconstruction)} + ${beta === 1 ? "" : `${beta} × `}${twoPlaces(kl)}`;
+  if (!Number.isFinite(reconstruction + kl)) return `${sum} = not finite`;
+  return `${sum} = ${places(hundredths(reconstruction) + Math.floor(beta * hundredths(kl) + 0.5 + 1e-9))} nats`;
 }

@@ -2,10 +2,11 @@
 // with its per-pixel mean and std. It follows the explorer's code as the sliders move (bus.js), every
 // frame when a redraw is fast enough, else when the hand lets go.
 
-import { follow } from "./bus.js";
+import { hooks, record } from "./hooks.js";
+import { Mode } from "./mode.js";
 import { reparameterize } from "./model.js";
 import { decoded, element, finite, meanAndStd, notFinite, paintTiles } from "./paint.js";
-import { loadAll, loaded } from "./store.js";
+import { loaded } from "./store.js";
 
 /**
  * What live/component.py's samples_ui sends (SamplesData there, field by field).
@@ -31,37 +32,35 @@ import { loadAll, loaded } from "./store.js";
 
 const FOLLOW_BUDGET_MS = 12;  // a panel that redraws slower than this follows a moving slider only once it settles
 const STAT_PX = 120;
-const panelTimings = (globalThis.__samplesTimings ??= []);  // per redraw of the K decodings, ms, for benchmarks
 
-export class Samples {
+export class Samples extends Mode {
   constructor(root) {
-    this.root = root;
+    super(root);
     this.layout = null;
     this.code = null;  // the explorer's latest code, when it is for this panel's input
     this.cost = Infinity;  // ms the fastest redraw has taken with these weights and this K (the first ones warm up)
     this.timed = 0;  // redraws timed into cost
     this.frame = 0;
-    this.unfollow = follow("code", (code) => this.follow(code));
-  }
-
-  destroy() {
-    this.unfollow();
-    cancelAnimationFrame(this.frame);
-    clearTimeout(this.warm);
+    this.follow("code", (code) => this.onCode(code));
+    this.own(() => { cancelAnimationFrame(this.frame); clearTimeout(this.warm); });
   }
 
   /** @param {SamplesData} data */
-  async update(data) {
-    this.pending = data;
+  needs(data) {
+    const needs = [[data.vae.decoder, "decoder", `the decoder of ${data.vae.name}`], [data.eps_draws, "f32", "the draws of eps"]];
+    if (data.ae) needs.push([data.ae.decoder, "decoder", `the decoder of ${data.ae.name}`]);
+    return needs;
+  }
+
+  receive(data) {
     const layout = JSON.stringify([data.k, data.shown, data.cols, data.tile, data.shape, !!data.ae, data.caption,
       data.large]);
     if (layout !== this.layout) this.build(data);
     if (layout !== this.layout || data.vae.decoder !== this.data?.vae.decoder) [this.cost, this.timed] = [Infinity, 0];
     this.layout = layout;
-    const needs = [[data.vae.decoder, "decoder", `the decoder of ${data.vae.name}`], [data.eps_draws, "f32", "the draws of eps"]];
-    if (data.ae) needs.push([data.ae.decoder, "decoder", `the decoder of ${data.ae.name}`]);
-    const problem = await loadAll(needs);
-    if (this.pending !== data) return;
+  }
+
+  show(data, problem) {
     this.note.textContent = problem ? problem.message : "";
     this.note.hidden = !problem;
     if (problem) return;
@@ -71,7 +70,7 @@ export class Samples {
     this.drawAe();
     this.drawVae();
     if (this.timed < 2 && this.cost > FOLLOW_BUDGET_MS) {  // the first redraw was cold: time a warm one
-      this.warm = setTimeout(() => this.root.isConnected && this.drawVae(), 100);
+      this.warm = setTimeout(() => this.drawVae(), 100);
     }
   }
 
@@ -93,8 +92,7 @@ export class Samples {
       this.rows[which] = row;
     }
     root.append(this.note);
-    this.root.querySelector(".live")?.remove();
-    this.root.append(root);
+    this.place(root);
   }
 
   drawn(code) {  // this code, with these eps, is what the rows show now
@@ -102,7 +100,7 @@ export class Samples {
     return last && last.data === this.data && ["mu", "sigma", "aeZ"].every((k) => last[k].every((v, d) => v === code[k][d]));
   }
 
-  follow(code) {
+  onCode(code) {
     // the explorer's code for this panel's input, or for a drawing as it is drawn (the AE's z moves too)
     if (!this.data || (code.encoding !== this.data.encoding && !code.drawn) || this.drawn(code)) return;
     this.code = code;
@@ -140,8 +138,7 @@ export class Samples {
     const cost = performance.now() - start;
     this.cost = Math.min(this.cost, cost);
     this.timed += 1;
-    panelTimings.push(cost);
-    if (panelTimings.length > 2000) panelTimings.splice(0, 1000);
+    record(hooks.samplesTimings, cost);
   }
 
   drawRow(row, images, name, says) {

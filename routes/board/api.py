@@ -3,7 +3,7 @@ error is {"error": "<a sentence for a person>"}.
 
 - POST /board/rooms {"pair"} -> 201 {"code", "key"}; the key is the teacher's power (X-Board-Key);
 - GET /board/<CODE> -> the student's page (student.html; no Streamlit session);
-- GET /board/<CODE>/room -> {"code", "pair", "shape", "conversion", "locked"}: what the student's pad needs;
+- GET /board/<CODE>/room -> {"code", "pair", "shape", "conversion", "pad", "brush", "locked"}: the student's pad;
 - POST /board/<CODE>/drawings {"participant", "seq", "draw"} -> 201 the drawing's record (models.encode);
 - GET /board/<CODE>/events -> text/event-stream: snapshot (or what came after Last-Event-ID), then drawing,
   removed, cleared, locked; `store` {"reachable", "error"} when the store goes away and comes back;
@@ -30,9 +30,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from vae.data import conversion
+from vae.data import drawing_pad
 from vae.errors import CheckpointError
 
+from ..files import CODE_VERSION
 from . import models
 from .store import PER_ROOM, RATE_PERIOD, Event, Full, Locked, Store, Unreachable
 
@@ -133,13 +134,14 @@ class BoardServer:
 
     async def student_page(self, request: Request):
         page = STUDENT_PAGE.read_bytes() if STUDENT_PAGE.is_file() else PLACEHOLDER
+        page = page.replace(b"{{LIVE}}", f"/live/{CODE_VERSION}".encode())  # its code, of the app's version
         return Response(page, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-cache"})
 
     async def room_info(self, request: Request):
         room = await self.room_of(request)
         card = models.card(room.pair)
         return JSONResponse({"code": room.code, "pair": room.pair, "shape": list(card.image_shape),
-                             "conversion": conversion(card.dataset, tuple(card.image_shape[1:])),
+                             **drawing_pad(card.dataset, tuple(card.image_shape[1:])),  # conversion, pad, brush
                              "locked": room.locked}, headers={"Cache-Control": "no-store"})
 
     async def send(self, request: Request):

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 import vae
-from live.drawing import drawing_input
+from live.drawing import pixels
 from vae.judge import JUDGED_DATASETS, probabilities
 
 DEFAULT_PAIR = "mnist-z8"  # the app's default pair (page.DEFAULT_PAIR, "mnist, D=8"), as a slug
@@ -49,7 +49,7 @@ def pair_models(slug: str) -> tuple[torch.nn.Module, torch.nn.Module]:
 
 def read_drawing(slug: str, text: str) -> np.ndarray | None:
     """The drawing's pixels (C, H, W) in [0, 1], or None if text is not a drawing for the pair's size."""
-    return drawing_input(text, card(slug))
+    return pixels(text, card(slug))
 
 
 def pixels_text(images: np.ndarray) -> str:

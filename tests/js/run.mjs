@@ -1,7 +1,7 @@
 // node tests/js/run.mjs < request.json: runs one of the browser's DOM-free modules on the request's
 // inputs and prints the answer as JSON, for the Python tests to compare with torch.
 //   {"module": "model.js", "call": "forward", "file": "path.safetensors", "x": [[...]], "z": [[...]]}
-//   {"module": "model.js", "call": "klPerDim" | "reconstructionNats" | "readError", "args": [...]}
+//   {"module": "model.js", "call": "klPerDim" | "reconstructionNats" | "lossVaeLine" | "readError", "args": [...]}
 import { readFileSync } from "node:fs";
 
 const request = JSON.parse(readFileSync(0, "utf8"));
@@ -23,6 +23,7 @@ const CALLS = {
   },
   klPerDim: ({ args }) => code.klPerDim(...args),
   reconstructionNats: ({ args }) => code.reconstructionNats(...args),
+  lossVaeLine: ({ args }) => code.lossVaeLine(...args),
   readError: ({ args: [hex] }) => {
     try {
       code.makeDecoder(code.readSafetensors(Uint8Array.from(hex.match(/../g) ?? [], (h) => parseInt(h, 16))));

@@ -1,0 +1,110 @@
+"""The class board in Chromium, as a class uses it: the teacher's board at 1280x720 (the panel "Class board"),
+three students on phones (390x844, touch) drawing a 1, a 0 and a 4 with a finger on the join page, each of
+them shown pictures the project's judge reads as the digit drawn; then lock, the teacher's reload, a
+stranger with the teacher's link, and clear. And the join page's weight on a first visit."""
+
+import re
+
+import numpy as np
+import pytest
+from boardpage import BOARD, CODE, DIGITS, PHONE, count, dot, finger, on_map, open_board, send, student, wait_for_count
+from liveapp import canvas_png, streamlit_server
+
+from vae.judge import probabilities
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    with streamlit_server(env={"VAE_BOARD_DIR": str(tmp_path_factory.mktemp("board"))}) as url:
+        yield url
+
+
+def test_a_class_draws_on_the_board_and_the_teacher_keeps_the_powers(browser, server):
+    board = open_board(browser, server + BOARD)
+    code = board.get_by_test_id("board-code").inner_text()
+    join = board.get_by_test_id("board-join-url").get_attribute("href")
+    assert CODE.match(code) and join.endswith(f"/board/{code}")
+    assert board.get_by_test_id("board-qr").locator("svg").count() == 1
+    assert count(board) == 0
+
+    phones = {}
+    for digit, address in zip("104", (join, f"{server}/board/{code.lower()}", join)):  # typed by hand: any case
+        phone = phones[digit] = student(browser, address)
+        scroll = phone.evaluate("() => scrollY")
+        finger(phone, DIGITS[digit])
+        assert phone.evaluate("() => scrollY") == scroll  # the finger drew; the page did not scroll
+        assert "on the board" in send(phone)
+        shown = np.stack([canvas_png(phone, t)[0] for t in ("input-image", "decode-ae", "decode-vae-mu")])
+        read = probabilities(shown[:, None].astype(np.float32), "mnist").argmax(axis=1).tolist()
+        assert read == [int(digit)] * 3, (digit, read)  # the input, the AE's reconstruction, the VAE's mu
+    wait_for_count(board, 3)
+    assert "3 participants" in board.get_by_test_id("board-count").inner_text()
+
+    board.get_by_role("button", name="Lock board").click()
+    board.get_by_role("button", name="Unlock board").wait_for()
+    one = phones["1"]
+    one.get_by_role("button", name="Clear drawing").click()
+    finger(one, DIGITS["1"])
+    assert "locked" in send(one)
+    assert count(board) == 3
+
+    board.reload()  # the teacher's reload: the same room, and the powers
+    board.get_by_test_id("board-code").filter(has_text=code).wait_for(timeout=90_000)
+    wait_for_count(board, 3)
+    board.get_by_role("button", name="Unlock board").click()
+    board.get_by_role("button", name="Lock board").wait_for()
+    assert "on the board" in send(one)
+    wait_for_count(board, 4)
+
+    stranger = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
+    stranger.goto(board.url)  # the teacher's link, opened elsewhere: the same room, read-only
+    stranger.get_by_test_id("board-code").filter(has_text=code).wait_for(timeout=90_000)
+    wait_for_count(stranger, 4)
+    assert stranger.get_by_role("button", name="Clear board").count() == 0
+    assert stranger.get_by_text("Read-only").is_visible()
+    refused = stranger.request.post(f"{server}/board/{code}/clear")  # without the key, by hand
+    assert refused.status == 403 and refused.json()["error"]
+    assert count(board) == 4
+
+    board.mouse.click(*on_map(board, "board-vae", 0.02, 0.02))  # between points: both models decode there
+    assert board.get_by_test_id("board-pick-ae").is_visible() and board.get_by_test_id("board-pick-vae").is_visible()
+    board.mouse.click(*on_map(board, "board-vae", *dot(board, "board-vae", "#ff7f0e")))  # a 1's point
+    read = probabilities(np.stack([canvas_png(board, t)[0] for t in ("board-pick-input", "board-pick-ae",
+                                                                     "board-pick-vae")])[:, None], "mnist")
+    assert read.argmax(axis=1).tolist() == [1, 1, 1]  # its drawing, and both reconstructions
+    board.get_by_role("button", name="Remove").click()
+    wait_for_count(board, 3)
+    board.get_by_role("button", name="Clear board").click()
+    wait_for_count(board, 0)
+    wait_for_count(stranger, 0)
+    assert "on the board already" in send(one)  # the same drawing again: no second copy
+    said = []
+    for _ in range(5):  # faster than one drawing every 2 s, beyond the burst of 3
+        one.get_by_role("button", name="Clear drawing").click()
+        finger(one, DIGITS["1"])
+        said.append(send(one))
+    assert any(re.fullmatch(r"Not sent\. Too fast: .*Send again after .*\.", s) for s in said), said
+    for page in (board, stranger, *phones.values()):
+        page.context.close()
+
+
+def test_the_join_page_is_light_and_has_no_streamlit(browser, server):
+    code = browser.new_context().request.post(f"{server}/board/rooms", data={"pair": "mnist-z8"}).json()["code"]
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    wire, urls, sockets = [], [], []
+    cdp.on("Network.loadingFinished", lambda e: wire.append(e["encodedDataLength"]))
+    page.on("request", lambda r: urls.append(r.url))
+    page.on("websocket", lambda ws: sockets.append(ws.url))
+    page.goto(f"{server}/board/{code}")
+    page.get_by_role("button", name="Send to the board").and_(page.locator(":enabled")).wait_for(timeout=30_000)
+    page.wait_for_load_state("networkidle")
+    assert not sockets and not any("/_stcore/" in url or "/static/" in url for url in urls), urls
+    assert 0 < sum(wire) <= 300_000, (sum(wire), urls)
+    for name in ("Undo stroke", "Clear drawing"):
+        assert page.get_by_role("button", name=name).is_visible()
+    context.close()
