@@ -122,8 +122,8 @@ class BoardServer:
     async def create_room(self, request: Request):
         body = await json_body(request, empty_ok=True)
         pair = body.get("pair", models.DEFAULT_PAIR)
-        if not isinstance(pair, str) or pair not in models.pairs():
-            known = ", ".join(models.pairs())
+        if not isinstance(pair, str) or pair not in models.pair_names():
+            known = ", ".join(models.pair_names())
             raise Problem(400, f"{str(pair)[:40]!r} is not a pair of shipped models; a board can use {known}.")
         key = secrets.token_urlsafe(24)
         for _ in range(20):  # 32^6 codes: a clash is rare, and a second draw clears it

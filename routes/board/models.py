@@ -22,29 +22,34 @@ _encoding = threading.Semaphore(2)  # drawings encoded at once: this machine's 2
 
 
 @lru_cache(maxsize=1)
-def pairs() -> dict[str, tuple]:
-    """slug -> (the AE's card, its beta-1 VAE's name), for every shipped pair (read from the manifest)."""
-    cards = vae.list_pretrained()
-    names = {c.name for c in cards}
-    found = {}
-    for card in cards:
-        twin = vae.TrainConfig(dataset=card.dataset, kind="vae", latent_dim=card.latent_dim).model_name
-        if card.kind == "ae" and twin in names:
-            found[f"{card.dataset}-z{card.latent_dim}"] = (card, twin)
-    return found
+def shipped_cards() -> dict:
+    """name -> card of every shipped model (read from the manifest)."""
+    return {c.name: c for c in vae.list_pretrained()}
+
+
+@lru_cache(maxsize=1)
+def pair_names() -> dict[str, tuple[str, str]]:
+    """slug -> (the AE's name, its beta-1 VAE's name), for every shipped pair."""
+    cards = shipped_cards()
+    pairs = {}
+    for c in cards.values():
+        twin = vae.TrainConfig(dataset=c.dataset, kind="vae", latent_dim=c.latent_dim).model_name
+        if c.kind == "ae" and twin in cards:
+            pairs[f"{c.dataset}-z{c.latent_dim}"] = (c.name, twin)
+    return pairs
 
 
 def card(slug: str):
     """The pair's AE's card: its dataset and image shape (C, H, W)."""
-    return pairs()[slug][0]
+    return shipped_cards()[pair_names()[slug][0]]
 
 
 @lru_cache(maxsize=8)
 def pair_models(slug: str) -> tuple[torch.nn.Module, torch.nn.Module]:
     """(AE, VAE) of a shipped pair, in eval mode; raises KeyError for an unknown slug, CheckpointError for a
     damaged file. The first call reads and checks two files: called in a worker thread."""
-    ae_card, vae_name = pairs()[slug]
-    return vae.load_pretrained(ae_card.name).eval(), vae.load_pretrained(vae_name).eval()
+    ae_name, vae_name = pair_names()[slug]
+    return vae.load_pretrained(ae_name).eval(), vae.load_pretrained(vae_name).eval()
 
 
 def read_drawing(slug: str, text: str) -> np.ndarray | None:
