@@ -365,6 +365,7 @@ def main(argv=None) -> int:
     parser.add_argument("--out", default=str(Path(__file__).parent), help="where results.md and replicas.md are")
     args = parser.parse_args(argv)
     out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     command = "python -m benchmarks.board" + (" --quick" if args.quick else "")
     head = (f"Measured by `{command}` on {when}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at "
