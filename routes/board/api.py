@@ -9,7 +9,11 @@ error is {"error": "<a sentence for a person>"}.
   removed, cleared, locked; `store` {"reachable", "error"} when the store goes away and comes back;
 - with X-Board-Key: DELETE /board/<CODE>/drawings/<id>, POST /board/<CODE>/clear, POST /board/<CODE>/lock.
 
-Each replica reads a room's events from the store once (a Feed) and fans them out to its own connections.
+A send is checked in this order: its body (413, 400), the room (404), an earlier send of the same participant
+and seq (its answer again, 201, whatever else has changed), the lock (423), the drawing (400), the cooldown
+(429 with Retry-After); then it is encoded in a worker thread and put on the board in one step of the store
+(423, or 429 for a full board). A store out of reach answers 503 anywhere. Each replica reads a room's events
+from the store once (a Feed) and fans them out to its own connections.
 """
 
 import asyncio

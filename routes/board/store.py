@@ -6,6 +6,9 @@ board: the records on it, oldest first. The event log: every change of the board
 orders it (a string: SQLite's row id, a Redis stream's entry id), so that an event stream resumes after any
 id it has sent. Everything of a room goes ROOM_TTL seconds after its last write.
 
+A drawing is accepted when its send is answered 201: the store has committed it and its event together (in
+SQLite, to the WAL file: a killed process loses none; in Redis, one script: see redis.py for a stopped Redis).
+
 Choosing the store: VAE_BOARD unset (or "sqlite") -> SQLite in $VAE_BOARD_DIR, default `.board/` beside
 app.py; VAE_BOARD=redis://HOST:PORT[/DB] or unix:///PATH.sock -> Redis.
 """
