@@ -291,6 +291,17 @@ def test_a_stream_resumed_with_last_event_id_gets_only_what_came_after(client):
         assert client.events(code, last_event_id=unusable).next()["event"] == "snapshot"
 
 
+def test_every_stream_of_a_room_on_one_server_gets_each_event_once(client):
+    code = client.room()["code"]
+    streams = [client.events(code) for _ in range(3)]  # the teacher's board, a second screen, a reload
+    for stream in streams:
+        assert stream.next()["event"] == "snapshot"
+    sent = [client.send(code, PARTICIPANTS[k], 0, DRAW).body["id"] for k in range(2)]
+    for stream in streams:
+        assert [stream.next()["data"]["id"] for _ in sent] == sent
+        stream.close()
+
+
 def test_a_board_on_one_server_sees_the_drawings_sent_to_another(kind, tmp_path, request):
     """Two servers over one store (two replicas: one SQLite file, or one Redis): the events come from the
     store, not from the process that took the drawing."""
