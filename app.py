@@ -1,6 +1,6 @@
 """AE vs VAE, a latent explorer: `python -m streamlit run app.py [-- --models DIR [--data-root DIR]]`.
 
-Streamlit runs this file as the page on every rerun (page.py). `streamlit run` first imports it to
+Streamlit runs this file as the page on every rerun (page/main.py). `streamlit run` first imports it to
 find the server it serves: Streamlit's own routes, and the files the page fetches over HTTP and
 caches, the browser's code and the models' weights among them (routes/files.py), every file gzipped
 once (routes/compress.py), and the class board's routes (routes/board/).
@@ -9,7 +9,7 @@ once (routes/compress.py), and the class board's routes (routes/board/).
 import streamlit as st
 
 if __name__ == "__main__":
-    from page import main
+    from page.main import main
 
     main()
 else:

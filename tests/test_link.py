@@ -10,7 +10,7 @@ from pagetest import APP, code, kl_value, mounted, set_code, start
 from streamlit.testing.v1 import AppTest
 
 from live import link
-from page import PANELS
+from page.main import PANELS
 from page.state import Drawing, TestImage, Upload
 
 PAIRS = {"digits-z8": "digits, D=8", "digits-z2": "digits, D=2"}
