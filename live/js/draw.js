@@ -5,6 +5,7 @@
 
 import { publish } from "./bus.js";
 import { convert, fromLink, quantize, toLink } from "./convert.js";
+import { dock } from "./dock.js";
 import { addToLink } from "./link.js";
 import { Mode } from "./mode.js";
 import { element } from "./paint.js";
@@ -62,6 +63,7 @@ export class DrawPad extends Mode {
     });
     root.append(this.canvas, element("div", { class: "buttons" }, ...buttons));
     this.place(root);
+    this.own(dock(root, this.root));  // on a phone, on the page under the pictures
     this.context = this.canvas.getContext("2d", { willReadFrequently: true });
     Object.assign(this.context, { lineCap: "round", lineJoin: "round", strokeStyle: INK, fillStyle: INK,
       lineWidth: data.brush });
