@@ -102,6 +102,8 @@ OUTSIDE = """() => {
     for (const el of root.querySelectorAll('*')) { yield el; if (el.shadowRoot) yield* every(el.shadowRoot); }
   };
   for (const el of every(main)) {
+    if (el.matches('.live') && el.scrollWidth > el.clientWidth + 1)  // a component's part over what stands beside it
+      out.push(`${el.className} overflows its column: ${el.scrollWidth} > ${el.clientWidth}`);
     const r = el.getBoundingClientRect();
     if (r.width && (r.left < -1 || r.right > innerWidth + 1) && !el.closest('.offscreen'))
       out.push(`${el.tagName.toLowerCase()}.${el.className} at ${Math.round(r.left)}–${Math.round(r.right)}`);
