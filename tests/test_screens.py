@@ -1,8 +1,8 @@
-"""Every screen in the room (issue 29): a phone (390×844, touch), a tablet (768×1024, touch, sidebar open) and
-the projectors 1024×768 and 1280×720 (with the sidebar, and at 1280×720 without it). Nothing pans sideways and
-every column of the explorer is in view; on a phone the pad and the pictures share one screen and a 0 drawn
-with a finger is read as 0; the latent map's planes are at least 160 px; presenter steps fit a tablet upright;
-every live picture and chart can be saved and shown full screen; the sigma sliders run on log sigma.
+"""Every screen in the room (issue 29): a phone (390×844 and 360×740, touch), a tablet (768×1024, touch, sidebar
+open) and the projectors 1024×768 and 1280×720 (with the sidebar, and at 1280×720 without it). Nothing pans
+sideways and every column of the explorer is in view; on a phone the pad and the pictures share one screen and a
+0 drawn with a finger is read as 0; the latent map's planes are at least 160 px; presenter steps fit a tablet
+upright; every live picture and chart can be saved and shown full screen; the sigma sliders run on log sigma.
 Screenshots go to artifacts/screens-*.png."""
 
 import base64
@@ -35,6 +35,7 @@ SHOTS = ROOT / "artifacts"
 # name -> viewport, a phone's or a tablet's touch, and the sidebar: "open", "closed" or as Streamlit starts it
 SCREENS = {
     "phone-390x844": ((390, 844), True, None),
+    "phone-360x740": ((360, 740), True, None),  # the narrowest the page is laid out for
     "tablet-768x1024": ((768, 1024), True, "open"),
     "projector-1024x768": ((1024, 768), False, None),
     "projector-1280x720": ((1280, 720), False, None),
