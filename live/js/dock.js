@@ -3,7 +3,7 @@
 // the explorer offers). It is one pad, moved, not a second one: its strokes, its count of drawings and its
 // listeners go with it, and a drawing reaches the server as it always does (the explorer commits it).
 
-const PHONE = matchMedia("(max-width: 640px)");  // Streamlit's own sidebar covers the page below 768 px
+const PHONE = matchMedia("(max-width: 640px)");  // a phone: where Streamlit stacks columns too
 const PLACED_NOTE = "On this screen the pad is on the page, under the pictures.";
 
 let slot = null;  // the explorer's place for the pad, while it is on the page
