@@ -282,6 +282,9 @@ def test_a_live_picture_saves_as_a_png_and_shows_full_screen(browser, server):
         page.get_by_role("button", name="Save as map-vae.png").click()
     assert download.value.suggested_filename == "map-vae.png"
     assert Image.open(download.value.path()).size == (520, 520)  # the 260-px plane, twice
+    page.locator(".live.map .planes .row > .kept").first.get_by_role("button", name="Full screen").click()
+    page.wait_for_function("() => document.fullscreenElement?.shadowRoot?.fullscreenElement?.matches('.live.map')",
+                           timeout=5_000)  # a plane full screen with the other, their legend and decodings
     page.context.close()
 
 

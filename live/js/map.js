@@ -101,7 +101,7 @@ export class LatentMap extends Mode {
       const { box, canvas } = figure(`map-decode-${which}`, `${which.toUpperCase()} decodes this point`);
       const text = element("div", { class: "caption", "data-testid": `map-${which}-text` });
       const planeBox = element("div", {}, plane);
-      keep(planeBox, plane, `map-${which}`);
+      keep(planeBox, plane, `map-${which}`, root);  // full screen: both planes, with their legend and decodings
       planes.append(element("div", {}, element("div", { class: "title" }, title),
         element("div", { class: "row" }, planeBox, element("div", {}, box, text))));
       const codes = loaded(data[which].codes);

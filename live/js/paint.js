@@ -26,14 +26,14 @@ export function figure(testId, caption) {
 
 const SAVED_PX = 280;  // a saved picture's least side: a 28-pixel decoding is saved with each pixel 10 x 10
 
-export function keep(box, canvas, name) {
-  // two small buttons over a picture's top right corner (live.css): its canvas saved as name.png, and box
-  // (the picture with its caption) shown full screen
+export function keep(box, canvas, name, shown = box) {
+  // two small buttons over a picture's top right corner (live.css): its canvas saved as name.png, and shown
+  // (the picture with its caption, or what explains it too) full screen
   const save = element("button", { type: "button", class: "save", "aria-label": `Save as ${name}.png`,
     title: `Save as ${name}.png` }, "⤓");
   save.addEventListener("click", () => savePng(canvas, `${name}.png`));
   const full = element("button", { type: "button", class: "full", "aria-label": "Full screen", title: "Full screen (Esc leaves)" }, "⤢");
-  full.addEventListener("click", () => (document.fullscreenElement ? document.exitFullscreen() : box.requestFullscreen()));
+  full.addEventListener("click", () => (document.fullscreenElement ? document.exitFullscreen() : shown.requestFullscreen()));
   box.classList.add("kept");
   box.append(element("span", { class: "keep" }, save, full));
 }
