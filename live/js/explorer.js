@@ -255,7 +255,7 @@ export class Explorer extends Mode {
     copy.addEventListener("click", () => this.copyLink());
     box.append(element("div", { class: "buttons" }, ...buttons, this.seedText, copy, this.copied));
     const table = element("div", { class: "dims" });
-    // one .row per dimension: its cells stand in the table's columns, or on a narrow screen as a block of two
+    // one .row per dimension: its cells stand in the table's columns, or on a narrow screen as a block of
     // lines (live.css)
     table.append(element("div", { class: "row heads" },
       ...COLUMNS.map(([column, heading, says]) => element("span", { class: `head ${column}`, title: says }, heading))));
