@@ -31,7 +31,8 @@ from vae.data import drawing_pad
 
 MU_RANGE = (-4.0, 4.0)  # about 4 prior standard deviations either side
 SIGMA_RANGE = (0.01, 3.0)
-MU_STEP, SIGMA_STEP = 0.05, 0.01
+MU_STEP = 0.05
+LOG_SIGMA_STEP = 0.02  # the sigma slider moves log sigma (explorer.js): a step is 2% of sigma
 PICTURES = ("input", "ae", "vae_z", "vae_mu")
 MAP_POINTS = 1000  # test codes drawn per plane
 # What Streamlit mounts: it imports the component's code, a file the browser caches, and hands over.
@@ -78,7 +79,7 @@ class Ranges(TypedDict):
 
 class Steps(TypedDict):
     mu: float
-    sigma: float
+    log_sigma: float  # the sigma slider's track is log sigma
 
 
 class ExplorerData(TypedDict):
@@ -283,7 +284,7 @@ def live_ui(view: View, link_note: str = "", pictures=PICTURES, sliders: bool = 
         "seeds": link.SEEDS,
         "ranges": {"mu": [list(slider_bounds(m, *MU_RANGE)) for m in view.mu0],
                    "sigma": [list(slider_bounds(s, *SIGMA_RANGE)) for s in view.sigma0]},
-        "steps": {"mu": MU_STEP, "sigma": SIGMA_STEP},
+        "steps": {"mu": MU_STEP, "log_sigma": LOG_SIGMA_STEP},
         "collapsed": [not a for a in active_units_of(vm).tolist()],
         "average_kl": vm.card.metrics.get("kl_per_dim_nats", [0.0] * view.dim),
         "parts": {"pictures": list(pictures), "sliders": sliders, "readouts": readouts, "fold": fold, "large": large},

@@ -55,6 +55,8 @@ SIDEBAR_PX = 264  # narrower than Streamlit's 300: on a 1024-px projector the fo
 # floats over the padding).
 STYLE = """<style>
 [data-testid="stMainBlockContainer"] {padding: 2.75rem 1.5rem 4rem}
+/* with the sidebar collapsed, the header strip (3.75rem) is opaque: it holds the button that opens the sidebar */
+.stApp:has([data-testid="stExpandSidebarButton"]) [data-testid="stMainBlockContainer"] {padding-top: 3.75rem}
 .st-key-page_title h3 {padding: 0 0 .25rem; font-size: 1.6rem}
 </style>"""
 TIMINGS = os.environ.get("EXPLORER_TIMINGS")  # a file: one line per explorer run, "name ms", for benchmarks

@@ -8,6 +8,7 @@ import streamlit as st
 
 from page.text import loss_vae_line, signed, two_places
 from page.view import View
+from panels import chart_config
 from vae import plots
 
 
@@ -40,6 +41,6 @@ def formula_ui(view: View) -> None:
         + "AE's own reconstruction of x is another number). Hover a term for its value. Nats, this input, KL "
         + f"summed over the {view.dim} dimensions.</small></div>"
     )
-    st.plotly_chart(plots.kl_terms_figure(terms, view.kl), key="formula_terms", config={"displayModeBar": False})
+    st.plotly_chart(plots.kl_terms_figure(terms, view.kl), key="formula_terms", config=chart_config("kl-terms"))
     st.caption("Per dimension: the four terms inside the bracket (hover a bar for its value) and their half-sum, "
                "KL_d (the black diamond). mu² pulls mu to 0; sigma² − 2 log sigma − 1 is 0 only at sigma = 1.")

@@ -6,6 +6,7 @@ import streamlit as st
 from page.models import active_units_of, vaes_like
 from page.text import markdown_table
 from page.view import View
+from panels import chart_config
 from vae import explore, plots
 
 
@@ -24,7 +25,7 @@ def ladder_ui(view: View) -> None:
                f"({view.ae.card.name}) reconstructs at {ae_rec:.2f} nats with no KL term at all: its codes may carry "
                "any amount of information.")
     st.plotly_chart(plots.rate_distortion_figure(points, current=card.name, reference=ae_rec), key="ladder_rd",
-                    config={"displayModeBar": False})
+                    config=chart_config("beta-ladder-rate-distortion"))
     st.markdown(markdown_table(
         {"beta": labels, "KL": [c.metrics["kl_nats"] for c in ladder],
          "reconstruction": [c.metrics["reconstruction_nats"] for c in ladder],
@@ -38,7 +39,7 @@ def ladder_ui(view: View) -> None:
     order = np.argsort(-kl)
     st.plotly_chart(plots.kl_bar_figure(kl[order], collapsed=~active[order], labels=[f"z{d}" for d in order],
                                         title=f"{card.name}: average KL per dimension, sorted (grey: collapsed)"),
-                    key="ladder_kl", config={"displayModeBar": False})
+                    key="ladder_kl", config=chart_config(f"{card.name}-kl-per-dimension"))
     if not active.any():
         collapse_ui(view)
 

@@ -5,6 +5,7 @@ import streamlit as st
 
 from page.text import number, signed
 from page.view import View
+from panels import chart_config
 from vae import lessons, plots
 
 SMALL, LARGE = 1e-4, 10.0  # the sigma the sentence quotes gradients at, both inside the chart's range
@@ -30,7 +31,7 @@ def log_sigma_ui(view: View) -> None:
     )
     sigma, grad_sigma, grad_log = lessons.gradient_curves()
     st.plotly_chart(plots.side_note_figure(sigma, grad_sigma, grad_log), key="log_sigma_plot",
-                    config={"displayModeBar": False})
+                    config=chart_config("why-log-sigma"))
     st.markdown(side_note_html(lessons.side_note_table()), unsafe_allow_html=True)
     smallest = float(np.min(view.sigma0))
     here = lessons.gradients_at([smallest])

@@ -6,6 +6,7 @@ import streamlit as st
 from page.models import split_codes, test_split
 from page.state import session
 from page.view import View
+from panels import chart_config
 from vae import explore, plots
 
 GRID = 20
@@ -33,7 +34,8 @@ def manifold_ui(view: View) -> None:
         grid = explore.decode_grid(model, extent, GRID)
         fig = plots.manifold_figure(grid, extent, codes if dots else None, data.labels, data.label_names,
                                     title=f"{'AE' if model is view.ae else 'VAE'}: {model.card.name}")
-        col.plotly_chart(fig, key=f"manifold_{model.card.kind}", config={"displaylogo": False})
+        col.plotly_chart(fig, key=f"manifold_{model.card.kind}",
+                         config=chart_config(f"decode-anywhere-{model.card.name}"))
 
 
 def plane_extent(codes: np.ndarray) -> tuple[float, float, float, float]:

@@ -7,6 +7,7 @@ session that trained them (no other session sees them) and nothing is written to
 import streamlit as st
 
 from page.state import session
+from panels import chart_config
 from vae import plots
 
 
@@ -49,7 +50,7 @@ def training_ui(view) -> None:
             done = session.training_done
             st.markdown(budget.summary(done["report"]))
             st.plotly_chart(plots.training_figure(done["history"]), key="train_chart_done",
-                            config={"displayModeBar": False})
+                            config=chart_config("training"))
 
 
 def run_training(dataset: str, latent_dim: int, beta: float, epochs: int) -> None:
@@ -76,7 +77,7 @@ def run_training(dataset: str, latent_dim: int, beta: float, epochs: int) -> Non
             history["VAE reconstruction"][epoch] = stats["reconstruction"]
             history["VAE KL"][epoch] = stats["kl"]
         chart.plotly_chart(plots.training_figure(history), key=f"train_chart_{kind}_{epoch}",
-                           config={"displayModeBar": False})
+                           config=chart_config("training"))
 
     with training_queue().turn(on_wait):
         status.info("Training…", icon=":material/model_training:")

@@ -156,8 +156,8 @@ def test_every_column_is_named_and_its_heading_aligned_with_it(site, first_visit
     mount(site, first_visit["explorer"])
     columns = site.page.evaluate("""() => {
         const table = document.getElementById('live').shadowRoot.querySelector('.dims');
-        const cells = [...table.children], heads = cells.filter((c) => c.classList.contains('head'));
-        const rows = cells.filter((c) => !c.classList.contains('head'));
+        const heads = [...table.querySelector('.row.heads').children];  // each row's cells: the headings' and z0's
+        const rows = [...table.querySelector('.row:not(.heads)').children];
         return heads.map((head, i) => {
             const cell = rows[i], text = head.firstChild, range = document.createRange();
             range.selectNodeContents(head);

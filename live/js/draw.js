@@ -5,6 +5,7 @@
 // the link holds its drawing.
 
 import { publish } from "./bus.js";
+import { dock } from "./dock.js";
 import { addToLink } from "./link.js";
 import { Mode } from "./mode.js";
 import { Pad } from "./pad.js";
@@ -59,5 +60,6 @@ export class DrawPad extends Mode {
       },
     });
     this.place(this.pad.element);
+    this.own(dock(this.pad.element, this.root));  // on a phone, on the page under the pictures
   }
 }

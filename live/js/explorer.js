@@ -8,6 +8,7 @@ import { publish } from "./bus.js";
 import { Commits, UNANSWERED_MS, watchServer } from "./commit.js";
 import { addToLink, link, moved } from "./link.js";
 import { klPerDim, lossVaeLine, reconstructionNats, reparameterize } from "./model.js";
+import { offerSlot } from "./dock.js";
 import { decoded, element, figure, finite, notFinite, paint, signed } from "./paint.js";
 import { hooks, record } from "./hooks.js";
 import { Mode } from "./mode.js";
@@ -59,7 +60,7 @@ import { loadAll, loaded } from "./store.js";
  *
  * @typedef {Object} Steps
  * @property {number} mu
- * @property {number} sigma
+ * @property {number} log_sigma  the sigma slider's track is log sigma
  *
  * @typedef {Object} Parts
  * @property {string[]} pictures  of PICTURES, in order
@@ -83,6 +84,13 @@ const PICTURES = {
   vae_mu: "VAE: decodes mu alone",
 };
 const TEST_IDS = { input: "input-image", ae: "decode-ae", vae_z: "decode-vae-z", vae_mu: "decode-vae-mu" };
+// what a slider's track holds of its value: sigma's is log sigma, so that the encoder's sigmas (0.06–0.23 on
+// MNIST) sit mid-track rather than in the first 7% of 0.01–3; the value shown and committed stays sigma, to
+// three significant digits (a step moves it by 2%)
+const TRACKS = {
+  mu: { track: (v) => v, value: (t) => t },
+  sigma: { track: Math.log, value: (t) => Number(Math.exp(t).toPrecision(3)) },
+};
 // the table's columns: class (live.css sizes and hides them), heading, and what the heading says on hover
 const COLUMNS = [
   ["dim", "dim", "the latent dimension d"],
@@ -180,8 +188,9 @@ export class Explorer extends Mode {
     [this.mu, this.sigma] = [[...this.input.mu0], [...this.input.sigma0]];
     for (const row of this.rows ?? []) {  // a slider's range holds whatever the encoder says, as the server's does
       for (const [which, values] of [["mu", this.mu], ["sigma", this.sigma]]) {
-        if (values[row.d] < row[which].min) row[which].min = values[row.d];
-        if (values[row.d] > row[which].max) row[which].max = values[row.d];
+        const at = TRACKS[which].track(values[row.d]), slider = row[which];
+        if (at < Number(slider.min)) slider.min = at;
+        if (at > Number(slider.max)) slider.max = at;
       }
     }
     this.drawingMoves = moving;
@@ -220,11 +229,17 @@ export class Explorer extends Mode {
       `The server has not answered your last move for ${UNANSWERED_MS / 1000} s and is not answering now. ` +
       "This page reloads itself when a server answers; its link keeps this view. ", reload);
     root.append(row, element("div", { class: "notes" }, this.note, this.unanswered));
+    const slot = parts.large ? null : element("div", { class: "slot" });
+    if (slot) {  // on a phone the pad stands here, under the pictures (dock.js), rather than in the sidebar
+      root.append(element("div", { class: "pad" }, element("p", { class: "caption" },
+        "Draw here: both encoders read your drawing as you draw, and the pictures above follow it."), slot));
+    }
     const body = element("div", { class: "body" });
     if (parts.sliders) body.append(this.buildSliders(data));
     if (parts.readouts) body.append(this.buildReadouts());
     root.append(body);
     this.place(root);
+    if (slot) this.own(offerSlot(slot));
   }
 
   buildSliders(data) {
@@ -240,7 +255,10 @@ export class Explorer extends Mode {
     copy.addEventListener("click", () => this.copyLink());
     box.append(element("div", { class: "buttons" }, ...buttons, this.seedText, copy, this.copied));
     const table = element("div", { class: "dims" });
-    table.append(...COLUMNS.map(([column, heading, says]) => element("span", { class: `head ${column}`, title: says }, heading)));
+    // one .row per dimension: its cells stand in the table's columns, or on a narrow screen as a block of
+    // lines (live.css)
+    table.append(element("div", { class: "row heads" },
+      ...COLUMNS.map(([column, heading, says]) => element("span", { class: `head ${column}`, title: says }, heading))));
     this.rows = [];
     for (let d = 0; d < data.mu0.length; d++) {
       const collapsed = data.collapsed[d];
@@ -249,7 +267,7 @@ export class Explorer extends Mode {
         aeZ: element("span", { class: "num ae" }),
         mu: this.slider(`mu_${d}`, data.ranges.mu[d], data.steps.mu, d, "mu"),
         muText: element("output", { class: "num mu" }),
-        sigma: this.slider(`sigma_${d}`, data.ranges.sigma[d], data.steps.sigma, d, "sigma"),
+        sigma: this.slider(`sigma_${d}`, data.ranges.sigma[d], data.steps.log_sigma, d, "sigma"),
         sigmaText: element("output", { class: "num sigma" }),
         eps: element("span", { class: "num eps" }),
         z: element("span", { class: "num z" }),
@@ -259,8 +277,8 @@ export class Explorer extends Mode {
       cells.barBox = element("span", { class: "bar kl", "data-testid": `kl-bar-${d}` }, cells.bar);
       const name = element("span", { class: "dim" + (collapsed ? " collapsed" : "") }, `z${d}`);
       if (collapsed) name.title = `z${d} is collapsed: average KL ${data.average_kl[d].toFixed(3)} nats over the test split; the decoder ignores it.`;
-      table.append(name, cells.aeZ, cells.mu, cells.muText, cells.sigma, cells.sigmaText, cells.eps, cells.z,
-        cells.barBox, cells.kl);
+      table.append(element("div", { class: "row" }, name, cells.aeZ, cells.mu, cells.muText, cells.sigma, cells.sigmaText,
+        cells.eps, cells.z, cells.barBox, cells.kl));
       this.rows.push({ d, ...cells });
     }
     box.append(table);
@@ -273,9 +291,11 @@ export class Explorer extends Mode {
   }
 
   slider(label, [min, max], step, d, which) {
-    const input = element("input", { type: "range", "aria-label": label, class: `${which} slider`, min, max, step });
+    const { track, value } = TRACKS[which];
+    const input = element("input", { type: "range", "aria-label": label, class: `${which} slider`, min: track(min),
+      max: track(max), step });
     input.addEventListener("input", (event) => {
-      this[which][d] = input.valueAsNumber;
+      this[which][d] = value(input.valueAsNumber);
       this.dirty = true;
       this.draw(event.timeStamp);
     });
@@ -422,7 +442,7 @@ export class Explorer extends Mode {
     const total = kl.reduce((a, b) => a + b, 0);
     for (const row of this.rows ?? []) {
       const d = row.d;
-      if (!this.dirty) [row.mu.value, row.sigma.value] = [mu[d], sigma[d]];  // never under a moving hand
+      if (!this.dirty) [row.mu.value, row.sigma.value] = [mu[d], TRACKS.sigma.track(sigma[d])];  // never under a moving hand
       show(row.muText, signed(mu[d]));
       show(row.sigmaText, sigma[d].toFixed(2));
       show(row.eps, signed(eps[d]));

@@ -7,7 +7,7 @@
 import { hooks, record } from "./hooks.js";
 import { Mode } from "./mode.js";
 import { klPerDim } from "./model.js";
-import { decoded, element, figure, paint, signed } from "./paint.js";
+import { decoded, element, figure, keep, paint, signed } from "./paint.js";
 import { loaded } from "./store.js";
 
 /**
@@ -100,8 +100,10 @@ export class LatentMap extends Mode {
         role: "img", "aria-label": `${title}: drag the point` });
       const { box, canvas } = figure(`map-decode-${which}`, `${which.toUpperCase()} decodes this point`);
       const text = element("div", { class: "caption", "data-testid": `map-${which}-text` });
+      const planeBox = element("div", {}, plane);
+      keep(planeBox, plane, `map-${which}`, root);  // full screen: both planes, with their legend and decodings
       planes.append(element("div", {}, element("div", { class: "title" }, title),
-        element("div", { class: "row" }, plane, element("div", {}, box, text))));
+        element("div", { class: "row" }, planeBox, element("div", {}, box, text))));
       const codes = loaded(data[which].codes);
       const start = which === "ae" ? data.ae_z : data.mu;
       const p = { which, plane, canvas, text, codes, extent: extentOf(codes.points), background: null,

@@ -16,10 +16,40 @@ export const signed = (v) => {  // +0.39, −5.52, and 0.00 for what rounds to z
 };
 
 export function figure(testId, caption) {
-  // a picture and its caption: { box: <figure>, canvas, caption: <figcaption> }
+  // a picture and its caption, to save or show full screen: { box: <figure>, canvas, caption: <figcaption> }
   const canvas = element("canvas", { "data-testid": testId, role: "img", "aria-label": caption });
   const text = element("figcaption", {}, caption);
-  return { box: element("figure", {}, canvas, text), canvas, caption: text };
+  const box = element("figure", {}, canvas, text);
+  keep(box, canvas, testId);
+  return { box, canvas, caption: text };
+}
+
+const SAVED_PX = 280;  // a saved picture's least side: a 28-pixel decoding is saved with each pixel 10 x 10
+
+export function keep(box, canvas, name, shown = box) {
+  // two small buttons over a picture's top right corner (live.css): its canvas saved as name.png, and shown
+  // (the picture with its caption, or what explains it too) full screen
+  const save = element("button", { type: "button", class: "save", "aria-label": `Save as ${name}.png`,
+    title: `Save as ${name}.png` }, "⤓");
+  save.addEventListener("click", () => savePng(canvas, `${name}.png`));
+  const full = element("button", { type: "button", class: "full", "aria-label": "Full screen", title: "Full screen (Esc leaves)" }, "⤢");
+  full.addEventListener("click", () => (document.fullscreenElement ? document.exitFullscreen() : shown.requestFullscreen()));
+  box.classList.add("kept");
+  box.append(element("span", { class: "keep" }, save, full));
+}
+
+function savePng(canvas, name) {
+  // the canvas's own pixels, each a square (no smoothing), so that a small decoding stays sharp when printed
+  const scale = Math.max(1, Math.ceil(SAVED_PX / Math.min(canvas.width, canvas.height)));
+  const out = element("canvas", { width: canvas.width * scale, height: canvas.height * scale });
+  const context = out.getContext("2d");
+  context.imageSmoothingEnabled = false;
+  context.drawImage(canvas, 0, 0, out.width, out.height);
+  out.toBlob((blob) => {
+    const link = element("a", { href: URL.createObjectURL(blob), download: name });
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+  }, "image/png");
 }
 
 export function paint(canvas, values, shape) {

@@ -5,7 +5,7 @@
 import { hooks, record } from "./hooks.js";
 import { Mode } from "./mode.js";
 import { reparameterize } from "./model.js";
-import { decoded, element, finite, meanAndStd, notFinite, paintTiles } from "./paint.js";
+import { decoded, element, finite, keep, meanAndStd, notFinite, paintTiles } from "./paint.js";
 import { loaded } from "./store.js";
 
 /**
@@ -88,7 +88,12 @@ export class Samples extends Mode {
         row.std = element("canvas", { "data-testid": `samples-${which}-std`, role: "img", "aria-label": "per-pixel std" });
         pictures.push(row.mean, row.std);
       }
-      root.append(text, element("div", { class: "tiles" }, ...pictures), element("p", { class: "caption" }, data.caption));
+      const kept = pictures.map((canvas) => {
+        const box = element("span", {}, canvas);
+        keep(box, canvas, canvas.dataset.testid);
+        return box;
+      });
+      root.append(text, element("div", { class: "tiles" }, ...kept), element("p", { class: "caption" }, data.caption));
       this.rows[which] = row;
     }
     root.append(this.note);
