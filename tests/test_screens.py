@@ -13,14 +13,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
 import pytest
-from conftest import IN_CI, ROOT
+from conftest import ROOT
 from liveapp import (
     answers,
     canvas_pixels,
-    chromium_path,
     drawings_heard,
-    launch_chromium,
-    streamlit_server,
     wait_for_answer,
     wait_for_drawing,
     wait_until_idle,
@@ -44,27 +41,6 @@ SCREENS = {
 PICTURES = ("input-image", "decode-ae", "decode-vae-z", "decode-vae-mu")
 COLUMNS = ("dim", "ae", "mu.slider", "mu:not(.slider)", "sigma.slider", "sigma:not(.slider)", "eps", "z", "bar",
            "kl:not(.bar)")
-
-
-@pytest.fixture(scope="module")
-def server():
-    with streamlit_server() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if chromium_path() is None:
-        message = "Chromium is missing: apt-get install -y chromium"
-        if IN_CI:
-            pytest.fail(message)  # CI installs it; a missing browser there is a broken setup, not a skip
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = launch_chromium(p)
-        yield b
-        b.close()
 
 
 def open_screen(browser, server, name: str, path: str = "/", ready: str = "kl-total"):
