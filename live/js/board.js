@@ -11,8 +11,9 @@
 
 import { fromPixelsText } from "./convert.js";
 import { decodeAt, LABEL_COLOURS } from "./map.js";
+import { Mode } from "./mode.js";
 import { element, figure, paint, signed } from "./paint.js";
-import { loadAll, loaded } from "./store.js";
+import { loaded } from "./store.js";
 
 /**
  * What live/component.py's board_ui sends (BoardData there, field by field).
@@ -36,24 +37,22 @@ const THUMB_PX = 30;
 const NEAR_PX = 12;  // a click this close to a point picks it
 const KEY = (code) => `board-key:${code}`, MADE = (pair) => `board-room:${pair}`;  // localStorage
 
-export class Board {
+export class Board extends Mode {
   constructor(root) {
-    this.root = root;
+    super(root);
+    this.own(() => this.stream?.close());
     this.drawings = new Map();  // id -> { id, ae_z, mu, sigma, shape, input, digit, participant, ... }
     this.thumbs = new Map();  // id -> a canvas of its drawing
     this.locked = false;
     this.picked = null;  // { id } or { which, point }: what the detail shows
   }
 
-  destroy() {
-    this.stream?.close();
+  /** @param {BoardData} data */
+  needs(data) {
+    return ["ae", "vae"].map((which) => [data[which].decoder, "decoder", `the decoder of ${data[which].name}`]);
   }
 
-  /** @param {BoardData} data */
-  async update(data) {
-    this.pending = data;
-    const problem = await loadAll(["ae", "vae"].map((which) => [data[which].decoder, "decoder", `the decoder of ${data[which].name}`]));
-    if (this.pending !== data) return;
+  async show(data, problem) {
     if (problem) return this.message(problem.message);
     this.data = data;
     if (!data.room) {
@@ -65,8 +64,7 @@ export class Board {
   }
 
   message(text) {
-    this.root.querySelector(".live")?.remove();
-    this.root.append(element("div", { class: "live board" }, element("div", { class: "message", role: "alert" }, text)));
+    this.problem("board", text);
     this.opened = null;
   }
 
@@ -208,8 +206,7 @@ export class Board {
         el.qr,
         element("div", { class: "side" }, el.count, el.live, el.buttons)),
       legend, maps, el.detail);
-    this.root.querySelector(".live")?.remove();
-    this.root.append(root);
+    this.place(root);
   }
 
   header(data) {

@@ -28,7 +28,7 @@ export class Mode {
     this.receive?.(data);
     const problem = await loadAll(this.needs(data));
     if (this.pending !== data) return;  // a newer mount arrived while the files were on their way, or destroyed
-    this.show(data, problem);
+    return this.show(data, problem);
   }
 
   destroy() {
