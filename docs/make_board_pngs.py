@@ -23,9 +23,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
+from boardkit import link_form  # noqa: E402
 from boardpage import DIGITS, finger, open_board, send, student  # noqa: E402
 from liveapp import launch_chromium, streamlit_server  # noqa: E402
-from pagetest import link_form  # noqa: E402
 
 import vae  # noqa: E402
 

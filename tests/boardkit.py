@@ -15,12 +15,7 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from liveapp import free_port
 
 
 def link_form(x: np.ndarray) -> str:

@@ -1,7 +1,6 @@
 """The page as tests see it without a browser: app.py run in-process by streamlit.testing.v1.AppTest, what
 it sends the browser's core, and what the page must show, from independent references."""
 
-import base64
 import io
 import json
 from pathlib import Path
@@ -137,11 +136,3 @@ def one_on_paper() -> bytes:
     digit = np.full((40, 40), 255, dtype=np.uint8)
     digit[8:32, 18:23] = 0
     return png_bytes(digit)
-
-
-def link_form(x: np.ndarray) -> str:
-    """(H, W) of k / 15 -> base64url, two pixels a byte, the first in the high bits (as convert.js writes it)."""
-    levels = np.round(x.ravel() * 15).astype(np.uint8)
-    if len(levels) % 2:
-        levels = np.append(levels, 0)
-    return base64.urlsafe_b64encode(((levels[0::2] << 4) | levels[1::2]).tobytes()).decode().rstrip("=")

@@ -115,6 +115,7 @@ def test_every_error_is_a_status_and_a_sentence(client, monkeypatch):
         assert "seq" in said(client.send(code, PARTICIPANTS[0], seq, DRAW), 400)
     for draw in ("", DRAW[:-4], "*" * 523, link_form(np.zeros((8, 8))), None):
         assert "28x28" in said(client.send(code, PARTICIPANTS[0], 0, draw), 400)
+    assert "empty" in said(client.send(code, PARTICIPANTS[0], 0, link_form(np.zeros((28, 28)))), 400)  # a blank pad
     assert "16 KB" in said(client.request("POST", drawings, raw=b" " * (16 * 1024 + 1)), 413)
     big = json.dumps({"participant": PARTICIPANTS[0], "seq": 0, "draw": DRAW, "pad": "x" * 17000}).encode()
     said(client.request("POST", drawings, raw=big), 413)

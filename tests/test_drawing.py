@@ -7,8 +7,9 @@ from urllib.parse import parse_qs, urlsplit
 import numpy as np
 import pytest
 from barepage import Site, mount
+from boardkit import link_form
 from liveapp import canvas_pixels, canvas_png, drawings_heard, kl_text, open_app, wait_for_drawing, wait_until_idle
-from pagetest import APP, link_form, live_data, mounted, start
+from pagetest import APP, live_data, mounted, start
 from streamlit.testing.v1 import AppTest
 
 import vae

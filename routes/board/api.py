@@ -165,6 +165,8 @@ class BoardServer:
         if x is None:
             shape = "x".join(map(str, models.card(room.pair).image_shape[1:]))
             raise Problem(400, f"The draw is not a drawing for this board's {shape} pixels.")
+        if not x.any():  # a blank pad: nothing for the models to read (an upload with no ink is refused too)
+            raise Problem(400, "The drawing is empty: draw a digit first.")
         wait = await self.call(self.store.take(room.code, participant))
         if wait > 0:
             raise Problem(429, f"Too fast: one drawing every {RATE_PERIOD:g} seconds. Try again in "
