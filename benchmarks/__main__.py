@@ -516,9 +516,15 @@ async def http_get_all(base: str, paths: list[str], cookie: str = "", connection
                 writer.write(f"GET {path} HTTP/1.1\r\n{headers}\r\n".encode())
                 head = await reader.readuntil(b"\r\n\r\n")
                 status = int(head.split(b" ", 2)[1])
-                length = int(next(line.split(b":", 1)[1] for line in head.split(b"\r\n")
-                                  if line.lower().startswith(b"content-length:")))
-                await reader.readexactly(length)
+                fields = dict(line.lower().split(b":", 1) for line in head.split(b"\r\n")[1:] if b":" in line)
+                if b"content-length" in fields:
+                    length = int(fields[b"content-length"])
+                    await reader.readexactly(length)
+                else:  # chunked: what nginx gzips as it passes it on
+                    length = 0
+                    while size := int((await reader.readuntil(b"\r\n")).split(b";")[0], 16):
+                        length += len(await reader.readexactly(size + 2)) - 2
+                    await reader.readuntil(b"\r\n")
                 received += len(head) + length
                 if status != 200:
                     raise RuntimeError(f"{path}: HTTP {status}")
