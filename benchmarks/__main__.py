@@ -708,14 +708,15 @@ def write_report(results: dict, out: Path, command: str) -> None:
     if floor:
         rows += ["", "Streamlit's floor (benchmarks/floor_app.py, one slider and one metric, as shipped): key → new "
                  f"KL, in the page: {describe('floor_ms', floor)}."]
-    for part in (out / "bytes.md", Path(__file__).with_name("HISTORY.md")):  # bytes.md: python -m benchmarks.bytes
+    # bytes.md and board.md: python -m benchmarks.bytes and benchmarks.board write them
+    for part in (out / "bytes.md", out / "board.md", Path(__file__).with_name("HISTORY.md")):
         if part.exists():
             rows += ["", part.read_text().strip()]
     (out / "results.md").write_text("\n".join(rows) + "\n")
 
 
 def rewrite_report(out: Path) -> None:
-    """results.md again from results.json, as the command it names measured it: after bytes.md changed."""
+    """results.md again from results.json, as the command it names measured it: after bytes.md or board.md changed."""
     command = (out / "results.md").read_text().split("Measured by `", 1)[1].split("`", 1)[0]
     write_report(json.loads((out / "results.json").read_text()), out, command)
 

@@ -375,7 +375,7 @@ def main(argv=None) -> int:
         f = sqlite_figures(args.quick)
         c, fl, ex = f["class"], f["flood"], f["explorer"]
         print(f, flush=True)
-        write_section(out / "results.md", "Class board", [head, "", "| figure | target | measured |", "|---|---|---|",
+        write_section(out / "board.md", "Class board", [head, "", "| figure | target | measured |", "|---|---|---|",
             f"| {c['students']} students, each sending every 1.5–3 s for {c['seconds']} s, a board listening; one "
             f"process (`streamlit run app.py`), SQLite | send → event p95 ≤ 500 ms, POST p95 ≤ 150 ms, 0 lost, "
             f"0 duplicated | {describe(c)} |",
