@@ -45,13 +45,14 @@ def take_upload(key: str, card) -> None:
     if upload is None:  # emptied before the page gave a fresh uploader: nothing new is chosen
         return
     session.upload_gen += 1
+    chosen = Upload(upload.name, upload.getvalue())
     try:
-        vae.image_from_bytes(upload.getvalue(), card)
+        converted_upload(chosen, card)  # kept: the run this callback starts shows it
     except vae.InputError as e:
         was = session.input_caption
         session.upload_error = f"{plain(upload.name)} was not used: {e} The input is still {plain(was)}."
         return
-    session.choose(Upload(upload.name, upload.getvalue()))
+    session.choose(chosen)
 
 
 def converted_upload(upload: Upload, card) -> np.ndarray:
