@@ -116,12 +116,6 @@ class Session:
         self.upload_error = None
         self.chosen = chosen
 
-    def has(self, key: str) -> bool:
-        return key in st.session_state
-
-    def forget(self, key: str) -> None:
-        st.session_state.pop(key, None)
-
     # ---- the settled code ----
 
     def code_value(self, key: str, default: float) -> float:
