@@ -108,3 +108,62 @@ def test_the_join_page_is_light_and_has_no_streamlit(browser, server):
     for name in ("Undo stroke", "Clear drawing"):
         assert page.get_by_role("button", name=name).is_visible()
     context.close()
+
+
+TOP_ROW = """(code) => {
+    // the code's text against its box and the QR code's, where the join address breaks, what passes the screen
+    const root = code.getRootNode(), r = (e) => e.getBoundingClientRect();
+    const qr = root.querySelector('[data-testid=board-qr]'), join = root.querySelector('[data-testid=board-join-url]');
+    const range = document.createRange();
+    range.selectNodeContents(code);
+    const text = range.getBoundingClientRect(), box = r(code), q = r(qr);
+    const breaks = [];
+    let top = null, before = '';
+    for (const node of join.childNodes) {
+        if (node.nodeType !== Node.TEXT_NODE) continue;
+        for (let i = 0; i < node.length; i++) {
+            range.setStart(node, i);
+            range.setEnd(node, i + 1);
+            const at = range.getClientRects()[0].top;
+            if (top !== null && at > top + 2) breaks.push(before);
+            [top, before] = [at, node.data[i]];
+        }
+    }
+    return {
+        text: code.textContent, scroll: code.scrollWidth, client: code.clientWidth,
+        inside: text.left >= box.left - 0.5 && text.right <= box.right + 0.5,
+        under_qr: text.left < q.right && q.left < text.right && text.top < q.bottom && q.top < text.bottom,
+        breaks, join: join.textContent, join_fits: join.scrollWidth <= join.clientWidth,
+        past_edge: [...root.querySelectorAll('.live.board *')].filter((e) => r(e).right > innerWidth + 0.5)
+            .map((e) => `${e.tagName.toLowerCase()}.${e.className.baseVal ?? e.className}`),
+    };
+}"""
+
+
+def test_the_code_and_join_address_are_whole_at_every_screen(browser, server):
+    board = open_board(browser, server + BOARD)
+    code = board.get_by_test_id("board-code")
+    room = code.inner_text()
+    sidebar = board.get_by_test_id("stSidebar")
+    shown = {}
+    for width, height, open_sidebar in [(1280, 720, True), (1024, 768, True), (1024, 768, False), (768, 1024, None),
+                                        (390, 844, None)]:
+        board.set_viewport_size({"width": width, "height": height})
+        if open_sidebar is not None and (sidebar.get_attribute("data-collapsed") == "false") != open_sidebar:
+            if open_sidebar:
+                board.get_by_test_id("stExpandSidebarButton").click()
+            else:
+                sidebar.hover()
+                board.get_by_role("button", name="Collapse sidebar").click()
+            board.wait_for_function(f"() => document.querySelector('[data-testid=stSidebar]')"
+                                    f".dataset.collapsed === '{str(not open_sidebar).lower()}'")
+        board.wait_for_timeout(800)  # the sidebar's slide and the reflow: a settled layout, not a speed
+        top = code.evaluate(TOP_ROW)
+        shown[(width, height, sidebar.get_attribute("data-collapsed"))] = top
+        assert top["text"] == room and top["scroll"] <= top["client"] and top["inside"], (width, height, top)
+        assert not top["under_qr"], (width, height, top)
+        assert top["join"].endswith(f"/board/{room}") and top["join_fits"], (width, height, top)
+        assert set(top["breaks"]) <= {"/"}, (width, height, top)  # a line breaks only after a "/"
+        assert not top["past_edge"], (width, height, top)  # nothing past the screen's right edge (a phone too)
+    assert {sidebar for (*_, sidebar) in shown} == {"true", "false"}, shown.keys()
+    board.context.close()

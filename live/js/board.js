@@ -212,7 +212,8 @@ export class Board extends Mode {
   header(data) {
     const { el } = this;
     el.code.textContent = data.room;
-    el.join.textContent = data.join.replace(/^https?:\/\//, "");
+    const shown = data.join.replace(/^https?:\/\//, "");  // typed by hand: a line breaks only after a "/"
+    el.join.replaceChildren(...shown.split(/(?<=\/)/).flatMap((part, i) => (i ? [element("wbr"), part] : [part])));
     el.join.href = data.join;
     el.note.textContent = data.join_note;
     el.note.hidden = !data.join_note;
