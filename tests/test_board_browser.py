@@ -75,6 +75,7 @@ def test_a_class_draws_on_the_board_and_the_teacher_keeps_the_powers(browser, se
 
     board.mouse.click(*on_map(board, "board-vae", 0.02, 0.02))  # between points: both models decode there
     assert board.get_by_test_id("board-pick-ae").is_visible() and board.get_by_test_id("board-pick-vae").is_visible()
+    assert ringed(board, "board-ae") and ringed(board, "board-vae")  # the place (the same z) marked on both maps
     board.mouse.click(*on_map(board, "board-vae", *dot(board, "board-vae", "#ff7f0e")))  # a 1's point
     read = probabilities(np.stack([canvas_png(board, t)[0] for t in ("board-pick-input", "board-pick-ae",
                                                                      "board-pick-vae")])[:, None], "mnist")
@@ -112,6 +113,17 @@ def test_the_join_page_is_light_and_has_no_streamlit(browser, server):
     for name in ("Undo stroke", "Clear drawing"):
         assert page.get_by_role("button", name=name).is_visible()
     context.close()
+
+
+def ringed(page, test_id: str) -> bool:
+    """Whether the map has the pick's ring: pure black pixels, which nothing else on a map is (its axes are light
+    grey, its points' colours are not black, the prior's dashed circles are #222)."""
+    return page.get_by_test_id(test_id).evaluate("""(canvas) => {
+        const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+        let black = 0;
+        for (let p = 0; p < data.length; p += 4) black += data[p] + data[p + 1] + data[p + 2] === 0;
+        return black > 20;
+    }""")
 
 
 TOP_ROW = """(code) => {
