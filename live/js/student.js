@@ -64,7 +64,7 @@ class Student {
     this.pad = new Pad(room, { settled: () => this.drawn() });
     page.pad.append(this.pad.element);
     page.send.addEventListener("click", () => this.send());
-    this.locked = false;
+    [this.locked, this.gone] = [false, false];  // gone: the room is no more (a look found it deleted)
     page.send.disabled = false;
     say("Draw a digit (with a finger, a pen or the mouse), then press Send to the board.");
     this.lockedNow(Boolean(room.locked));
