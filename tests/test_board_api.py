@@ -97,6 +97,22 @@ def test_the_students_page_is_no_streamlit_session(client):
     assert b"streamlit" not in page.body.lower() and b"_stcore" not in page.body
 
 
+def test_board_alone_is_a_box_for_the_code_that_goes_to_the_room(client):
+    code = client.room()["code"]
+    for path in ("/board", "/board/"):
+        page = client.request("GET", path)
+        assert page.status == 200 and page.headers["content-type"].startswith("text/html"), (path, page)
+        assert b'<form class="enter" method="get" action="/board">' in page.body and b'name="code"' in page.body
+        assert b"streamlit" not in page.body.lower()
+    for typed in (code, code.lower(), f" {code.lower()} "):  # any case, as typed on a phone
+        went = client.request("GET", f"/board?code={typed.replace(' ', '+')}")
+        assert went.status == 303 and went.headers["location"] == f"/board/{code}", (typed, went)
+    for typed, says in (("AB", b"is not a room&#x27;s code"), ("<b>I0", b"&#x27;&lt;b&gt;I0&#x27; is not"),
+                        ("ZZZZZZ" if code != "ZZZZZZ" else "YYYYYY", b"There is no room")):
+        again = client.request("GET", f"/board?code={typed}")
+        assert again.status == 200 and says in again.body and b'name="code"' in again.body, (typed, again.body)
+
+
 # ---- every status, each with its sentence ----------------------------------------------------------
 
 

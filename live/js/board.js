@@ -44,7 +44,7 @@ export class Board extends Mode {
     this.drawings = new Map();  // id -> { id, ae_z, mu, sigma, shape, input, digit, participant, ... }
     this.thumbs = new Map();  // id -> a canvas of its drawing
     this.locked = false;
-    this.picked = null;  // { id } or { which, point }: what the detail shows
+    this.picked = null;  // { id } or { point }: what the detail shows
   }
 
   /** @param {BoardData} data */
@@ -212,7 +212,8 @@ export class Board extends Mode {
   header(data) {
     const { el } = this;
     el.code.textContent = data.room;
-    el.join.textContent = data.join.replace(/^https?:\/\//, "");
+    const shown = data.join.replace(/^https?:\/\//, "");  // typed by hand: a line breaks only after a "/"
+    el.join.replaceChildren(...shown.split(/(?<=\/)/).flatMap((part, i) => (i ? [element("wbr"), part] : [part])));
     el.join.href = data.join;
     el.note.textContent = data.join_note;
     el.note.hidden = !data.join_note;
@@ -282,7 +283,7 @@ export class Board extends Mode {
         }
         if (this.picked?.id === d.id) ring(g, x, y);
       }
-      if (this.picked?.which === m.which) ring(g, ...toPixel(m.extent, ...this.picked.point));
+      if (this.picked?.point) ring(g, ...toPixel(m.extent, ...this.picked.point));  // the same place on both maps
     }
     this.detail();
   }
@@ -311,7 +312,7 @@ export class Board extends Mode {
       if (distance < bestDistance) [best, bestDistance] = [d, distance];
     }
     const [x0, x1, y0, y1] = m.extent;
-    this.picked = best ? { id: best.id } : { which: m.which, point: [x0 + (px / MAP_PX) * (x1 - x0), y1 - (py / MAP_PX) * (y1 - y0)] };
+    this.picked = best ? { id: best.id } : { point: [x0 + (px / MAP_PX) * (x1 - x0), y1 - (py / MAP_PX) * (y1 - y0)] };
     this.redraw();
   }
 

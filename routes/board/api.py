@@ -2,6 +2,8 @@
 error is {"error": "<a sentence for a person>"}.
 
 - POST /board/rooms {"pair"} -> 201 {"code", "key"}; the key is the teacher's power (X-Board-Key);
+- GET /board (or /board/) -> a box for the room's code (enter.html); /board?code=<code> -> 303 to /board/<CODE>
+  when that room is open, else the box again with a sentence;
 - GET /board/<CODE> -> the student's page (student.html; no Streamlit session);
 - GET /board/<CODE>/room -> {"code", "pair", "shape", "conversion", "pad", "brush", "locked"}: the student's pad;
 - POST /board/<CODE>/drawings {"participant", "seq", "draw"} -> 201 the drawing's record (models.encode);
@@ -19,6 +21,7 @@ from the store once (a Feed) and fans them out to its own connections.
 import asyncio
 import hashlib
 import hmac
+import html
 import json
 import logging
 import math
@@ -51,6 +54,7 @@ RETRY_MS = 1000  # how soon a browser's EventSource reconnects after a stream en
 WAIT = 5  # s a Feed waits for the store's next event before it looks again
 log = logging.getLogger(__name__)
 STUDENT_PAGE = Path(__file__).with_name("student.html")
+ENTER_PAGE = Path(__file__).with_name("enter.html")
 PLACEHOLDER = b"""<!doctype html><meta charset="utf-8"><title>Class board</title>
 <p>The class board's page for students is not here yet.</p>"""
 
@@ -78,6 +82,8 @@ class BoardServer:
         self.feeds: dict[str, Feed] = {}
         self.app = Starlette(routes=[
             Route("/board/rooms", self.create_room, methods=["POST"]),
+            Route("/board", self.enter, methods=["GET", "HEAD"]),
+            Route("/board/", self.enter, methods=["GET", "HEAD"]),
             Route("/board/{code}", self.student_page, methods=["GET", "HEAD"]),
             Route("/board/{code}/room", self.room_info, methods=["GET"]),
             Route("/board/{code}/drawings", self.send, methods=["POST"]),
@@ -110,7 +116,7 @@ class BoardServer:
         room = await self.call(self.store.room(code)) if CODE.fullmatch(code) else None
         if room is None:
             raise Problem(404, f"There is no board with the code {code[:12]!r}: check the code, or ask for a new "
-                               "one (a board closes 2 hours after its last drawing).")
+                               "one (a board closes 2 hours after its last activity).")
         return room
 
     async def teacher(self, request: Request):
@@ -135,6 +141,23 @@ class BoardServer:
             if await self.call(self.store.create_room(code, hashlib.sha256(key.encode()).hexdigest(), pair)):
                 return JSONResponse({"code": code, "key": key, "pair": pair}, 201)
         raise Problem(503, "No free board code was found; try again.")
+
+    async def enter(self, request: Request):
+        typed = request.query_params.get("code")
+        said = "Type the code your teacher shows, in capitals or not."
+        if typed is not None:
+            code = typed.strip().upper()
+            if not CODE.fullmatch(code):
+                said = (f"{typed[:12]!r} is not a room's code: a code is 6 letters and digits (no I, O, 0 or 1). "
+                        "Check it on the teacher's screen.")
+            elif await self.call(self.store.room(code)) is None:
+                said = (f"There is no room {code} (a board closes 2 hours after its last activity). Check the code "
+                        "with your teacher.")
+            else:
+                return Response(status_code=303, headers={"Location": f"/board/{code}"})
+        page = ENTER_PAGE.read_text().replace("{{LIVE}}", f"/live/{CODE_VERSION}")
+        page = page.replace("{{SAID}}", html.escape(said))
+        return Response(page, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-cache"})
 
     async def student_page(self, request: Request):
         page = STUDENT_PAGE.read_bytes() if STUDENT_PAGE.is_file() else PLACEHOLDER
