@@ -25,8 +25,9 @@ def interpolation_ui(view: View) -> None:
     st.caption(f"From the current input, {plain(view.caption)}, to {target}: each row starts at the one and ends at "
                "the other. z₀ and z₁ are each model's encodings of the two images (the AE's z, the VAE's mu; the "
                "sliders do not move them). Straight line: (1 − t) z₀ + t z₁. Spherical: along the great circle, "
-               "which keeps the norm typical of N(0, I) samples. The first target is the next test image with "
-               "another label.")
+               "whose norm stays between the ends' instead of dipping midway; for the VAE that keeps z where its "
+               "prior N(0, I) puts its samples, while the AE's codes follow no prior. The first target is the next "
+               "test image with another label.")
     left, rows_col, right = st.columns([1, 5, 1], vertical_alignment="center")
     left.image(plots.to_pixels(view.x, END_PX), caption=f"start: {plain(view.caption)}", width="stretch")
     right.image(plots.to_pixels(x1, END_PX), caption=f"end: {target}", width="stretch")
