@@ -24,10 +24,10 @@ def interpolation_ui(view: View) -> None:
     target = f"test #{other} ({data.label_names[data.labels[other]]})"
     st.caption(f"From the current input, {plain(view.caption)}, to {target}: each row starts at the one and ends at "
                "the other. z₀ and z₁ are each model's encodings of the two images (the AE's z, the VAE's mu; the "
-               "sliders do not move them). Straight line: (1 − t) z₀ + t z₁. Spherical: along the great circle, "
-               "whose norm stays between the ends' instead of dipping midway; for the VAE that keeps z where its "
-               "prior N(0, I) puts its samples, while the AE's codes follow no prior. The first target is the next "
-               "test image with another label.")
+               "sliders do not move them). Straight line: (1 − t) z₀ + t z₁. Spherical (slerp): it turns from z₀ to "
+               "z₁ instead of cutting across, so between two codes of one length it keeps that length where the "
+               "line passes nearer 0; N(0, I)'s samples lie near length √D, which is why VAEs use it (the AE's "
+               "codes follow no prior). The first target is the next test image with another label.")
     left, rows_col, right = st.columns([1, 5, 1], vertical_alignment="center")
     left.image(plots.to_pixels(view.x, END_PX), caption=f"start: {plain(view.caption)}", width="stretch")
     right.image(plots.to_pixels(x1, END_PX), caption=f"end: {target}", width="stretch")

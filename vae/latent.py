@@ -28,8 +28,8 @@ def traversal(z: torch.Tensor, dim: int, values: torch.Tensor) -> torch.Tensor:
 def interpolate(z0: torch.Tensor, z1: torch.Tensor, steps: int, spherical: bool = False) -> torch.Tensor:
     """steps points from z0 to z1 (both (D,)), endpoints included: shape (steps, D).
 
-    spherical follows the great circle (slerp), which keeps the norm typical of N(0, I) samples
-    instead of cutting through the low-density middle of the ball.
+    spherical follows the great circle (slerp): between two codes of one length it keeps that length, where
+    the straight line cuts through the middle of the ball, which N(0, I)'s samples (near length sqrt(D)) avoid.
     """
     t = torch.linspace(0, 1, steps).unsqueeze(1)  # (steps, 1)
     if not spherical:
