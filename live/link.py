@@ -71,7 +71,7 @@ def read_choices(params: dict, pairs: dict, variants_of, test_size_of, panels, s
             bad.append("draw (not a drawing for this pair)")
     if "board" in values:
         if ROOM_CODE.fullmatch(values["board"].upper()):
-            good["board_room"] = values["board"].upper()
+            good["board"] = values["board"].upper()
         else:
             bad.append(f"board {shown(values['board'])} (not a room code: 6 of A–Z and 2–9, without I and O)")
     if "presenter" in values:

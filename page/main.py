@@ -137,6 +137,8 @@ def read_link_choices() -> list[str]:
     for key, value in good.items():
         if key == "draw":
             session.chosen = Drawing(value)
+        elif key == "board":
+            session.board_room = value
         else:
             setattr(session, key, value)
     # only a link that names a panel other than the first opens scrolled to it (older links name every panel)
