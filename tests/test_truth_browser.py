@@ -4,27 +4,16 @@ listed file)."""
 
 import numpy as np
 import pytest
-from conftest import IN_CI
-from liveapp import chromium_path, launch_chromium, open_app, streamlit_server
+from liveapp import open_app
 from PIL import Image
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def page():
+def page(browser, server):
     """Opens the app at a query in a new browser context."""
-    if chromium_path() is None:
-        message = "Chromium is missing: apt-get install -y chromium"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with streamlit_server() as url, sync_playwright() as p:
-        browser = launch_chromium(p)
-        yield lambda query: open_app(browser, url + query)
-        browser.close()
+    return lambda query: open_app(browser, server + query)
 
 
 def test_the_explorers_l_vae_line_is_the_formula_panels(page):
