@@ -6,6 +6,7 @@ The join address must be one the students' devices reach. A teacher who opened t
 (localhost) has an address no phone can use: the board names this machine's address on the local network
 instead, if the server listens there, or VAE_BOARD_URL, the address of a server behind a proxy."""
 
+import functools
 import ipaddress
 import os
 import socket
@@ -41,8 +42,7 @@ def board_ui(view: View, pair: str) -> None:
     base, note = join_base(st.context.url or "http://localhost:8501", st.get_option("server.address") or "",
                            st.get_option("server.port"), os.environ.get(BOARD_URL, ""))
     join = f"{base}/board/{room}" if room else ""
-    qr = segno.make(join, error="m").svg_inline(scale=1, border=2, omitsize=True, dark="#000",
-                                                                 light="#fff") if join else ""
+    qr = qr_svg(join) if join else ""
     which = ("the codes themselves (D=2)" if dim == 2 else
              f"z{dims[0]} and z{dims[1]} of D={dim}, the VAE's two dimensions with the most KL over the test "
              "split (the latent map panel's default view)")
@@ -55,6 +55,12 @@ def board_ui(view: View, pair: str) -> None:
         session.board_room = code
 
     live.board_ui(ae, vm, pair, dims, room, join, note, qr, on_room)
+
+
+@functools.lru_cache(maxsize=64)
+def qr_svg(text: str) -> str:
+    """The QR code of text as <svg> markup: made once per join address, not on every rerun of the panel."""
+    return segno.make(text, error="m").svg_inline(scale=1, border=2, omitsize=True, dark="#000", light="#fff")
 
 
 def join_base(page_url: str, listens: str, port: int, configured: str) -> tuple[str, str]:
@@ -85,6 +91,7 @@ def is_loopback(host: str) -> bool:
         return host == "localhost" or host.endswith(".localhost")
 
 
+@st.cache_data(ttl=30, show_spinner=False)  # asked again after a while: a teacher may join a network and reload
 def lan_address() -> str | None:
     """This machine's IPv4 address on a local network, found without a packet sent: the addresses
     `hostname -I` lists (Linux), else what this host's name resolves to; the first private one."""
