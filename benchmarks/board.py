@@ -390,6 +390,10 @@ def main(argv=None) -> int:
                         f"{r['alone']['errors'] + r['beside_board']['errors']} errors; the board: "
                         f"{r['board']['accepted']} accepted, {r['board']['lost']} lost, POST p95 "
                         f"{r['board']['post_ms'].get('p95')} ms)" for k, r in enumerate(ex["rounds"])) + " |"])
+        if (out / "results.json").exists():  # results.md includes board.md
+            from benchmarks.__main__ import rewrite_report
+
+            rewrite_report(out)
     if args.only in (None, "replicas"):
         try:
             f = replicas_figures(args.quick)
