@@ -42,7 +42,7 @@ from vae.errors import CheckpointError
 
 from ..files import CODE_VERSION
 from . import models
-from .store import PER_ROOM, RATE_PERIOD, Event, Full, Locked, Store, Unreachable
+from .store import PER_ROOM, RATE_PERIOD, ROOM_TTL, Event, Full, Locked, Store, Unreachable
 
 MAX_BODY = 16 * 1024  # bytes of a request body (a drawing's text is 523 characters for MNIST)
 CODE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no I, O, 0, 1: read aloud and typed without doubt
@@ -53,10 +53,10 @@ PING = 15  # s between heartbeats (comment lines) on an event stream: proxies cl
 RETRY_MS = 1000  # how soon a browser's EventSource reconnects after a stream ends
 WAIT = 5  # s a Feed waits for the store's next event before it looks again
 log = logging.getLogger(__name__)
-STUDENT_PAGE = Path(__file__).with_name("student.html")
-ENTER_PAGE = Path(__file__).with_name("enter.html")
-PLACEHOLDER = b"""<!doctype html><meta charset="utf-8"><title>Class board</title>
-<p>The class board's page for students is not here yet.</p>"""
+# the pages, read once (as routes/files.py reads the browser's code), their code of the app's version
+STUDENT_PAGE, ENTER_PAGE = (Path(__file__).with_name(name).read_text().replace("{{LIVE}}", f"/live/{CODE_VERSION}")
+                            for name in ("student.html", "enter.html"))
+CLOSES = f"a board closes {ROOM_TTL / 3600:g} hours after its last activity"
 
 
 class Problem(Exception):
@@ -116,7 +116,7 @@ class BoardServer:
         room = await self.call(self.store.room(code)) if CODE.fullmatch(code) else None
         if room is None:
             raise Problem(404, f"There is no board with the code {code[:12]!r}: check the code, or ask for a new "
-                               "one (a board closes 2 hours after its last activity).")
+                               f"one ({CLOSES}).")
         return room
 
     async def teacher(self, request: Request):
@@ -151,18 +151,14 @@ class BoardServer:
                 said = (f"{typed[:12]!r} is not a room's code: a code is 6 letters and digits (no I, O, 0 or 1). "
                         "Check it on the teacher's screen.")
             elif await self.call(self.store.room(code)) is None:
-                said = (f"There is no room {code} (a board closes 2 hours after its last activity). Check the code "
-                        "with your teacher.")
+                said = f"There is no room {code} ({CLOSES}). Check the code with your teacher."
             else:
                 return Response(status_code=303, headers={"Location": f"/board/{code}"})
-        page = ENTER_PAGE.read_text().replace("{{LIVE}}", f"/live/{CODE_VERSION}")
-        page = page.replace("{{SAID}}", html.escape(said))
+        page = ENTER_PAGE.replace("{{SAID}}", html.escape(said))
         return Response(page, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-cache"})
 
     async def student_page(self, request: Request):
-        page = STUDENT_PAGE.read_bytes() if STUDENT_PAGE.is_file() else PLACEHOLDER
-        page = page.replace(b"{{LIVE}}", f"/live/{CODE_VERSION}".encode())  # its code, of the app's version
-        return Response(page, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-cache"})
+        return Response(STUDENT_PAGE, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-cache"})
 
     async def room_info(self, request: Request):
         room = await self.room_of(request)
