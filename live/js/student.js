@@ -165,7 +165,7 @@ async function start() {
   } catch {
     return say("The board could not be reached. Check the Wi-Fi, then reload this page.");
   }
-  if (response.status === 404) return say(`There is no room ${code} (a board closes 2 hours after its last activity). Check the code with your teacher.`);
+  if (response.status === 404) return say(await errorOf(response));  // the server says why: no such room, or gone
   if (!response.ok) return say(`The room could not be opened: ${(await errorOf(response)) || `the server answered ${response.status}.`}`);
   new Student(await response.json());
 }
