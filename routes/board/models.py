@@ -15,6 +15,7 @@ import torch
 
 import vae
 from live.drawing import pixels
+from vae import explore
 from vae.judge import JUDGED_DATASETS, probabilities
 
 DEFAULT_PAIR = "mnist-z8"  # the app's default pair (page.DEFAULT_PAIR, "mnist, D=8"), as a slug
@@ -70,11 +71,9 @@ def encode(slug: str, x: np.ndarray) -> dict:
     ae, vm = pair_models(slug)
     with _encoding:
         torch.set_num_threads(1)  # a drawing's tiny models gain nothing from threads; a class shares 2 cores
-        with torch.inference_mode():
-            t = torch.as_tensor(x, dtype=torch.float32)[None]
-            ae_z = ae.encode(t).mu
-            enc = vm.encode(t)
-            pictures = {"ae": ae.decode(ae_z)[0].numpy(), "vae_mu": vm.decode(enc.mu)[0].numpy()}
+        ae_z, _ = explore.encode(ae, x)
+        mu, sigma = explore.encode(vm, x)
+        pictures = {"ae": explore.decode(ae, ae_z), "vae_mu": explore.decode(vm, mu)}
         digit = p = None
         if ae.card.dataset in JUDGED_DATASETS:
             try:
@@ -82,10 +81,10 @@ def encode(slug: str, x: np.ndarray) -> dict:
                 digit, p = int(probs.argmax()), round(float(probs.max()), 4)
             except vae.CheckpointError:  # a shipped judge missing or damaged: the board colours no digit
                 pass
-    return {"ae_z": _floats(ae_z[0]), "mu": _floats(enc.mu[0]), "sigma": _floats(enc.log_sigma[0].exp()),
+    return {"ae_z": _floats(ae_z), "mu": _floats(mu), "sigma": _floats(sigma),
             "shape": list(x.shape), "input": pixels_text(x), "ae": pixels_text(pictures["ae"]),
             "vae_mu": pixels_text(pictures["vae_mu"]), "digit": digit, "p": p}
 
 
-def _floats(t: torch.Tensor) -> list[float]:
-    return [float(v) for v in t]
+def _floats(a: np.ndarray) -> list[float]:
+    return [float(v) for v in a]
