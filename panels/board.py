@@ -13,7 +13,6 @@ import socket
 import subprocess
 from urllib.parse import urlsplit
 
-import numpy as np
 import segno
 import streamlit as st
 
@@ -21,6 +20,7 @@ from live import component as live
 from page.models import load_model
 from page.state import session
 from page.view import View
+from panels.latent_map import busiest_dims
 from routes.board.models import pair_names
 
 BOARD_URL = "VAE_BOARD_URL"  # env: the address students reach this server at, e.g. https://vae.school.example
@@ -35,9 +35,7 @@ def board_ui(view: View, pair: str) -> None:
         return
     ae, vm = view.ae, view.vm if view.vm.card.name == pairs[pair][1] else load_model(pairs[pair][1])
     dim = vm.card.latent_dim
-    dims = (0, 1)
-    if dim > 2:  # the latent map panel's view: the VAE's two busiest dimensions
-        dims = tuple(int(d) for d in np.argsort(vm.card.metrics.get("kl_per_dim_nats", range(dim)))[::-1][:2])
+    dims = busiest_dims(vm.card)  # the latent map panel's view
     room = session.board_room
     base, note = join_base(st.context.url or "http://localhost:8501", st.get_option("server.address") or "",
                            st.get_option("server.port"), os.environ.get(BOARD_URL, ""))

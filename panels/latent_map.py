@@ -11,10 +11,19 @@ from page.state import session
 from page.view import View
 
 
+def busiest_dims(card) -> tuple[int, int]:
+    """The plane a VAE is shown in: (0, 1) at D=2, else its two dimensions with the most KL over the test
+    split (a collapsed one would be a line)."""
+    if card.latent_dim == 2:
+        return 0, 1
+    kl = card.metrics.get("kl_per_dim_nats", range(card.latent_dim))
+    return tuple(int(d) for d in np.argsort(kl)[::-1][:2])
+
+
 def latent_map_ui(view: View) -> None:
     dims = (0, 1)
-    if view.dim > 2:  # by default the VAE's two busiest dimensions: a collapsed one would be a line
-        busiest = np.argsort(view.vm.card.metrics.get("kl_per_dim_nats", range(view.dim)))[::-1][:2]
+    if view.dim > 2:  # by default the VAE's two busiest dimensions
+        busiest = busiest_dims(view.vm.card)
         c1, c2, _ = st.columns([1, 1, 3])
         dims = tuple(
             session.keep(key, col.selectbox(label, range(view.dim), min(session.kept(key, int(default)), view.dim - 1),
